@@ -1,0 +1,67 @@
+"""The public entry points: validate once, dispatch to an engine."""
+
+from __future__ import annotations
+
+from .domains import Domain
+from .errors import InvalidDomain, InvalidNetwork
+from .network import Network
+from .regions import RegionSet
+from .tolerances import DEFAULT, Tolerances
+
+
+def enumerate_regions(
+    net: Network,
+    domain: Domain,
+    *,
+    method: str = "traverse",
+    tol: Tolerances = DEFAULT,
+    progress: bool | None = None,
+    **options: object,
+) -> RegionSet:
+    """Every activation region of ``net`` whose interior meets ``domain``'s interior.
+
+    Parameters
+    ----------
+    net : Network
+    domain : Domain
+        ``Box``, ``Ball`` (norm 1, 2 or inf), ``Polytope`` or ``Whole``.
+    method : str
+        Engine name: ``"traverse"`` (default).
+    tol : Tolerances
+    progress : bool, optional
+        Progress on stderr (default: when stderr is a terminal).
+
+    Returns
+    -------
+    RegionSet
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> net = polyreg.Network.from_layers([(np.eye(2), np.zeros(2)), (np.ones((1, 2)), [0.0])])
+    >>> len(polyreg.enumerate_regions(net, polyreg.Ball([0.0, 0.0], 1.0)))
+    4
+    """
+    from .engines import ENGINES
+
+    if not isinstance(net, Network):
+        raise InvalidNetwork(f"net must be a polyreg.Network, got {type(net).__name__}")
+    if not isinstance(domain, Domain):
+        raise InvalidDomain(f"domain must be a polyreg domain, got {type(domain).__name__}")
+    domain = domain.for_inputs(net.n_inputs)
+    if method not in ENGINES:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(sorted(ENGINES))}")
+    return ENGINES[method](net, domain, tol=tol, progress=progress, **options)
+
+
+def count_regions(net: Network, domain: Domain, **kwargs: object) -> int:
+    """Number of activation regions (see :func:`enumerate_regions`).
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> net = polyreg.Network.from_layers([([[1.0], [-1.0]], [0.0, 0.5]), ([[1.0, 1.0]], [0.0])])
+    >>> polyreg.count_regions(net, polyreg.Box([-1], [1]))
+    3
+    """
+    return len(enumerate_regions(net, domain, **kwargs))

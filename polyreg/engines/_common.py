@@ -1,0 +1,151 @@
+"""Pieces every LP-based engine shares: a region's constraint rows, crossing a facet, progress."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..domains import Domain, normalize_rows
+from ..geometry import group_rows
+from ..network import LocalMaps, Network
+from ..propagation import Stability
+from ..tolerances import Tolerances
+
+ProgressFn = Callable[[dict], None]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an enumeration fixes once: network, domain, stable neurons, domain rows, scales."""
+
+    net: Network
+    domain: Domain
+    tol: Tolerances
+    stab: Stability
+    dom_A: np.ndarray
+    dom_b: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def create(cls, net: Network, domain: Domain, tol: Tolerances) -> "Context":
+        from ..propagation import stability
+
+        domain = domain.for_inputs(net.n_inputs)
+        rows = domain.rows()
+        if rows is None:
+            dom_A, dom_b = np.zeros((0, net.n_inputs)), np.zeros(0)
+        else:
+            dom_A, dom_b = normalize_rows(*rows)
+        return cls(net, domain, tol, stability(net, domain, tol), dom_A, dom_b, net.weight_scale())
+
+    def canonical(self, pattern: np.ndarray) -> np.ndarray:
+        """Pattern with the stable bits forced to their proven values."""
+        p = pattern.copy()
+        p[self.stab.on] = True
+        p[self.stab.off] = False
+        return p
+
+
+@dataclass(frozen=True)
+class RegionRows:
+    """The half-spaces of one region inside the domain.
+
+    Attributes
+    ----------
+    pattern : canonical pattern (identically-zero neurons set off)
+    maps : local affine maps for that pattern
+    A, b : unit rows; neuron rows first, then the domain's rows
+    neuron : pattern index of each row, -1 for a domain row
+    group : label per row, equal for rows on the same hyperplane
+    zero : bool (N,), neurons identically zero on the region (off, no split)
+    """
+
+    pattern: np.ndarray
+    maps: LocalMaps
+    A: np.ndarray
+    b: np.ndarray
+    neuron: np.ndarray
+    group: np.ndarray
+    zero: np.ndarray
+
+
+def region_rows(ctx: Context, pattern: np.ndarray) -> RegionRows:
+    """Constraint rows of the region with ``pattern``: ``s_k (g_k x + c_k) >= 0`` for every live
+    neuron with a non-constant pre-activation, plus the domain's rows."""
+    net, tol = ctx.net, ctx.tol
+    maps = net.local_maps(pattern)
+    live = np.flatnonzero(ctx.stab.live)
+    g, c = maps.G[live], maps.c[live]
+    gnorm = np.linalg.norm(g, axis=1)
+    small = tol.gradient * ctx.scale[live]
+    constant = gnorm <= small
+    zero = np.zeros(net.n_hidden, dtype=bool)
+    zero[live[constant & (np.abs(c) <= small)]] = True
+    if zero.any() and pattern[zero].any():
+        pattern = pattern.copy()
+        pattern[zero] = False
+    keep = ~constant
+    idx = live[keep]
+    sign = np.where(pattern[idx], 1.0, -1.0)
+    A = -sign[:, None] * g[keep] / gnorm[keep, None]
+    b = sign * c[keep] / gnorm[keep]
+    A = np.vstack([A, ctx.dom_A])
+    b = np.concatenate([b, ctx.dom_b])
+    neuron = np.concatenate([idx, np.full(ctx.dom_b.size, -1)])
+    return RegionRows(pattern, maps, A, b, neuron, group_rows(A, b, tol.merge), zero)
+
+
+def pattern_across(
+    net: Network, pattern: np.ndarray, zero: np.ndarray, direction: np.ndarray, rel: float
+) -> np.ndarray:
+    """Pattern just beyond a facet, reached by moving from it along ``direction``.
+
+    ``zero`` flags the neurons that vanish on the whole facet (those whose hyperplane carries
+    it, and those identically zero on the region): every other neuron keeps its bit by
+    continuity. Layer by layer, a flagged neuron's new bit is the sign of its directional
+    derivative computed with the *new* bits of the earlier layers (exact for a facet point,
+    first order in the step). A derivative below ``rel`` times its magnitude scale is zero: off.
+    """
+    new = pattern.copy()
+    offsets = net.layer_offsets
+    alpha = net.negative_slope
+    s = direction
+    for layer in range(len(net.weights) - 1):
+        W = net.weights[layer]
+        sigma = W @ s
+        seg = slice(offsets[layer], offsets[layer + 1])
+        z = zero[seg]
+        if z.any():
+            scale = np.abs(W[z]) @ np.abs(s) + 1e-300
+            bits = new[seg]
+            bits[z] = sigma[z] > rel * scale
+            new[seg] = bits
+        s = np.where(new[seg], 1.0, alpha) * sigma
+    return new
+
+
+class Progress:
+    """Throttled progress line on stderr (only when stderr is a terminal and not quiet)."""
+
+    def __init__(self, enabled: bool | None = None, every: float = 0.5) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.every = every
+        self.t0 = self.last = time.perf_counter()
+
+    def __call__(self, regions: int, frontier: int, solves: int, final: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if not final and now - self.last < self.every:
+            return
+        self.last = now
+        rate = solves / max(now - self.t0, 1e-9)
+        end = "\n" if final else ""
+        sys.stderr.write(
+            f"\rregions {regions:>9,}  frontier {frontier:>8,}  solves/s {rate:>9,.0f}" + end
+        )
+        sys.stderr.flush()

@@ -1,0 +1,341 @@
+"""The one module that talks to solvers: HiGHS (through ``highspy``) and Clarabel.
+
+Everything polyreg asks of a solver is one question: *how large a Euclidean ball fits inside a
+polyhedral set intersected with the domain* (optionally with its centre on a given hyperplane,
+which answers "is this a facet?"). :func:`inscribed_ball` answers it and classifies the answer
+as full-dimensional / empty using :class:`~polyreg.tolerances.Tolerances`, after re-checking the
+returned centre against every constraint in float64.
+
+Solver choice (measured, see ``benchmarks/``): polyhedral domains (box, polytope, L1 and L-inf
+balls, whole space) are LPs for HiGHS' dual simplex; the L2 ball is a second-order cone program
+given to Clarabel directly (the conic solver cvxpy uses; calling it without cvxpy's modelling
+layer avoids a per-region canonicalisation that cost several milliseconds per solve).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+import scipy.sparse as sp
+
+from .domains import Ball, Domain
+from .errors import SolverFailed, ToleranceError
+from .tolerances import Tolerances
+
+#: radius cap for unbounded domains (whole space): regions there may contain arbitrarily large
+#: balls; the LP maximises min(radius, WHOLE_CAP)
+WHOLE_CAP = 1.0
+
+
+class Status(Enum):
+    """The small status vocabulary every solver answer is mapped onto."""
+
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    LIMIT = "limit"
+    NUMERICAL = "numerical"
+
+
+@dataclass
+class SolveCounter:
+    """Number of solver calls, by kind (mutable; one per enumeration)."""
+
+    lp: int = 0
+    socp: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.lp + self.socp
+
+
+@dataclass(frozen=True)
+class BallResult:
+    """Answer of :func:`inscribed_ball`.
+
+    Attributes
+    ----------
+    full : bool
+        The set is full-dimensional (for a facet query: a facet meeting the domain's interior).
+    center : ndarray or None
+        A point whose certified inscribed radius is ``radius`` (on the hyperplane for a facet
+        query).
+    radius : float
+        Certified radius at ``center`` (re-checked in float64), <= the solver's optimum.
+    """
+
+    full: bool
+    center: np.ndarray | None
+    radius: float
+
+
+_local = threading.local()
+
+
+def _highs():
+    """A per-thread, reused HiGHS instance (its start-up banner silenced once)."""
+    h = getattr(_local, "highs", None)
+    if h is None:
+        import highspy
+
+        # HiGHS prints a banner to fd 1 the first time an instance is created: keep stdout clean
+        saved = os.dup(1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("presolve", "off")
+        _local.highs = h
+        _local.tol = None
+    return h
+
+
+def _solve_lp(
+    cost: np.ndarray,
+    A: sp.csc_matrix,
+    row_lo: np.ndarray,
+    row_hi: np.ndarray,
+    col_lo: np.ndarray,
+    col_hi: np.ndarray,
+    tol: Tolerances,
+    what: str,
+) -> tuple[Status, np.ndarray | None, float]:
+    """Minimise ``cost @ z`` s.t. ``row_lo <= A z <= row_hi``, ``col_lo <= z <= col_hi``."""
+    import highspy
+
+    h = _highs()
+    if _local.tol != tol.solver_feasibility:
+        h.setOptionValue("primal_feasibility_tolerance", tol.solver_feasibility)
+        h.setOptionValue("dual_feasibility_tolerance", tol.solver_feasibility)
+        _local.tol = tol.solver_feasibility
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = A.shape[1]
+    lp.num_row_ = A.shape[0]
+    lp.col_cost_ = cost
+    lp.col_lower_ = np.where(np.isfinite(col_lo), col_lo, -inf)
+    lp.col_upper_ = np.where(np.isfinite(col_hi), col_hi, inf)
+    lp.row_lower_ = np.where(np.isfinite(row_lo), row_lo, -inf)
+    lp.row_upper_ = np.where(np.isfinite(row_hi), row_hi, inf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr
+    lp.a_matrix_.index_ = A.indices
+    lp.a_matrix_.value_ = A.data
+    lp.a_matrix_.num_col_ = A.shape[1]
+    lp.a_matrix_.num_row_ = A.shape[0]
+    h.passModel(lp)
+    h.run()
+    model_status = h.getModelStatus()
+    MS = highspy.HighsModelStatus
+    if model_status == MS.kOptimal:
+        z = np.asarray(h.getSolution().col_value, dtype=np.float64)
+        return Status.OPTIMAL, z, float(cost @ z)
+    if model_status == MS.kInfeasible:
+        return Status.INFEASIBLE, None, np.inf
+    if model_status in (MS.kUnbounded, MS.kUnboundedOrInfeasible):
+        return Status.UNBOUNDED, None, -np.inf
+    if model_status in (MS.kTimeLimit, MS.kIterationLimit, MS.kSolutionLimit, MS.kInterrupt):
+        status = Status.LIMIT
+    else:
+        status = Status.NUMERICAL
+    raise SolverFailed(
+        f"HiGHS returned status {h.modelStatusToString(model_status)!r} ({status.value}) "
+        f"on the LP {what}"
+    )
+
+
+def _solve_socp_l2(
+    A: np.ndarray,
+    b: np.ndarray,
+    center: np.ndarray,
+    radius: float,
+    eq: tuple[np.ndarray, float] | None,
+    tol: Tolerances,
+    what: str,
+) -> tuple[Status, np.ndarray | None, float]:
+    """max t s.t. A x + t <= b, ||x - center||_2 + t <= radius, [a_eq x = b_eq]."""
+    import clarabel
+
+    m, d = A.shape
+    n = d + 1
+    blocks, rhs, cones = [], [], []
+    if eq is not None:
+        blocks.append(sp.csr_matrix(np.append(eq[0], 0.0)[None, :]))
+        rhs.append([eq[1]])
+        cones.append(clarabel.ZeroConeT(1))
+    if m:
+        blocks.append(sp.csr_matrix(np.hstack([A, np.ones((m, 1))])))
+        rhs.append(b)
+        cones.append(clarabel.NonnegativeConeT(m))
+    soc_head = sp.csr_matrix(([1.0], ([0], [d])), shape=(1, n))
+    soc_body = sp.hstack([-sp.identity(d), sp.csr_matrix((d, 1))])
+    blocks += [soc_head, soc_body]
+    rhs += [[radius], -center]
+    cones.append(clarabel.SecondOrderConeT(d + 1))
+    Amat = sp.vstack(blocks).tocsc()
+    q = np.zeros(n)
+    q[-1] = -1.0
+    settings = clarabel.DefaultSettings()
+    settings.verbose = False
+    settings.tol_feas = min(1e-8, tol.solver_feasibility * 100)
+    settings.tol_gap_abs = 1e-10
+    settings.tol_gap_rel = 1e-10
+    solver = clarabel.DefaultSolver(
+        sp.csc_matrix((n, n)), q, Amat, np.concatenate([np.atleast_1d(r) for r in rhs]), cones,
+        settings,
+    )
+    sol = solver.solve()
+    status = str(sol.status)
+    if status in ("Solved", "AlmostSolved"):
+        z = np.asarray(sol.x, dtype=np.float64)
+        return Status.OPTIMAL, z, float(-z[-1])
+    if status in ("PrimalInfeasible", "AlmostPrimalInfeasible"):
+        return Status.INFEASIBLE, None, np.inf
+    raise SolverFailed(f"Clarabel returned status {status!r} on the SOCP {what}")
+
+
+def _domain_margin(x: np.ndarray, domain: Domain) -> float:
+    """Euclidean distance from ``x`` to the boundary of a non-polyhedral domain (or +inf)."""
+    if isinstance(domain, Ball) and domain.norm != np.inf:
+        dist = np.linalg.norm(x - domain.center, ord=domain.norm)
+        factor = 1.0 if domain.norm == 2 else np.sqrt(domain.dim)
+        return (domain.radius - dist) / factor
+    return np.inf
+
+
+def inscribed_ball(
+    A: np.ndarray,
+    b: np.ndarray,
+    domain: Domain,
+    tol: Tolerances,
+    counter: SolveCounter,
+    *,
+    on_row: int | None = None,
+    skip: np.ndarray | None = None,
+    what: str = "inscribed ball",
+) -> BallResult:
+    """Largest Euclidean ball inside ``{A x <= b} ∩ domain``, classified.
+
+    Parameters
+    ----------
+    A, b : ndarray, shapes (m, d), (m,)
+        Constraint rows of unit Euclidean norm. Polyhedral domain rows (box, polytope, L-inf
+        ball) must already be among them; the L1 and L2 balls and the whole space are handled
+        here.
+    domain : Domain
+    tol : Tolerances
+    counter : SolveCounter
+        Incremented per solve.
+    on_row : int, optional
+        Facet query: the centre must lie on the hyperplane of row ``on_row``; that row and the
+        rows flagged in ``skip`` (its duplicates) are not margin constraints.
+    skip : ndarray of bool, optional
+    what : str
+        Names the problem in error messages.
+
+    Returns
+    -------
+    BallResult
+
+    Raises
+    ------
+    ToleranceError
+        The certified radius lies between ``tol.zero`` and ``tol.radius``.
+    SolverFailed
+        The solver reported a status other than optimal/infeasible, or its point does not
+        check out.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from polyreg import Box, Tolerances
+    >>> from polyreg.lp import inscribed_ball, SolveCounter
+    >>> box = Box([-1, -1], [1, 1]); A, b = box.rows()
+    >>> res = inscribed_ball(A, b, box, Tolerances(), SolveCounter())
+    >>> res.full, round(res.radius, 9)
+    (True, 1.0)
+    """
+    m, d = A.shape
+    keep = np.ones(m, dtype=bool)
+    eq = None
+    if on_row is not None:
+        keep[on_row] = False
+        if skip is not None:
+            keep &= ~skip
+        eq = (A[on_row], float(b[on_row]))
+    Ak, bk = A[keep], b[keep]
+    l2 = isinstance(domain, Ball) and domain.norm == 2
+    l1 = isinstance(domain, Ball) and domain.norm == 1
+    if l2:
+        counter.socp += 1
+        status, z, opt = _solve_socp_l2(
+            Ak, bk, domain.center, domain.radius, eq, tol, what
+        )
+    else:
+        counter.lp += 1
+        n_aux = 2 * d if l1 else 0
+        n = d + 1 + n_aux
+        cost = np.zeros(n)
+        cost[d] = -1.0
+        col_lo = np.concatenate([np.full(d + 1, -np.inf), np.zeros(n_aux)])
+        col_hi = np.full(n, np.inf)
+        if not domain.bounded:
+            col_hi[d] = WHOLE_CAP
+        blocks = [sp.hstack([sp.csr_matrix(Ak), sp.csr_matrix(np.ones((Ak.shape[0], 1))),
+                             sp.csr_matrix((Ak.shape[0], n_aux))])]
+        lo = [np.full(Ak.shape[0], -np.inf)]
+        hi = [bk]
+        if eq is not None:
+            blocks.append(sp.csr_matrix(np.concatenate([eq[0], np.zeros(1 + n_aux)])[None, :]))
+            lo.append([eq[1]])
+            hi.append([eq[1]])
+        if l1:
+            eye = sp.identity(d)
+            # x - u + v = c ; sum(u + v) + sqrt(d) t <= r
+            blocks.append(sp.hstack([eye, sp.csr_matrix((d, 1)), -eye, eye]))
+            lo.append(domain.center)
+            hi.append(domain.center)
+            blocks.append(sp.csr_matrix(np.concatenate(
+                [np.zeros(d), [np.sqrt(d)], np.ones(2 * d)])[None, :]))
+            lo.append([-np.inf])
+            hi.append([domain.radius])
+        M = sp.vstack(blocks).tocsc()
+        status, z, opt = _solve_lp(
+            cost, M, np.concatenate([np.atleast_1d(v) for v in lo]),
+            np.concatenate([np.atleast_1d(v) for v in hi]), col_lo, col_hi, tol, what,
+        )
+    opt = -opt  # the solvers minimised -t
+    if status == Status.INFEASIBLE:
+        return BallResult(False, None, -np.inf)
+    if status == Status.UNBOUNDED:  # pragma: no cover - t is always bounded above
+        raise SolverFailed(f"the LP {what} is unbounded")
+    x = z[:d].copy()
+    if eq is not None:  # put the centre exactly on the hyperplane before certifying it
+        x -= (eq[0] @ x - eq[1]) * eq[0]
+    slack = bk - Ak @ x
+    certified = min(float(slack.min()) if slack.size else np.inf, _domain_margin(x, domain))
+    if not domain.bounded:
+        certified = min(certified, WHOLE_CAP)
+    if certified >= tol.radius:
+        return BallResult(True, x, certified)
+    if opt <= tol.zero:
+        return BallResult(False, x, certified)
+    if opt >= tol.radius:
+        raise SolverFailed(
+            f"the solver's optimum {opt:.3g} for {what} does not check out: its point has "
+            f"inscribed radius {certified:.3g}"
+        )
+    raise ToleranceError(
+        f"{what}: the inscribed radius {opt:.3g} lies between the tolerances zero="
+        f"{tol.zero:g} and radius={tol.radius:g}; the set is too thin to decide in float64 "
+        "(rescale the input or pass other Tolerances)"
+    )
