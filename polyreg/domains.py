@@ -155,12 +155,22 @@ class Ball(Domain):
         object.__setattr__(self, "radius", radius)
         object.__setattr__(self, "norm", NORMS[self.norm])
         object.__setattr__(self, "dim", center.size)
+        object.__setattr__(self, "_rows", self._make_rows())
 
     @property
     def dual_norm(self) -> float:
         return {1: np.inf, 2: 2, np.inf: 1}[self.norm]
 
+    #: the L1 ball is given as its 2^d facets up to this dimension, lifted in higher ones
+    L1_ROWS_MAX_DIM = 6
+
     def rows(self) -> tuple[np.ndarray, np.ndarray] | None:
+        return self._rows  # type: ignore[attr-defined]
+
+    def _make_rows(self) -> tuple[np.ndarray, np.ndarray] | None:
+        if self.norm == 1 and self.dim <= self.L1_ROWS_MAX_DIM:
+            signs = np.array(np.meshgrid(*[[-1.0, 1.0]] * self.dim)).reshape(self.dim, -1).T
+            return signs, signs @ self.center + self.radius
         if self.norm == np.inf:
             eye = np.eye(self.dim)
             return np.vstack([eye, -eye]), np.concatenate(

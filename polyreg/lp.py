@@ -94,6 +94,8 @@ def _highs():
             os.close(devnull)
         h.setOptionValue("output_flag", False)
         h.setOptionValue("presolve", "off")
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("simplex_strategy", 4)  # primal simplex: fastest on these small LPs
         _local.highs = h
         _local.tol = None
     return h
@@ -101,7 +103,7 @@ def _highs():
 
 def _solve_lp(
     cost: np.ndarray,
-    A: sp.csc_matrix,
+    A: np.ndarray,
     row_lo: np.ndarray,
     row_hi: np.ndarray,
     col_lo: np.ndarray,
@@ -109,7 +111,8 @@ def _solve_lp(
     tol: Tolerances,
     what: str,
 ) -> tuple[Status, np.ndarray | None, float]:
-    """Minimise ``cost @ z`` s.t. ``row_lo <= A z <= row_hi``, ``col_lo <= z <= col_hi``."""
+    """Minimise ``cost @ z`` s.t. ``row_lo <= A z <= row_hi``, ``col_lo <= z <= col_hi``
+    (``A`` dense; passed to HiGHS column-wise with its zeros dropped)."""
     import highspy
 
     h = _highs()
@@ -126,10 +129,11 @@ def _solve_lp(
     lp.col_upper_ = np.where(np.isfinite(col_hi), col_hi, inf)
     lp.row_lower_ = np.where(np.isfinite(row_lo), row_lo, -inf)
     lp.row_upper_ = np.where(np.isfinite(row_hi), row_hi, inf)
+    nz = A.T != 0
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr
-    lp.a_matrix_.index_ = A.indices
-    lp.a_matrix_.value_ = A.data
+    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(nz.sum(axis=1))]).astype(np.int32)
+    lp.a_matrix_.index_ = np.nonzero(nz)[1].astype(np.int32)
+    lp.a_matrix_.value_ = A.T[nz]
     lp.a_matrix_.num_col_ = A.shape[1]
     lp.a_matrix_.num_row_ = A.shape[0]
     h.passModel(lp)
@@ -204,8 +208,8 @@ def _solve_socp_l2(
 
 
 def _domain_margin(x: np.ndarray, domain: Domain) -> float:
-    """Euclidean distance from ``x`` to the boundary of a non-polyhedral domain (or +inf)."""
-    if isinstance(domain, Ball) and domain.norm != np.inf:
+    """Euclidean distance from ``x`` to the boundary of a domain not given by rows (or +inf)."""
+    if isinstance(domain, Ball) and domain.rows() is None:
         dist = np.linalg.norm(x - domain.center, ord=domain.norm)
         factor = 1.0 if domain.norm == 2 else np.sqrt(domain.dim)
         return (domain.radius - dist) / factor
@@ -228,9 +232,8 @@ def inscribed_ball(
     Parameters
     ----------
     A, b : ndarray, shapes (m, d), (m,)
-        Constraint rows of unit Euclidean norm. Polyhedral domain rows (box, polytope, L-inf
-        ball) must already be among them; the L1 and L2 balls and the whole space are handled
-        here.
+        Constraint rows of unit Euclidean norm. The domain's own rows (``domain.rows()``, when
+        not None) must already be among them.
     domain : Domain
     tol : Tolerances
     counter : SolveCounter
@@ -273,8 +276,10 @@ def inscribed_ball(
             keep &= ~skip
         eq = (A[on_row], float(b[on_row]))
     Ak, bk = A[keep], b[keep]
+    # Polyhedral domain rows are among A's rows; only the L1 ball in high dimension (lifted),
+    # the L2 ball (second-order cone) and the whole space (radius cap) are added here.
     l2 = isinstance(domain, Ball) and domain.norm == 2
-    l1 = isinstance(domain, Ball) and domain.norm == 1
+    l1 = isinstance(domain, Ball) and domain.norm == 1 and domain.rows() is None
     if l2:
         counter.socp += 1
         status, z, opt = _solve_socp_l2(
@@ -290,29 +295,30 @@ def inscribed_ball(
         col_hi = np.full(n, np.inf)
         if not domain.bounded:
             col_hi[d] = WHOLE_CAP
-        blocks = [sp.hstack([sp.csr_matrix(Ak), sp.csr_matrix(np.ones((Ak.shape[0], 1))),
-                             sp.csr_matrix((Ak.shape[0], n_aux))])]
-        lo = [np.full(Ak.shape[0], -np.inf)]
-        hi = [bk]
+        mk = Ak.shape[0]
+        rows = mk + (eq is not None) + (d + 1 if l1 else 0)
+        M = np.zeros((rows, n))
+        M[:mk, :d] = Ak
+        M[:mk, d] = 1.0
+        lo = np.full(rows, -np.inf)
+        hi = np.empty(rows)
+        hi[:mk] = bk
+        r = mk
         if eq is not None:
-            blocks.append(sp.csr_matrix(np.concatenate([eq[0], np.zeros(1 + n_aux)])[None, :]))
-            lo.append([eq[1]])
-            hi.append([eq[1]])
-        if l1:
-            eye = sp.identity(d)
-            # x - u + v = c ; sum(u + v) + sqrt(d) t <= r
-            blocks.append(sp.hstack([eye, sp.csr_matrix((d, 1)), -eye, eye]))
-            lo.append(domain.center)
-            hi.append(domain.center)
-            blocks.append(sp.csr_matrix(np.concatenate(
-                [np.zeros(d), [np.sqrt(d)], np.ones(2 * d)])[None, :]))
-            lo.append([-np.inf])
-            hi.append([domain.radius])
-        M = sp.vstack(blocks).tocsc()
-        status, z, opt = _solve_lp(
-            cost, M, np.concatenate([np.atleast_1d(v) for v in lo]),
-            np.concatenate([np.atleast_1d(v) for v in hi]), col_lo, col_hi, tol, what,
-        )
+            M[r, :d] = eq[0]
+            lo[r] = hi[r] = eq[1]
+            r += 1
+        if l1:  # x - u + v = c ; sum(u + v) + sqrt(d) t <= r
+            idx = np.arange(d)
+            M[r + idx, idx] = 1.0
+            M[r + idx, d + 1 + idx] = -1.0
+            M[r + idx, 2 * d + 1 + idx] = 1.0
+            lo[r : r + d] = hi[r : r + d] = domain.center
+            r += d
+            M[r, d] = np.sqrt(d)
+            M[r, d + 1 :] = 1.0
+            hi[r] = domain.radius
+        status, z, opt = _solve_lp(cost, M, lo, hi, col_lo, col_hi, tol, what)
     opt = -opt  # the solvers minimised -t
     if status == Status.INFEASIBLE:
         return BallResult(False, None, -np.inf)

@@ -112,6 +112,11 @@ class Network:
         object.__setattr__(self, "weights", Ws)
         object.__setattr__(self, "biases", bs)
         object.__setattr__(self, "negative_slope", alpha)
+        widths = tuple(W.shape[0] for W in Ws[:-1])
+        object.__setattr__(self, "_hidden", widths)
+        object.__setattr__(
+            self, "_offsets", tuple(int(v) for v in np.concatenate([[0], np.cumsum(widths)]))
+        )
 
     # ----------------------------------------------------------------- construction / files
     @classmethod
@@ -203,17 +208,17 @@ class Network:
 
     @property
     def hidden_widths(self) -> tuple[int, ...]:
-        return tuple(W.shape[0] for W in self.weights[:-1])
+        return self._hidden  # type: ignore[attr-defined]
 
     @property
     def n_hidden(self) -> int:
         """Total number of hidden neurons (length of a pattern)."""
-        return int(sum(self.hidden_widths))
+        return self._offsets[-1]  # type: ignore[attr-defined]
 
     @property
     def layer_offsets(self) -> tuple[int, ...]:
         """Start index of each hidden layer in a pattern, plus the total at the end."""
-        return tuple(int(v) for v in np.concatenate([[0], np.cumsum(self.hidden_widths)]))
+        return self._offsets  # type: ignore[attr-defined]
 
     def neuron_name(self, index: int) -> str:
         """``"layer:unit"`` name (1-based layer, 0-based unit) of a pattern index."""

@@ -99,33 +99,71 @@ def region_rows(ctx: Context, pattern: np.ndarray) -> RegionRows:
     return RegionRows(pattern, maps, A, b, neuron, group_rows(A, b, tol.merge), zero)
 
 
-def pattern_across(
-    net: Network, pattern: np.ndarray, zero: np.ndarray, direction: np.ndarray, rel: float
+def patterns_across(
+    net: Network, pattern: np.ndarray, zero: np.ndarray, directions: np.ndarray, rel: float
 ) -> np.ndarray:
-    """Pattern just beyond a facet, reached by moving from it along ``direction``.
+    """Patterns just beyond facets of one region, reached by moving from each along a direction.
 
-    ``zero`` flags the neurons that vanish on the whole facet (those whose hyperplane carries
-    it, and those identically zero on the region): every other neuron keeps its bit by
-    continuity. Layer by layer, a flagged neuron's new bit is the sign of its directional
-    derivative computed with the *new* bits of the earlier layers (exact for a facet point,
-    first order in the step). A derivative below ``rel`` times its magnitude scale is zero: off.
+    Parameters
+    ----------
+    pattern : bool (N,)
+        The region's pattern.
+    zero : bool (F, N)
+        Per facet, the neurons that vanish on the whole facet: those whose hyperplane carries it
+        and those identically zero on the region. Every other neuron keeps its bit (continuity:
+        it is non-zero at every relative-interior point of the facet).
+    directions : (F, d)
+        Per facet, a direction crossing it (the outward normal).
+    rel : float
+        A directional derivative below ``rel`` times its magnitude scale counts as zero (off).
+
+    Returns
+    -------
+    bool (F, N)
+
+    Notes
+    -----
+    Layer by layer, a flagged neuron's new bit is the sign of its directional derivative computed
+    with the *new* bits of the earlier layers: the first-order term of ``z(q + eps u)`` at a facet
+    point ``q`` where ``z(q) = 0``. Exact, and vectorised over facets.
     """
-    new = pattern.copy()
+    F = directions.shape[0]
+    new = np.repeat(pattern[None, :], F, axis=0)
     offsets = net.layer_offsets
     alpha = net.negative_slope
-    s = direction
+    S = directions.T
     for layer in range(len(net.weights) - 1):
         W = net.weights[layer]
-        sigma = W @ s
+        sigma = W @ S
         seg = slice(offsets[layer], offsets[layer + 1])
-        z = zero[seg]
+        z = zero[:, seg].T
+        bits = new[:, seg].T
         if z.any():
-            scale = np.abs(W[z]) @ np.abs(s) + 1e-300
-            bits = new[seg]
-            bits[z] = sigma[z] > rel * scale
-            new[seg] = bits
-        s = np.where(new[seg], 1.0, alpha) * sigma
+            scale = np.abs(W) @ np.abs(S) + 1e-300
+            bits = np.where(z, sigma > rel * scale, bits)
+            new[:, seg] = bits.T
+        S = np.where(bits, 1.0, alpha) * sigma
     return new
+
+
+def step_inside(
+    A: np.ndarray, b: np.ndarray, q: np.ndarray, u: np.ndarray, samples: int = 48
+) -> tuple[np.ndarray, float]:
+    """A point ``q + t u`` (``t > 0``) with large least slack for ``A x <= b``.
+
+    Maximises the concave piecewise-linear ``t -> min_j (b - A (q + t u))_j`` over a geometric
+    grid of ``t`` up to the first zero of a decreasing row. Returns the point and its least
+    slack (its certified inscribed radius for unit rows).
+    """
+    s0 = b - A @ q
+    c = A @ u
+    down = c > 0
+    limits = s0[down] / c[down]
+    t_max = float(limits[limits > 0].min()) if np.any(limits > 0) else 1.0
+    ts = t_max * np.geomspace(1e-9, 1.0, samples)
+    values = (s0[:, None] - c[:, None] * ts[None, :]).min(axis=0)
+    best = int(np.argmax(values))
+    return q + ts[best] * u, float(values[best])
 
 
 class Progress:

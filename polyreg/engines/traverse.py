@@ -20,12 +20,17 @@ import numpy as np
 
 from ..domains import Ball, Domain, sample
 from ..errors import ToleranceError
-from ..geometry import foot_point_margins
+from ..geometry import foot_point_margins, polar_facets
 from ..lp import BallResult, SolveCounter, _domain_margin, inscribed_ball
 from ..network import Network
 from ..regions import Edge, Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances
-from ._common import Context, Progress, RegionRows, pattern_across, region_rows
+from ._common import Context, Progress, RegionRows, patterns_across, region_rows, step_inside
+
+
+#: largest input dimension where facets are found by a convex hull in the polar (qhull) rather
+#: than by one LP each; above it hulls grow too large to pay off
+QHULL_MAX_DIM = 6
 
 
 def _meets_domain(ctx: Context, A: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -56,21 +61,49 @@ def find_facets(
     labels, first = np.unique(group, return_index=True)
     on_boundary = np.zeros(labels.size, dtype=bool)
     np.logical_or.at(on_boundary, np.searchsorted(labels, group), neuron < 0)
-    reps = first[~on_boundary]
-    if reps.size == 0:
+    if on_boundary.all():
         return []
-    reps = reps[_meets_domain(ctx, A[reps], b[reps])]
-    if reps.size == 0:
-        return []
-    same = group[:, None] == group[None, :]
     slack = b - A @ center
+    same = group[:, None] == group[None, :]
+    d = A.shape[1]
+    crossable = ~on_boundary
+    out: list[tuple[int, np.ndarray]] = []
+    polar = None
+    if d <= QHULL_MAX_DIM and ctx.domain.bounded:
+        # facets of region ∩ (domain, or for a round ball its bounding box) from one hull
+        A_h, b_h, reps_h = A, b, first
+        if ctx.dom_b.size == 0:
+            lo, hi = ctx.domain.bounding_box()
+            eye = np.eye(d)
+            A_h = np.vstack([A, eye, -eye])
+            b_h = np.concatenate([b, hi, -lo])
+            reps_h = np.concatenate([first, A.shape[0] + np.arange(2 * d)])
+        slack_h = b_h - A_h @ center
+        polar = polar_facets(A_h, slack_h, reps_h, ctx.tol.radius)
+    if polar is not None:
+        facet, points, undecided = polar
+        n = first.size
+        facet, points, undecided = facet[:n] & crossable, points[:n], undecided[:n] & crossable
+        points = center + points
+        if ctx.dom_b.size == 0:  # the facet point must also lie inside the round ball
+            inside = np.array([_domain_margin(p, ctx.domain) for p in points[facet]])
+            ok = inside >= ctx.tol.radius
+            undecided[np.flatnonzero(facet)[~ok]] = True
+            facet[np.flatnonzero(facet)[~ok]] = False
+        out.extend((int(first[k]), points[k]) for k in np.flatnonzero(facet))
+        reps = first[undecided]
+    else:
+        reps = first[crossable]
+    if reps.size:
+        reps = reps[_meets_domain(ctx, A[reps], b[reps])]
+    if reps.size == 0:
+        return out
     margins = foot_point_margins(A, slack, same)[reps]
     feet = center[None, :] + slack[reps, None] * A[reps]
-    if isinstance(ctx.domain, Ball) and ctx.domain.norm != np.inf:
+    if ctx.domain.rows() is None and ctx.domain.bounded:
         margins = np.minimum(margins, [_domain_margin(f, ctx.domain) for f in feet])
     elif not ctx.domain.bounded:
         margins = np.minimum(margins, 1.0)
-    out = []
     for k, margin, foot in zip(reps, margins, feet):
         if margin >= ctx.tol.radius:
             out.append((int(k), foot))
@@ -103,6 +136,21 @@ def _start(ctx: Context, counter: SolveCounter, seed: int) -> tuple[RegionRows, 
     )
 
 
+def _interior_across(
+    ctx: Context, nr: RegionRows, q: np.ndarray, u: np.ndarray, counter: SolveCounter
+) -> BallResult:
+    """Certified interior point of the region ``nr`` that lies just across a facet at ``q``
+    (direction ``u``): a point on the ray ``q + t u`` when its inscribed radius passes the
+    tolerance, else the region's Chebyshev centre by LP (authoritative)."""
+    point, radius = step_inside(nr.A, nr.b, q, u)
+    radius = min(radius, _domain_margin(point, ctx.domain))
+    if not ctx.domain.bounded:
+        radius = min(radius, 1.0)
+    if radius >= ctx.tol.radius:
+        return BallResult(True, point, radius)
+    return inscribed_ball(nr.A, nr.b, ctx.domain, ctx.tol, counter, what="region")
+
+
 def traverse(
     net: Network,
     domain: Domain,
@@ -110,6 +158,7 @@ def traverse(
     tol: Tolerances = DEFAULT,
     progress: bool | None = None,
     max_regions: int | None = None,
+    chebyshev: bool = True,
     seed: int = 0,
 ) -> RegionSet:
     """Enumerate every activation region whose interior meets the domain's, by graph search.
@@ -124,18 +173,24 @@ def traverse(
         Progress line on stderr; default: only when stderr is a terminal.
     max_regions : int, optional
         Stop with an error once more regions than this are found.
+    chebyshev : bool
+        Report each region's Chebyshev centre and radius (one LP/SOCP per region). With
+        False, ``point``/``radius`` are a certified interior point and the radius of a ball
+        around it inside the region (a lower bound on the Chebyshev radius): faster counting.
     seed : int
         Seed for the fallback start points.
 
     Returns
     -------
     RegionSet
-        Regions (pattern, Chebyshev centre and radius, output map) and facet adjacency.
+        Regions (pattern, interior point and radius, output map) and facet adjacency.
 
     Notes
     -----
-    Cost: one Chebyshev solve per region plus one solve per facet whose foot-point test fails;
-    ``O(N d)`` numpy work per region for the local maps.
+    Cost per region: ``O(N d)`` numpy work for the local maps and a convex hull in the polar
+    (d <= 6, polyhedral domains) or one solve per facet not certified by its foot point; one
+    solve when the cheap interior point across a facet fails its certificate; one more with
+    ``chebyshev=True``.
 
     Examples
     --------
@@ -152,9 +207,8 @@ def traverse(
     regions: list[Region] = []
     index: dict[bytes, int] = {}
     pending: dict[int, tuple[RegionRows, np.ndarray]] = {}
-    edges: dict[tuple[int, int], Edge] = {}
+    edges: dict[tuple[int, int], tuple[np.ndarray, np.ndarray | None]] = {}
     queue: deque[int] = deque()
-    rel = tol.gradient
 
     def add(rr: RegionRows, ball: BallResult) -> int:
         i = len(regions)
@@ -170,35 +224,46 @@ def traverse(
     while queue:
         i = queue.popleft()
         rr, center = pending.pop(i)
-        for k, facet_point in find_facets(ctx, rr, center, counter):
-            on_facet = rr.group == rr.group[k]
-            zero = rr.zero.copy()
-            zero[rr.neuron[on_facet & (rr.neuron >= 0)]] = True
-            new = ctx.canonical(pattern_across(net, rr.pattern, zero, rr.A[k], rel))
+        facets = find_facets(ctx, rr, center, counter)
+        if not facets:
+            continue
+        ks = np.array([k for k, _ in facets])
+        on_facet = rr.group[ks][:, None] == rr.group[None, :]  # (F, rows)
+        zero = np.repeat(rr.zero[None, :], ks.size, axis=0)
+        rows_f, cols = np.nonzero(on_facet & (rr.neuron >= 0)[None, :])
+        zero[rows_f, rr.neuron[cols]] = True
+        news = patterns_across(net, rr.pattern, zero, rr.A[ks], tol.gradient)
+        for f, (k, q) in enumerate(facets):
+            new = ctx.canonical(news[f])
             key = pattern_key(new)
             j = index.get(key)
             if j is None:
                 nr = region_rows(ctx, new)
                 j = index.get(pattern_key(nr.pattern))
                 if j is None:
-                    nb = inscribed_ball(nr.A, nr.b, ctx.domain, tol, counter, what="region")
+                    nb = _interior_across(ctx, nr, q, rr.A[k], counter)
                     if not nb.full:
+                        carried = rr.neuron[on_facet[f] & (rr.neuron >= 0)]
                         raise ToleranceError(
-                            f"the region across the facet of neuron(s) "
-                            f"{[net.neuron_name(int(n)) for n in rr.neuron[on_facet] if n >= 0]} "
-                            f"is not full-dimensional (radius {nb.radius:.3g}); the facet test "
-                            "and the crossing disagree in float64"
+                            "the region across the facet of neuron(s) "
+                            f"{[net.neuron_name(int(n)) for n in carried]} is not "
+                            f"full-dimensional (radius {nb.radius:.3g}); the facet test and "
+                            "the crossing disagree in float64"
                         )
                     j = add(nr, nb)
                 index[key] = j
             pair = (min(i, j), max(i, j))
             if pair not in edges:
-                flipped = np.flatnonzero(regions[i].pattern != regions[j].pattern)
-                carried = rr.neuron[on_facet & (rr.neuron >= 0)]
-                edges[pair] = Edge(pair[0], pair[1], tuple(int(n) for n in np.sort(carried)),
-                                   tuple(int(n) for n in flipped), facet_point)
+                edges[pair] = (rr.neuron[on_facet[f] & (rr.neuron >= 0)], q)
         show(len(regions), len(queue), counter.total)
     show(len(regions), 0, counter.total, final=True)
+    if chebyshev:
+        regions = [_chebyshev(ctx, r, counter) for r in regions]
+    edge_list = []
+    for (u, v), (carried, q) in edges.items():
+        flipped = np.flatnonzero(regions[u].pattern != regions[v].pattern)
+        edge_list.append(Edge(u, v, tuple(int(n) for n in np.sort(carried)),
+                              tuple(int(n) for n in flipped), q))
     seconds = time.perf_counter() - t0
     stats = {
         "engine": "traverse",
@@ -208,5 +273,15 @@ def traverse(
         "seconds": seconds,
         "stable_neurons": int((~ctx.stab.live).sum()),
     }
-    return RegionSet(tuple(regions), tuple(edges.values()), "traverse", ctx.domain,
-                     net.widths, stats)
+    return RegionSet(tuple(regions), tuple(edge_list), "traverse", ctx.domain, net.widths, stats)
+
+
+def _chebyshev(ctx: Context, region: Region, counter: SolveCounter) -> Region:
+    """The region with its Chebyshev centre and radius (one solve)."""
+    rr = region_rows(ctx, region.pattern)
+    ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what="Chebyshev centre")
+    if not ball.full:  # pragma: no cover - the region was certified full-dimensional
+        raise ToleranceError(f"region {region.hex} lost its interior when re-solved")
+    if ball.radius < region.radius:
+        return region
+    return Region(region.pattern, ball.center, ball.radius, region.out_W, region.out_b)

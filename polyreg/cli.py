@@ -1,0 +1,424 @@
+"""Command line: ``polyreg <command>``, a thin layer over :func:`polyreg.enumerate_regions`.
+
+Commands
+--------
+``count NET.npz DOMAIN [--method M] [--json] [--quiet]``
+    Count the activation regions of a network inside a domain.
+``enumerate NET.npz DOMAIN --out FILE.json [--method M] [--json] [--quiet]``
+    Write every region and every shared facet as JSON (see ``RegionSet.to_dict``).
+
+``DOMAIN`` is exactly one of ``--box LO HI``, ``--ball R --center C [--norm 1|2|inf]``,
+``--polytope FILE.npz`` (arrays ``A``, ``b``: the set ``A x <= b``) or ``--whole``.
+
+Exit status: 0 on success; 2 on a usage error (argparse) or on bad input of any kind (missing or
+malformed file, empty box, radius <= 0, wrong dimension, unbounded polytope, any
+:class:`~polyreg.errors.PolyregError`), reported as one line ``polyreg: error: <message>`` on
+stderr; 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .api import enumerate_regions
+from .domains import Ball, Box, Domain, Polytope, Whole
+from .errors import PolyregError
+from .network import Network
+from .regions import RegionSet
+
+PROG = "polyreg"
+
+#: Exit status for bad input (the same status argparse uses for usage errors).
+EXIT_BAD_INPUT = 2
+
+
+class InputError(ValueError):
+    """A command-line value that cannot be turned into a network or a domain."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """``ArgumentParser`` that takes ``-1,-0.5`` and ``-inf`` as values, not as options.
+
+    argparse only recognises plain negative numbers (``-1``, ``-.5``) as values; coordinate
+    lists such as ``--box -1,-2 1,2`` would otherwise be read as unknown options.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._negative_number_matcher = re.compile(r"^-(\.?\d|inf|nan)", re.IGNORECASE)
+
+
+# ---------------------------------------------------------------------------- values
+def parse_numbers(text: str, name: str) -> np.ndarray:
+    """Parse ``"0.5"`` or ``"1,-2,3.5"`` into a 1-D float array.
+
+    Parameters
+    ----------
+    text : str
+        One number, or numbers separated by commas.
+    name : str
+        Name used in the error message (e.g. ``"--box LO"``).
+
+    Returns
+    -------
+    ndarray, shape (k,)
+
+    Raises
+    ------
+    InputError
+        When a piece is not a finite number.
+
+    Examples
+    --------
+    >>> parse_numbers("1,-2.5", "--box LO").tolist()
+    [1.0, -2.5]
+    >>> parse_numbers("x", "--box LO")
+    Traceback (most recent call last):
+    ...
+    polyreg.cli.InputError: --box LO: 'x' is not a number
+    """
+    values = []
+    for piece in text.split(","):
+        try:
+            value = float(piece.strip())
+        except ValueError:
+            raise InputError(f"{name}: {piece.strip()!r} is not a number") from None
+        if not np.isfinite(value):
+            raise InputError(f"{name}: {piece.strip()!r} is not a finite number")
+        values.append(value)
+    return np.array(values, dtype=np.float64)
+
+
+def _expand(values: np.ndarray, d: int) -> np.ndarray:
+    """A single number stands for every one of the ``d`` coordinates."""
+    return np.full(d, values[0]) if values.size == 1 else values
+
+
+def load_center(text: str, d: int) -> np.ndarray:
+    """The ``--center`` value: a comma-separated list or a ``.npy`` file holding a 1-D array.
+
+    Parameters
+    ----------
+    text : str
+        ``"0.1,0.2"`` or a path; a value ending in ``.npy`` or naming an existing file is a path.
+    d : int
+        The network's number of inputs (the centre must have exactly ``d`` coordinates).
+
+    Returns
+    -------
+    ndarray, shape (d,)
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file, not a 1-D numeric array, or not ``d`` coordinates.
+    """
+    if text.endswith(".npy") or os.path.isfile(text):
+        if not os.path.isfile(text):
+            raise InputError(f"--center: file {text!r} does not exist")
+        try:
+            arr = np.load(text, allow_pickle=False)
+        except Exception as exc:  # numpy raises ValueError, OSError, EOFError, ...
+            raise InputError(f"--center: cannot read {text!r} as a .npy array: {exc}") from exc
+        if not isinstance(arr, np.ndarray) or arr.ndim != 1:
+            shape = getattr(arr, "shape", None)
+            raise InputError(f"--center: {text!r} must hold a 1-D array, got shape {shape}")
+        if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
+            raise InputError(f"--center: {text!r} holds {arr.dtype} values, not real numbers")
+        center = arr.astype(np.float64)
+    else:
+        center = parse_numbers(text, "--center")
+    if center.size != d:
+        raise InputError(
+            f"--center has {center.size} coordinate(s) but the network takes {d} inputs"
+        )
+    return center
+
+
+def load_polytope(path: str) -> Polytope:
+    """Read ``A`` (shape ``(m, d)``) and ``b`` (shape ``(m,)``) from an ``.npz`` file.
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file, or arrays ``A`` / ``b`` absent.
+    polyreg.errors.InvalidDomain
+        Empty, lower-dimensional or unbounded polytope, or malformed arrays.
+    """
+    if not os.path.isfile(path):
+        raise InputError(f"--polytope: file {path!r} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except Exception as exc:  # zipfile, pickle and format errors of every kind
+        raise InputError(f"--polytope: cannot read {path!r} as an .npz file: {exc}") from exc
+    missing = [key for key in ("A", "b") if key not in arrays]
+    if missing:
+        raise InputError(f"--polytope: {path!r} lacks array(s) {', '.join(missing)}")
+    return Polytope(arrays["A"], arrays["b"])
+
+
+def build_domain(args: argparse.Namespace, d: int) -> Domain:
+    """The domain selected on the command line, for a network with ``d`` inputs.
+
+    Raises
+    ------
+    InputError, polyreg.errors.InvalidDomain
+        When the values do not describe a valid domain.
+    """
+    if args.box is not None:
+        lo = _expand(parse_numbers(args.box[0], "--box LO"), d)
+        hi = _expand(parse_numbers(args.box[1], "--box HI"), d)
+        for name, vec in (("LO", lo), ("HI", hi)):
+            if vec.size != d:
+                raise InputError(
+                    f"--box {name} has {vec.size} coordinates but the network takes {d} inputs"
+                )
+        return Box(lo, hi)
+    if args.ball is not None:
+        if args.center is None:
+            raise InputError("--ball needs --center C (a comma-separated list or a .npy file)")
+        radius = parse_numbers(args.ball, "--ball R")
+        if radius.size != 1:
+            raise InputError(f"--ball R must be one number, got {args.ball!r}")
+        if radius[0] <= 0:
+            raise InputError(f"--ball radius must be positive, got {args.ball}")
+        return Ball(load_center(args.center, d), float(radius[0]), norm=args.norm)
+    if args.polytope is not None:
+        return load_polytope(args.polytope)
+    return Whole(d)
+
+
+# ---------------------------------------------------------------------------- output
+def _fmt_vector(values: list[float]) -> str:
+    return "[" + ", ".join(f"{v:g}" for v in values) + "]"
+
+
+def describe_domain(desc: dict) -> str:
+    """One line for a domain's ``describe()`` dict.
+
+    Examples
+    --------
+    >>> describe_domain({"type": "box", "lo": [-1.0, -1.0], "hi": [1.0, 1.0]})
+    'box [-1, 1]^2'
+    >>> describe_domain({"type": "ball", "center": [0.0, 0.5], "radius": 0.25, "norm": "inf"})
+    'Linf ball, radius 0.25, centre [0, 0.5]'
+    """
+    kind = desc.get("type")
+    if kind == "box":
+        lo, hi = desc["lo"], desc["hi"]
+        if len(set(lo)) == 1 and len(set(hi)) == 1:
+            return f"box [{lo[0]:g}, {hi[0]:g}]^{len(lo)}"
+        return f"box lo={_fmt_vector(lo)} hi={_fmt_vector(hi)}"
+    if kind == "ball":
+        return f"L{desc['norm']} ball, radius {desc['radius']:g}, centre {_fmt_vector(desc['center'])}"
+    if kind == "polytope":
+        return f"polytope, {len(desc['b'])} facets in R^{len(desc['A'][0]) if desc['A'] else '?'}"
+    if kind == "whole":
+        return f"all of R^{desc['dim']}"
+    return json.dumps(desc)
+
+
+def format_summary(summary: dict) -> str:
+    """A short human-readable table of :meth:`RegionSet.summary`."""
+    rows: list[tuple[str, str]] = [
+        ("regions", f"{summary['regions']:,}"),
+        ("edges", f"{summary['edges']:,}"),
+        ("network", "-".join(str(w) for w in summary["widths"])),
+        ("domain", describe_domain(summary["domain"])),
+        ("method", str(summary.get("engine", summary["method"]))),
+    ]
+    if "lps" in summary or "socps" in summary:
+        rows.append(("LPs / SOCPs", f"{summary.get('lps', 0):,} / {summary.get('socps', 0):,}"))
+    if "stable_neurons" in summary:
+        rows.append(("stable neurons", str(summary["stable_neurons"])))
+    if "seconds" in summary:
+        rows.append(("seconds", f"{summary['seconds']:.3g}"))
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+
+def write_json_atomic(data: dict, path: Path) -> None:
+    """Write ``data`` as JSON to ``path``: a temporary file in the same directory, then
+    :func:`os.replace`, so ``path`` is never left half-written."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, allow_nan=False)
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _check_out(path: Path) -> None:
+    """Fail before a long run when ``--out`` cannot be written."""
+    parent = path.parent
+    if not parent.is_dir():
+        raise InputError(f"--out: directory {str(parent)!r} does not exist")
+    if path.is_dir():
+        raise InputError(f"--out: {str(path)!r} is a directory")
+    if not os.access(parent, os.W_OK):
+        raise InputError(f"--out: directory {str(parent)!r} is not writable")
+
+
+# ---------------------------------------------------------------------------- parser
+def _engine_names() -> list[str]:
+    from .engines import ENGINES
+
+    return sorted(ENGINES)
+
+
+def _add_common(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("network", metavar="NET.npz", help="network file (arrays W0, b0, W1, b1, ...)")
+    group = sub.add_argument_group("domain (exactly one)")
+    domain = group.add_mutually_exclusive_group(required=True)
+    domain.add_argument(
+        "--box", nargs=2, metavar=("LO", "HI"),
+        help="box LO <= x <= HI; each a number (every coordinate) or a comma-separated list",
+    )
+    domain.add_argument(
+        "--ball", metavar="R", help="ball of radius R > 0 around --center, in the --norm norm"
+    )
+    domain.add_argument(
+        "--polytope", metavar="FILE.npz",
+        help="bounded polytope A x <= b from arrays A (m x d) and b (m) in FILE.npz",
+    )
+    domain.add_argument("--whole", action="store_true", help="all of R^d (unbounded regions)")
+    group.add_argument(
+        "--center", metavar="C",
+        help="centre of --ball: a comma-separated list or a .npy file holding a 1-D array",
+    )
+    group.add_argument(
+        "--norm", choices=["1", "2", "inf"], default="2", help="norm of --ball (default: 2)"
+    )
+    sub.add_argument(
+        "--method", default="traverse", choices=_engine_names(),
+        help="enumeration engine (default: traverse)",
+    )
+    sub.add_argument(
+        "--json", action="store_true", help="print one JSON object (the summary) on stdout"
+    )
+    sub.add_argument("--quiet", action="store_true", help="no progress line on stderr")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``polyreg`` argument parser (one sub-parser per command)."""
+    parser = _Parser(
+        prog=PROG,
+        description="Exact activation regions of ReLU networks.",
+        epilog="Exit status: 0 success, 2 bad input or usage.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    count = subs.add_parser(
+        "count", help="count activation regions in a domain",
+        description="Count the activation regions of a network inside a domain.",
+    )
+    _add_common(count)
+    enum = subs.add_parser(
+        "enumerate", help="write every region and shared facet as JSON",
+        description="Enumerate the activation regions and their adjacency; write them as JSON.",
+    )
+    _add_common(enum)
+    enum.add_argument(
+        "--out", required=True, metavar="FILE.json",
+        help="output file (written atomically: a temporary file, then renamed)",
+    )
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+# ---------------------------------------------------------------------------- commands
+def _prepare(args: argparse.Namespace) -> tuple[Network, Domain, Path | None]:
+    """Validate every input before any long computation starts."""
+    if args.center is not None and args.ball is None:
+        raise InputError("--center is only used with --ball")
+    out = Path(args.out) if args.command == "enumerate" else None
+    if out is not None:
+        _check_out(out)
+    net = Network.load(args.network)
+    domain = build_domain(args, net.n_inputs).for_inputs(net.n_inputs)
+    return net, domain, out
+
+
+def _run(args: argparse.Namespace, net: Network, domain: Domain, out: Path | None) -> int:
+    progress = False if (args.quiet or args.json) else None
+    regions: RegionSet = enumerate_regions(net, domain, method=args.method, progress=progress)
+    summary = regions.summary()
+    if out is not None:
+        write_json_atomic(regions.to_dict(), out)
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(format_summary(summary))
+        if out is not None:
+            print(f"wrote {len(regions):,} regions and {len(regions.edges):,} edges to {out}")
+    return 0
+
+
+def _error(exc: BaseException) -> int:
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``polyreg`` command line.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success, 2 on bad input (one line ``polyreg: error: ...`` on stderr),
+        130 when interrupted. Usage errors exit through argparse with status 2.
+
+    Examples
+    --------
+    >>> import os, tempfile, polyreg
+    >>> net = polyreg.Network.from_layers([([[1.0], [-1.0]], [0.0, 0.5]), ([[1.0, 1.0]], [0.0])])
+    >>> path = os.path.join(tempfile.mkdtemp(), "net.npz"); net.save(path)
+    >>> main(["count", path, "--box", "-1", "1", "--json"])  # doctest: +ELLIPSIS
+    {"regions": 3, "edges": 2, ...}
+    0
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        try:
+            # bad input of every kind: files, numbers, domains (ValueError included)
+            net, domain, out = _prepare(args)
+        except (PolyregError, ValueError, OSError) as exc:
+            return _error(exc)
+        try:
+            return _run(args, net, domain, out)
+        except (PolyregError, OSError) as exc:
+            # PolyregError includes SolverFailed / ToleranceError; any other exception here
+            # is a bug and keeps its traceback
+            return _error(exc)
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
