@@ -22,8 +22,8 @@ import argparse
 import json
 import os
 import re
+import secrets
 import sys
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -31,7 +31,7 @@ import numpy as np
 
 from .api import enumerate_regions
 from .domains import Ball, Box, Domain, Polytope, Whole
-from .errors import PolyregError
+from .errors import PolyregError, SolverFailed, ToleranceError
 from .network import Network
 from .regions import RegionSet
 
@@ -39,6 +39,7 @@ PROG = "polyreg"
 
 #: Exit status for bad input (the same status argparse uses for usage errors).
 EXIT_BAD_INPUT = 2
+EXIT_UNCERTIFIED = 1
 
 
 class InputError(ValueError):
@@ -220,7 +221,8 @@ def describe_domain(desc: dict) -> str:
             return f"box [{lo[0]:g}, {hi[0]:g}]^{len(lo)}"
         return f"box lo={_fmt_vector(lo)} hi={_fmt_vector(hi)}"
     if kind == "ball":
-        return f"L{desc['norm']} ball, radius {desc['radius']:g}, centre {_fmt_vector(desc['center'])}"
+        centre = _fmt_vector(desc["center"])
+        return f"L{desc['norm']} ball, radius {desc['radius']:g}, centre {centre}"
     if kind == "polytope":
         return f"polytope, {len(desc['b'])} facets in R^{len(desc['A'][0]) if desc['A'] else '?'}"
     if kind == "whole":
@@ -249,15 +251,20 @@ def format_summary(summary: dict) -> str:
 
 def write_json_atomic(data: dict, path: Path) -> None:
     """Write ``data`` as JSON to ``path``: a temporary file in the same directory, then
-    :func:`os.replace`, so ``path`` is never left half-written."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    :func:`os.replace`, so ``path`` is never left half-written.
+
+    The temporary file is created with mode ``0o666`` less the umask (as ``open`` would),
+    not ``mkstemp``'s ``0o600``.
+    """
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle, allow_nan=False)
             handle.write("\n")
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -373,8 +380,12 @@ def _run(args: argparse.Namespace, net: Network, domain: Domain, out: Path | Non
 
 
 def _error(exc: BaseException) -> int:
+    """Print one line for ``exc``; exit 1 when the computation could not be certified
+    (solver failure, tolerance), 2 for bad input."""
     message = " ".join(str(exc).split()) or type(exc).__name__
     print(f"{PROG}: error: {message}", file=sys.stderr)
+    if isinstance(exc, (SolverFailed, ToleranceError)):
+        return EXIT_UNCERTIFIED
     return EXIT_BAD_INPUT
 
 
@@ -390,7 +401,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         Exit status: 0 on success, 2 on bad input (one line ``polyreg: error: ...`` on stderr),
-        130 when interrupted. Usage errors exit through argparse with status 2.
+        1 when a solver failed or a decision fell between the tolerances, 130 when interrupted. Usage errors exit through argparse with status 2.
 
     Examples
     --------

@@ -22,7 +22,7 @@ from enum import Enum
 import numpy as np
 import scipy.sparse as sp
 
-from .domains import Ball, Domain
+from .domains import Ball, Domain, Whole
 from .errors import SolverFailed, ToleranceError
 from .tolerances import Tolerances
 
@@ -201,7 +201,7 @@ def _solve_socp_l2(
     status = str(sol.status)
     if status in ("Solved", "AlmostSolved"):
         z = np.asarray(sol.x, dtype=np.float64)
-        return Status.OPTIMAL, z, float(-z[-1])
+        return Status.OPTIMAL, z, float(z[-1])
     if status in ("PrimalInfeasible", "AlmostPrimalInfeasible"):
         return Status.INFEASIBLE, None, np.inf
     raise SolverFailed(f"Clarabel returned status {status!r} on the SOCP {what}")
@@ -214,6 +214,70 @@ def _domain_margin(x: np.ndarray, domain: Domain) -> float:
         factor = 1.0 if domain.norm == 2 else np.sqrt(domain.dim)
         return (domain.radius - dist) / factor
     return np.inf
+
+
+def _margin_lp(
+    Ak: np.ndarray,
+    bk: np.ndarray,
+    eq: tuple[np.ndarray, float] | None,
+    domain: Domain,
+    tol: Tolerances,
+    what: str,
+    t_min: float | None = None,
+) -> tuple[Status, np.ndarray | None, float]:
+    """The LP ``max t`` s.t. ``Ak x + t <= bk``, ``[a_eq x = b_eq]``, domain margin ``t``.
+
+    The domain part: nothing for polyhedral domains (their rows are in ``Ak``), a cap
+    ``t <= WHOLE_CAP`` for the whole space, the lifted ``x - u + v = c``,
+    ``sum(u + v) + sqrt(d) t <= r`` for an L1 ball without explicit rows. With ``t_min``, instead
+    minimise ``||x||_inf`` subject to ``t >= t_min`` (re-centring). Returns the optimal ``t``.
+    """
+    d = Ak.shape[1]
+    l1 = isinstance(domain, Ball) and domain.norm == 1 and domain.rows() is None
+    recentre = t_min is not None
+    n_aux = 2 * d if l1 else 0
+    n = d + 1 + n_aux + recentre
+    cost = np.zeros(n)
+    col_lo = np.concatenate([np.full(d + 1, -np.inf), np.zeros(n_aux + recentre)])
+    col_hi = np.full(n, np.inf)
+    if not domain.bounded:
+        col_hi[d] = WHOLE_CAP
+    if recentre:
+        cost[-1] = 1.0
+        col_lo[d] = t_min
+    else:
+        cost[d] = -1.0
+    mk = Ak.shape[0]
+    rows = mk + (eq is not None) + (d + 1 if l1 else 0) + (2 * d if recentre else 0)
+    M = np.zeros((rows, n))
+    M[:mk, :d] = Ak
+    M[:mk, d] = 1.0
+    lo = np.full(rows, -np.inf)
+    hi = np.zeros(rows)
+    hi[:mk] = bk
+    r = mk
+    idx = np.arange(d)
+    if eq is not None:
+        M[r, :d] = eq[0]
+        lo[r] = hi[r] = eq[1]
+        r += 1
+    if l1:  # x - u + v = c ; sum(u + v) + sqrt(d) t <= r
+        M[r + idx, idx] = 1.0
+        M[r + idx, d + 1 + idx] = -1.0
+        M[r + idx, 2 * d + 1 + idx] = 1.0
+        lo[r : r + d] = hi[r : r + d] = domain.center
+        r += d
+        M[r, d] = np.sqrt(d)
+        M[r, d + 1 : d + 1 + n_aux] = 1.0
+        hi[r] = domain.radius
+        r += 1
+    if recentre:  # -s <= x_i <= s
+        M[r + idx, idx] = 1.0
+        M[r + idx, -1] = -1.0
+        M[r + d + idx, idx] = -1.0
+        M[r + d + idx, -1] = -1.0
+    status, z, value = _solve_lp(cost, M, lo, hi, col_lo, col_hi, tol, what)
+    return status, z, (-value if not recentre else value)
 
 
 def inscribed_ball(
@@ -278,53 +342,23 @@ def inscribed_ball(
     Ak, bk = A[keep], b[keep]
     # Polyhedral domain rows are among A's rows; only the L1 ball in high dimension (lifted),
     # the L2 ball (second-order cone) and the whole space (radius cap) are added here.
-    l2 = isinstance(domain, Ball) and domain.norm == 2
-    l1 = isinstance(domain, Ball) and domain.norm == 1 and domain.rows() is None
-    if l2:
+    if isinstance(domain, Ball) and domain.norm == 2:
         counter.socp += 1
-        status, z, opt = _solve_socp_l2(
-            Ak, bk, domain.center, domain.radius, eq, tol, what
-        )
+        status, z, opt = _solve_socp_l2(Ak, bk, domain.center, domain.radius, eq, tol, what)
     else:
         counter.lp += 1
-        n_aux = 2 * d if l1 else 0
-        n = d + 1 + n_aux
-        cost = np.zeros(n)
-        cost[d] = -1.0
-        col_lo = np.concatenate([np.full(d + 1, -np.inf), np.zeros(n_aux)])
-        col_hi = np.full(n, np.inf)
-        if not domain.bounded:
-            col_hi[d] = WHOLE_CAP
-        mk = Ak.shape[0]
-        rows = mk + (eq is not None) + (d + 1 if l1 else 0)
-        M = np.zeros((rows, n))
-        M[:mk, :d] = Ak
-        M[:mk, d] = 1.0
-        lo = np.full(rows, -np.inf)
-        hi = np.empty(rows)
-        hi[:mk] = bk
-        r = mk
-        if eq is not None:
-            M[r, :d] = eq[0]
-            lo[r] = hi[r] = eq[1]
-            r += 1
-        if l1:  # x - u + v = c ; sum(u + v) + sqrt(d) t <= r
-            idx = np.arange(d)
-            M[r + idx, idx] = 1.0
-            M[r + idx, d + 1 + idx] = -1.0
-            M[r + idx, 2 * d + 1 + idx] = 1.0
-            lo[r : r + d] = hi[r : r + d] = domain.center
-            r += d
-            M[r, d] = np.sqrt(d)
-            M[r, d + 1 :] = 1.0
-            hi[r] = domain.radius
-        status, z, opt = _solve_lp(cost, M, lo, hi, col_lo, col_hi, tol, what)
-    opt = -opt  # the solvers minimised -t
+        status, z, opt = _margin_lp(Ak, bk, eq, domain, tol, what)
     if status == Status.INFEASIBLE:
         return BallResult(False, None, -np.inf)
-    if status == Status.UNBOUNDED:  # pragma: no cover - t is always bounded above
-        raise SolverFailed(f"the LP {what} is unbounded")
-    x = z[:d].copy()
+    if not domain.bounded and opt > tol.zero:
+        # the LP vertex of an unbounded region can lie arbitrarily far out, where float64
+        # slacks are meaningless: re-solve for the point nearest the origin keeping half the
+        # margin
+        counter.lp += 1
+        status, z, _ = _margin_lp(Ak, bk, eq, domain, tol, what, t_min=min(opt, WHOLE_CAP) / 2)
+        if status != Status.OPTIMAL:  # pragma: no cover - feasible by construction
+            raise SolverFailed(f"re-centring the LP {what} failed ({status.value})")
+    x = z[: A.shape[1]].copy()
     if eq is not None:  # put the centre exactly on the hyperplane before certifying it
         x -= (eq[0] @ x - eq[1]) * eq[0]
     slack = bk - Ak @ x
@@ -335,6 +369,18 @@ def inscribed_ball(
         return BallResult(True, x, certified)
     if opt <= tol.zero:
         return BallResult(False, x, certified)
+    if isinstance(domain, Ball) and domain.norm == 2:
+        # an interior-point answer near zero: settle it with the simplex method on the ball's
+        # bounding box, a superset (zero there means zero in the ball)
+        lo, hi = domain.bounding_box()
+        eye = np.eye(A.shape[1])
+        counter.lp += 1
+        status, _, outer = _margin_lp(
+            np.vstack([Ak, eye, -eye]), np.concatenate([bk, hi, -lo]), eq, Whole(A.shape[1]),
+            tol, what,
+        )
+        if status == Status.INFEASIBLE or outer <= tol.zero:
+            return BallResult(False, x, certified)
     if opt >= tol.radius:
         raise SolverFailed(
             f"the solver's optimum {opt:.3g} for {what} does not check out: its point has "

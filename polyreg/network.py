@@ -156,17 +156,22 @@ class Network:
             with np.load(path, allow_pickle=False) as data:
                 arrays = {key: data[key] for key in data.files}
         except Exception as exc:  # zipfile / pickle / format errors of every kind
-            raise InvalidNetwork(f"cannot read {str(path)!r} as an .npz file: {exc}") from exc
+            raise InvalidNetwork(
+                f"cannot read {str(path)!r} as an .npz archive of arrays W0, b0, ...: "
+                f"{type(exc).__name__}"
+            ) from exc
+        if not isinstance(arrays, dict):  # pragma: no cover - np.load of a .npy
+            raise InvalidNetwork(f"{str(path)!r} is not an .npz archive")
         alpha = float(arrays.pop("negative_slope", 0.0))
         n = sum(1 for key in arrays if key.startswith("W"))
         expected = {f"W{k}" for k in range(n)} | {f"b{k}" for k in range(n)}
         missing = sorted(expected - set(arrays))
         extra = sorted(set(arrays) - expected)
         if missing:
-            raise InvalidNetwork(f"{path.name}: missing array(s) {', '.join(missing)}")
+            raise InvalidNetwork(f"{str(path)!r}: missing array(s) {', '.join(missing)}")
         if extra:
             raise InvalidNetwork(
-                f"{path.name}: unexpected array(s) {', '.join(extra)}; expected W0, b0, W1, b1, ..."
+                f"{str(path)!r}: unexpected array(s) {', '.join(extra)}; expected W0, b0, W1, b1, ..."
             )
         return cls(
             tuple(arrays[f"W{k}"] for k in range(n)),
@@ -187,6 +192,9 @@ class Network:
         try:
             with os.fdopen(fd, "wb") as handle:
                 np.savez(handle, **arrays)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual file mode
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -78,8 +78,8 @@ def stability(net: Network, domain: Domain, tol: Tolerances) -> Stability:
     for layer in range(len(net.weights) - 1):
         if layer > 0:
             W, b = net.weights[layer], net.biases[layer]
-            a_lo = np.where(lo > 0, lo, alpha * lo)
-            a_hi = np.where(hi > 0, hi, alpha * hi)
+            a_lo = _act(lo, alpha)
+            a_hi = _act(hi, alpha)
             Wp, Wn = np.maximum(W, 0), np.minimum(W, 0)
             with np.errstate(invalid="ignore"):
                 new_lo = _safe_dot(Wp, a_lo) + _safe_dot(Wn, a_hi) + b
@@ -89,9 +89,19 @@ def stability(net: Network, domain: Domain, tol: Tolerances) -> Stability:
         uppers.append(hi)
     lower, upper = np.concatenate(lowers), np.concatenate(uppers)
     slack = tol.stable * net.weight_scale() * (1.0 + np.abs(np.nan_to_num(lower, posinf=0, neginf=0)))
+    lower = np.nan_to_num(lower, nan=-np.inf)
+    upper = np.nan_to_num(upper, nan=np.inf)
     on = lower > slack
     off = upper <= slack
     return Stability(lower, upper, on, off, ~(on | off))
+
+
+def _act(v: np.ndarray, alpha: float) -> np.ndarray:
+    """(Leaky)ReLU of a bound vector that may hold infinities."""
+    out = np.maximum(v, 0.0)
+    if alpha:
+        out = out + alpha * np.minimum(v, 0.0)
+    return out
 
 
 def _safe_dot(W: np.ndarray, v: np.ndarray) -> np.ndarray:

@@ -181,9 +181,10 @@ class Progress:
         if not final and now - self.last < self.every:
             return
         self.last = now
-        rate = solves / max(now - self.t0, 1e-9)
+        elapsed = max(now - self.t0, 1e-9)
         end = "\n" if final else ""
         sys.stderr.write(
-            f"\rregions {regions:>9,}  frontier {frontier:>8,}  solves/s {rate:>9,.0f}" + end
+            f"\rregions {regions:>9,}  frontier {frontier:>8,}  regions/s "
+            f"{regions / elapsed:>8,.0f}  LPs/s {solves / elapsed:>8,.0f}" + end
         )
         sys.stderr.flush()
