@@ -19,6 +19,7 @@ stderr; 130 when interrupted.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import re
@@ -40,6 +41,12 @@ PROG = "polyreg"
 #: Exit status for bad input (the same status argparse uses for usage errors).
 EXIT_BAD_INPUT = 2
 EXIT_UNCERTIFIED = 1
+
+#: modules ``polyreg.<name>`` that add sub-commands: each has ``add_parsers(subparsers)`` and sets
+#: ``handler=callable(args) -> int`` on its parsers with ``set_defaults``; a handler raises
+#: ``PolyregError``/``ValueError``/``OSError`` for bad input and never imports optional
+#: dependencies at module import time
+COMMAND_MODULES: list[str] = []
 
 
 class InputError(ValueError):
@@ -342,6 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", required=True, metavar="FILE.json",
         help="output file (written atomically: a temporary file, then renamed)",
     )
+    for name in COMMAND_MODULES:
+        importlib.import_module(f".{name}", __package__).add_parsers(subs)
     return parser
 
 
@@ -414,7 +423,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
     try:
+        if handler is not None:
+            try:
+                return int(handler(args))
+            except (PolyregError, ValueError, OSError) as exc:
+                return _error(exc)
         try:
             # bad input of every kind: files, numbers, domains (ValueError included)
             net, domain, out = _prepare(args)
