@@ -171,21 +171,27 @@ def _solve_socp_l2(
 
     m, d = A.shape
     n = d + 1
-    blocks, rhs, cones = [], [], []
+    n_eq = 0 if eq is None else 1
+    rows = n_eq + m + 1 + d
+    M = np.zeros((rows, n))
+    rhs = np.empty(rows)
+    cones = []
     if eq is not None:
-        blocks.append(sp.csr_matrix(np.append(eq[0], 0.0)[None, :]))
-        rhs.append([eq[1]])
+        M[0, :d] = eq[0]
+        rhs[0] = eq[1]
         cones.append(clarabel.ZeroConeT(1))
     if m:
-        blocks.append(sp.csr_matrix(np.hstack([A, np.ones((m, 1))])))
-        rhs.append(b)
+        M[n_eq : n_eq + m, :d] = A
+        M[n_eq : n_eq + m, d] = 1.0
+        rhs[n_eq : n_eq + m] = b
         cones.append(clarabel.NonnegativeConeT(m))
-    soc_head = sp.csr_matrix(([1.0], ([0], [d])), shape=(1, n))
-    soc_body = sp.hstack([-sp.identity(d), sp.csr_matrix((d, 1))])
-    blocks += [soc_head, soc_body]
-    rhs += [[radius], -center]
+    r = n_eq + m  # (radius - t, x - center) in the second-order cone
+    M[r, d] = 1.0
+    rhs[r] = radius
+    M[r + 1 + np.arange(d), np.arange(d)] = -1.0
+    rhs[r + 1 :] = -center
     cones.append(clarabel.SecondOrderConeT(d + 1))
-    Amat = sp.vstack(blocks).tocsc()
+    Amat = sp.csc_matrix(M)
     q = np.zeros(n)
     q[-1] = -1.0
     settings = clarabel.DefaultSettings()
@@ -193,10 +199,7 @@ def _solve_socp_l2(
     settings.tol_feas = min(1e-8, tol.solver_feasibility * 100)
     settings.tol_gap_abs = 1e-10
     settings.tol_gap_rel = 1e-10
-    solver = clarabel.DefaultSolver(
-        sp.csc_matrix((n, n)), q, Amat, np.concatenate([np.atleast_1d(r) for r in rhs]), cones,
-        settings,
-    )
+    solver = clarabel.DefaultSolver(sp.csc_matrix((n, n)), q, Amat, rhs, cones, settings)
     sol = solver.solve()
     status = str(sol.status)
     if status in ("Solved", "AlmostSolved"):
