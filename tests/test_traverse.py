@@ -567,3 +567,27 @@ def test_region_invariants_degenerate(method, net):
     # hyperplanes, zero rows, hyperplanes through the centre and along the sides of the box
     _check_invariants(method, net, Box.cube(net.n_inputs, -1.0, 1.0))
 
+
+
+@pytest.mark.parametrize("domain_kind", ["ball2", "whole"])
+def test_row_space_reduction_is_exact(domain_kind):
+    # 12 inputs, first layer of width 4: regions are cylinders; the reduced 4-D problem must give
+    # the same patterns, points with the stated pattern, and the same adjacency
+    net = polyreg.random_network([12, 4, 5, 1], seed=3)
+    rng = np.random.default_rng(0)
+    domain = (Ball(rng.normal(size=12) * 0.1, 1.5, norm=2) if domain_kind == "ball2"
+              else polyreg.Whole())
+    reduced = polyreg.enumerate_regions(net, domain)
+    full = polyreg.enumerate_regions(net, domain, reduce=False)
+    assert reduced.stats["reduced_dim"] == 4
+    assert reduced.patterns == full.patterns
+    assert len(reduced.edges) == len(full.edges)
+    for region in reduced:
+        assert np.array_equal(net.pattern(region.point), region.pattern)
+        assert np.allclose(net.forward(region.point), region.out_W @ region.point + region.out_b,
+                           atol=1e-9)
+    if domain_kind == "ball2":
+        assert all(domain.contains(r.point) for r in reduced)
+        radii_r = sorted(r.radius for r in reduced)
+        radii_f = sorted(r.radius for r in full)
+        assert np.allclose(radii_r, radii_f, rtol=1e-6, atol=1e-8)

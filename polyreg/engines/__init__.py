@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from .split import split
 from .traverse import traverse
 
-ENGINES = {"traverse": traverse}
+ENGINES = {"traverse": traverse, "split": split}
 
-__all__ = ["ENGINES", "traverse"]
+__all__ = ["ENGINES", "split", "traverse"]

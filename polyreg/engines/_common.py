@@ -188,3 +188,55 @@ class Progress:
             f"{regions / elapsed:>8,.0f}  LPs/s {solves / elapsed:>8,.0f}" + end
         )
         sys.stderr.flush()
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """An exact change of variables ``x = origin + U y`` onto the row space of the first layer.
+
+    The network only sees ``W0 x``, so every activation region is a cylinder along the null
+    space of ``W0``. For the L2 ball and the whole space the problem in ``y`` (rank-many
+    coordinates) has the same regions, patterns, Chebyshev radii and adjacency: the L2 ball's
+    shadow on the subspace is the ball of the same radius around the projected centre, and the
+    Chebyshev ball of a cylinder ∩ ball can be centred in the subspace.
+    """
+
+    net: Network
+    domain: Domain
+    origin: np.ndarray
+    U: np.ndarray
+
+    def lift_point(self, y: np.ndarray | None) -> np.ndarray | None:
+        return None if y is None else self.origin + self.U @ y
+
+    def lift_map(self, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``W y + b`` as a map of ``x`` (``y = U^T (x - origin)``)."""
+        Wx = W @ self.U.T
+        return Wx, b - Wx @ self.origin
+
+
+def reduce_dimension(net: Network, domain: Domain, rel: float = 1e-12) -> Reduction | None:
+    """The :class:`Reduction` of ``(net, domain)`` when it pays (first-layer rank below the input
+    dimension and an L2 ball or the whole space), else None."""
+    from ..domains import Ball, Whole
+
+    W0 = net.weights[0]
+    d = net.n_inputs
+    if not ((isinstance(domain, Ball) and domain.norm == 2) or isinstance(domain, Whole)):
+        return None
+    if W0.shape[0] >= d:
+        return None
+    _, sv, Vt = np.linalg.svd(W0, full_matrices=False)
+    rank = int(np.sum(sv > rel * max(sv.max(initial=0.0), 1e-300)))
+    if rank >= d or rank == 0:
+        return None
+    U = Vt[:rank].T  # (d, rank) orthonormal basis of the row space
+    origin = domain.center if isinstance(domain, Ball) else np.zeros(d)
+    layers = [(W0 @ U, net.biases[0] + W0 @ origin)]
+    layers += list(zip(net.weights[1:], net.biases[1:]))
+    small = Network.from_layers(layers, negative_slope=net.negative_slope)
+    if isinstance(domain, Ball):
+        small_domain: Domain = Ball(np.zeros(rank), domain.radius, norm=2)
+    else:
+        small_domain = Whole(rank)
+    return Reduction(small, small_domain, origin, U)

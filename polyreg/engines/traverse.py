@@ -25,7 +25,16 @@ from ..lp import BallResult, SolveCounter, _domain_margin, inscribed_ball
 from ..network import Network
 from ..regions import Edge, Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances
-from ._common import Context, Progress, RegionRows, patterns_across, region_rows, step_inside
+from ._common import (
+    Context,
+    Progress,
+    Reduction,
+    RegionRows,
+    patterns_across,
+    reduce_dimension,
+    region_rows,
+    step_inside,
+)
 
 
 #: largest input dimension where facets are found by a convex hull in the polar (qhull) rather
@@ -159,6 +168,7 @@ def traverse(
     progress: bool | None = None,
     max_regions: int | None = None,
     chebyshev: bool = True,
+    reduce: bool = True,
     seed: int = 0,
 ) -> RegionSet:
     """Enumerate every activation region whose interior meets the domain's, by graph search.
@@ -177,6 +187,9 @@ def traverse(
         Report each region's Chebyshev centre and radius (one LP/SOCP per region). With
         False, ``point``/``radius`` are a certified interior point and the radius of a ball
         around it inside the region (a lower bound on the Chebyshev radius): faster counting.
+    reduce : bool
+        For an L2 ball or the whole space, work in the row space of the first layer when its
+        rank is below the input dimension (exact; see ``_common.Reduction``).
     seed : int
         Seed for the fallback start points.
 
@@ -200,6 +213,11 @@ def traverse(
     True
     """
     t0 = time.perf_counter()
+    reduction = reduce_dimension(net, domain.for_inputs(net.n_inputs)) if reduce else None
+    if reduction is not None:
+        small = traverse(reduction.net, reduction.domain, tol=tol, progress=progress,
+                         max_regions=max_regions, chebyshev=chebyshev, seed=seed)
+        return _lift(small, reduction, net, domain, t0)
     ctx = Context.create(net, domain, tol)
     counter = SolveCounter()
     show = Progress(progress)
@@ -274,6 +292,20 @@ def traverse(
         "stable_neurons": int((~ctx.stab.live).sum()),
     }
     return RegionSet(tuple(regions), tuple(edge_list), "traverse", ctx.domain, net.widths, stats)
+
+
+def _lift(small: RegionSet, red: Reduction, net: Network, domain: Domain, t0: float) -> RegionSet:
+    """Regions found in the reduced coordinates, expressed in the original input space."""
+    regions = []
+    for r in small.regions:
+        W, b = red.lift_map(r.out_W, r.out_b)
+        regions.append(Region(r.pattern, red.lift_point(r.point), r.radius, W, b))
+    edges = tuple(
+        Edge(e.u, e.v, e.neurons, e.flipped, red.lift_point(e.point)) for e in small.edges
+    )
+    stats = dict(small.stats, seconds=time.perf_counter() - t0, reduced_dim=red.U.shape[1])
+    return RegionSet(tuple(regions), edges, "traverse", domain.for_inputs(net.n_inputs),
+                     net.widths, stats)
 
 
 def _chebyshev(ctx: Context, region: Region, counter: SolveCounter) -> Region:
