@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -160,6 +162,125 @@ def _interior_across(
     return inscribed_ball(nr.A, nr.b, ctx.domain, ctx.tol, counter, what="region")
 
 
+@dataclass
+class WalkState:
+    """Everything a graph search needs to go on: visited patterns and the frontier.
+
+    ``known`` maps a pattern key (also the keys of non-canonical spellings met on the way) to
+    the region's index; ``keys[i]`` is region ``i``'s canonical key; ``frontier`` holds the
+    indices still to expand, with their rows and interior points. A store can rebuild it from
+    disk to resume a run (see ``polyreg.store``).
+    """
+
+    known: dict[bytes, int] = field(default_factory=dict)
+    keys: list[bytes] = field(default_factory=list)
+    frontier: deque = field(default_factory=deque)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A region found by :func:`walk` (``index`` is its position in discovery order)."""
+
+    index: int
+    region: Region
+
+
+@dataclass(frozen=True)
+class Expanded:
+    """Region ``index`` has had every facet crossed; ``edges`` are its new adjacency edges."""
+
+    index: int
+    edges: tuple[Edge, ...]
+
+
+def start_state(ctx: Context, counter: SolveCounter, seed: int) -> tuple[WalkState, Found]:
+    """A fresh search state holding the start region (at its Chebyshev centre)."""
+    rr, ball = _start(ctx, counter, seed)
+    state = WalkState()
+    return state, _register(state, rr, ball)
+
+
+def _register(state: WalkState, rr: RegionRows, ball: BallResult) -> Found:
+    i = len(state.keys)
+    key = pattern_key(rr.pattern)
+    state.keys.append(key)
+    state.known[key] = i
+    state.frontier.append((i, rr, ball.center))
+    return Found(i, Region(rr.pattern, ball.center, ball.radius, rr.maps.out_W, rr.maps.out_b))
+
+
+def walk(
+    ctx: Context,
+    state: WalkState,
+    counter: SolveCounter,
+    *,
+    chebyshev: bool = True,
+    accept: Callable[[np.ndarray], bool] | None = None,
+) -> Iterator[Found | Expanded]:
+    """Expand the frontier of ``state`` until it is empty, yielding each new region when found
+    and each region's edges when it has been expanded (streaming: nothing is kept but the
+    visited keys and the frontier).
+
+    ``accept(point)``, when given, decides whether a newly found region is expanded further
+    (used to partition work: a region is found but not expanded outside its owner's part).
+    """
+    net, tol = ctx.net, ctx.tol
+    while state.frontier:
+        i, rr, center = state.frontier.popleft()
+        facets = find_facets(ctx, rr, center, counter)
+        new_edges: list[Edge] = []
+        if facets:
+            ks = np.array([k for k, _ in facets])
+            on_facet = rr.group[ks][:, None] == rr.group[None, :]  # (F, rows)
+            zero = np.repeat(rr.zero[None, :], ks.size, axis=0)
+            rows_f, cols = np.nonzero(on_facet & (rr.neuron >= 0)[None, :])
+            zero[rows_f, rr.neuron[cols]] = True
+            news = patterns_across(net, rr.pattern, zero, rr.A[ks], tol.gradient)
+        for f, (k, q) in enumerate(facets):
+            new = ctx.canonical(news[f])
+            key = pattern_key(new)
+            j = state.known.get(key)
+            if j is None:
+                nr = region_rows(ctx, new)
+                j = state.known.get(pattern_key(nr.pattern))
+                if j is None:
+                    nb = _interior_across(ctx, nr, q, rr.A[k], counter)
+                    if not nb.full:
+                        carried = rr.neuron[on_facet[f] & (rr.neuron >= 0)]
+                        raise ToleranceError(
+                            "the region across the facet of neuron(s) "
+                            f"{[net.neuron_name(int(n)) for n in carried]} is not "
+                            f"full-dimensional (radius {nb.radius:.3g}); the facet test and "
+                            "the crossing disagree in float64"
+                        )
+                    if chebyshev:
+                        nb = _chebyshev_ball(ctx, nr, nb, counter)
+                    found = _register(state, nr, nb)
+                    if accept is not None and not accept(nb.center):
+                        state.frontier.pop()
+                    j = found.index
+                    yield found
+                state.known[key] = j
+            if j > i:  # each edge once: from the region found first
+                other = np.unpackbits(np.frombuffer(state.keys[j], np.uint8))[: net.n_hidden]
+                carried = rr.neuron[on_facet[f] & (rr.neuron >= 0)]
+                new_edges.append(Edge(
+                    i, j, tuple(int(n) for n in np.sort(carried)),
+                    tuple(int(n) for n in np.flatnonzero(rr.pattern != other.astype(bool))), q,
+                ))
+        yield Expanded(i, tuple(new_edges))
+
+
+def _chebyshev_ball(
+    ctx: Context, rr: RegionRows, fallback: BallResult, counter: SolveCounter
+) -> BallResult:
+    """The Chebyshev centre and radius of a region (one solve); ``fallback`` if larger."""
+    ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what="Chebyshev centre")
+    if not ball.full or ball.radius < fallback.radius:
+        return fallback
+    return ball
+
+
 def traverse(
     net: Network,
     domain: Domain,
@@ -203,7 +324,7 @@ def traverse(
     Cost per region: ``O(N d)`` numpy work for the local maps and a convex hull in the polar
     (d <= 6, polyhedral domains) or one solve per facet not certified by its foot point; one
     solve when the cheap interior point across a facet fails its certificate; one more with
-    ``chebyshev=True``.
+    ``chebyshev=True``. :func:`walk` is the streaming form.
 
     Examples
     --------
@@ -221,67 +342,18 @@ def traverse(
     ctx = Context.create(net, domain, tol)
     counter = SolveCounter()
     show = Progress(progress)
-    rr, ball = _start(ctx, counter, seed)
-    regions: list[Region] = []
-    index: dict[bytes, int] = {}
-    pending: dict[int, tuple[RegionRows, np.ndarray]] = {}
-    edges: dict[tuple[int, int], tuple[np.ndarray, np.ndarray | None]] = {}
-    queue: deque[int] = deque()
-
-    def add(rr: RegionRows, ball: BallResult) -> int:
-        i = len(regions)
-        regions.append(Region(rr.pattern, ball.center, ball.radius, rr.maps.out_W, rr.maps.out_b))
-        index[pattern_key(rr.pattern)] = i
-        pending[i] = (rr, ball.center)
-        queue.append(i)
-        if max_regions is not None and i + 1 > max_regions:
-            raise ToleranceError(f"more than max_regions={max_regions} regions")
-        return i
-
-    add(rr, ball)
-    while queue:
-        i = queue.popleft()
-        rr, center = pending.pop(i)
-        facets = find_facets(ctx, rr, center, counter)
-        if not facets:
-            continue
-        ks = np.array([k for k, _ in facets])
-        on_facet = rr.group[ks][:, None] == rr.group[None, :]  # (F, rows)
-        zero = np.repeat(rr.zero[None, :], ks.size, axis=0)
-        rows_f, cols = np.nonzero(on_facet & (rr.neuron >= 0)[None, :])
-        zero[rows_f, rr.neuron[cols]] = True
-        news = patterns_across(net, rr.pattern, zero, rr.A[ks], tol.gradient)
-        for f, (k, q) in enumerate(facets):
-            new = ctx.canonical(news[f])
-            key = pattern_key(new)
-            j = index.get(key)
-            if j is None:
-                nr = region_rows(ctx, new)
-                j = index.get(pattern_key(nr.pattern))
-                if j is None:
-                    nb = _interior_across(ctx, nr, q, rr.A[k], counter)
-                    if not nb.full:
-                        carried = rr.neuron[on_facet[f] & (rr.neuron >= 0)]
-                        raise ToleranceError(
-                            "the region across the facet of neuron(s) "
-                            f"{[net.neuron_name(int(n)) for n in carried]} is not "
-                            f"full-dimensional (radius {nb.radius:.3g}); the facet test and "
-                            "the crossing disagree in float64"
-                        )
-                    j = add(nr, nb)
-                index[key] = j
-            pair = (min(i, j), max(i, j))
-            if pair not in edges:
-                edges[pair] = (rr.neuron[on_facet[f] & (rr.neuron >= 0)], q)
-        show(len(regions), len(queue), counter.total)
+    state, first = start_state(ctx, counter, seed)  # its point is the Chebyshev centre
+    regions: list[Region] = [first.region]
+    edges: list[Edge] = []
+    for event in walk(ctx, state, counter, chebyshev=chebyshev):
+        if isinstance(event, Found):
+            regions.append(event.region)
+            if max_regions is not None and len(regions) > max_regions:
+                raise ToleranceError(f"more than max_regions={max_regions} regions")
+        else:
+            edges.extend(event.edges)
+            show(len(regions), len(state.frontier), counter.total)
     show(len(regions), 0, counter.total, final=True)
-    if chebyshev:
-        regions = [_chebyshev(ctx, r, counter) for r in regions]
-    edge_list = []
-    for (u, v), (carried, q) in edges.items():
-        flipped = np.flatnonzero(regions[u].pattern != regions[v].pattern)
-        edge_list.append(Edge(u, v, tuple(int(n) for n in np.sort(carried)),
-                              tuple(int(n) for n in flipped), q))
     seconds = time.perf_counter() - t0
     stats = {
         "engine": "traverse",
@@ -291,7 +363,7 @@ def traverse(
         "seconds": seconds,
         "stable_neurons": int((~ctx.stab.live).sum()),
     }
-    return RegionSet(tuple(regions), tuple(edge_list), "traverse", ctx.domain, net.widths, stats)
+    return RegionSet(tuple(regions), tuple(edges), "traverse", ctx.domain, net.widths, stats)
 
 
 def _lift(small: RegionSet, red: Reduction, net: Network, domain: Domain, t0: float) -> RegionSet:
@@ -306,14 +378,3 @@ def _lift(small: RegionSet, red: Reduction, net: Network, domain: Domain, t0: fl
     stats = dict(small.stats, seconds=time.perf_counter() - t0, reduced_dim=red.U.shape[1])
     return RegionSet(tuple(regions), edges, "traverse", domain.for_inputs(net.n_inputs),
                      net.widths, stats)
-
-
-def _chebyshev(ctx: Context, region: Region, counter: SolveCounter) -> Region:
-    """The region with its Chebyshev centre and radius (one solve)."""
-    rr = region_rows(ctx, region.pattern)
-    ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what="Chebyshev centre")
-    if not ball.full:  # pragma: no cover - the region was certified full-dimensional
-        raise ToleranceError(f"region {region.hex} lost its interior when re-solved")
-    if ball.radius < region.radius:
-        return region
-    return Region(region.pattern, ball.center, ball.radius, region.out_W, region.out_b)
