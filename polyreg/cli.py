@@ -375,7 +375,12 @@ def _prepare(args: argparse.Namespace) -> tuple[Network, Domain, Path | None]:
 
 def _run(args: argparse.Namespace, net: Network, domain: Domain, out: Path | None) -> int:
     progress = False if (args.quiet or args.json) else None
-    regions: RegionSet = enumerate_regions(net, domain, method=args.method, progress=progress)
+    options = {}
+    if args.command == "count" and args.method == "traverse":
+        options["chebyshev"] = False  # a count needs certified interior points, not centres
+    regions: RegionSet = enumerate_regions(
+        net, domain, method=args.method, progress=progress, **options
+    )
     summary = regions.summary()
     if out is not None:
         write_json_atomic(regions.to_dict(), out)
