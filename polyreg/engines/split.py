@@ -66,17 +66,17 @@ def _certified(ctx: Context, A: np.ndarray, b: np.ndarray, x: np.ndarray) -> flo
 
 def _piece(
     ctx: Context, cell: _Cell, k: int, bit: bool, a: np.ndarray, c: float,
-    ball: tuple[np.ndarray, float] | None, counter: SolveCounter,
+    x: np.ndarray | None, counter: SolveCounter,
 ) -> _Cell | None:
     """The part of ``cell`` on side ``bit`` of neuron ``k``'s row ``a x <= c`` (oriented for
-    that side), with ``ball`` as its candidate interior ball; solved for when the candidate is
-    too small. None when the part has no interior."""
+    that side), with ``x`` as its candidate interior point; its Chebyshev centre is solved for
+    when ``x`` is None or its certified radius is too small. None when the part has no
+    interior."""
     A = np.vstack([cell.A, a[None, :]])
     b = np.append(cell.b, c)
     pattern = cell.pattern.copy()
     pattern[k] = bit
-    if ball is not None:
-        x, want = ball
+    if x is not None:
         r = _certified(ctx, A, b, x)
         if r >= ctx.tol.radius and r >= CAP_FRACTION * cell.radius:
             return _Cell(pattern, A, b, x, r)
@@ -111,18 +111,18 @@ def _cut(
     if abs(v) < r:
         # the hyperplane cuts the cell's inscribed ball: both sides hold a cap of it
         counts.cheap += 1
-        near_ball = (cell.point + s * n * (r - abs(v)) / 2, (r + abs(v)) / 2)
-        far_ball = (cell.point - s * n * (r + abs(v)) / 2, (r - abs(v)) / 2)
+        # centres of the largest balls in the two caps (radii (r + |v|) / 2, (r - |v|) / 2)
+        near_x = cell.point + s * n * (r - abs(v)) / 2
+        far_x = cell.point - s * n * (r + abs(v)) / 2
     else:
         # the far side decides: the near side keeps the whole ball
         counts.tested += 1
-        near_ball = (cell.point, r)
-        far_ball = None
+        near_x, far_x = cell.point, None
     a_near, c_near = (row_on[:-1], row_on[-1]) if near else (-row_on[:-1], -row_on[-1])
-    far = _piece(ctx, cell, k, not near, -a_near, -c_near, far_ball, counter)
+    far = _piece(ctx, cell, k, not near, -a_near, -c_near, far_x, counter)
     if far is None:
         return [_with_bit(cell, k, near)]
-    near_cell = _piece(ctx, cell, k, near, a_near, c_near, near_ball, counter)
+    near_cell = _piece(ctx, cell, k, near, a_near, c_near, near_x, counter)
     if near_cell is None:  # only when the interior point sits within rounding of the plane
         return [_with_bit(cell, k, not near)]
     return [near_cell, far]
@@ -367,7 +367,9 @@ def split(
         cells = _split_layer(ctx, cells, layer, counter, counts, show)
         per_layer.append(len(cells))
         if max_regions is not None and len(cells) > max_regions:
-            raise ToleranceError(f"more than max_regions={max_regions} cells after layer {layer + 1}")
+            raise ToleranceError(
+                f"more than max_regions={max_regions} cells after layer {layer + 1}"
+            )
     show(len(cells), 0, counter.total, final=True)
     found = [(c.pattern, c.point, c.radius) for c in cells]
     regions, rows = regions_from_patterns(ctx, found, counter, chebyshev)
