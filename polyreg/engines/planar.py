@@ -1,0 +1,651 @@
+"""``planar``: exact activation regions in the plane by polygon clipping, layer by layer, no LP.
+
+Cells are convex polygons (counter-clockwise vertex arrays) carrying the bits of the neurons
+processed so far. Inside a cell every neuron of the next layer is affine, so it is evaluated at
+the cell's vertices; a cell with vertices strictly on both sides of the neuron's line is cut in
+two along it (crossing points by exact linear interpolation on the cut edges, computed once
+and shared by both pieces, so the pieces tile their parent exactly). All cells are processed
+together with NumPy: one Python-level step per neuron, none per cell or vertex.
+
+Used for 2-input networks on a 2-D ``Box``, ``Polytope`` or ``Ball`` (norm 1, 2 or inf), and for
+any network on a :class:`~polyreg.slices.Slice` (through the composed 2-input network
+:meth:`Slice.network`).
+
+Conventions (the same as :func:`~polyreg.engines.traverse.traverse`)
+--------------------------------------------------------------------
+* pattern bit ``z > 0``; a neuron whose gradient on a cell is below ``tol.gradient`` times its
+  weight scale is constant there (it cuts nothing), and off when its value is below the same
+  bound (identically zero);
+* a vertex within ``snap = tol.merge * max(1, |domain|_inf)`` of a neuron's line lies on it
+  (repeated lines, lines through one point, lines along the domain's sides cut nothing twice);
+* a region counts when the largest disk inside region ∩ domain has radius ``>= tol.radius``;
+  a cell whose inscribed radius is provably ``<= tol.zero`` is dropped (it is a segment or a
+  point up to rounding); in between a ``ToleranceError`` is raised, as ``traverse`` does;
+* two regions are adjacent when they share a boundary segment of length ``>= 2 tol.radius``
+  (shorter contacts are corners).
+
+Certificates. A region's ``point`` is its polygon's centroid and ``radius`` the centroid's
+distance to the nearest edge line (a disk of that radius lies in region ∩ domain; the
+inscribed radius is at most 1.5 times it). Only a cell whose centroid certificate falls below
+``tol.radius`` while it may still be wider than ``tol.zero`` is settled by one LP (SOCP for a
+disk) with :func:`polyreg.lp.inscribed_ball`; such solves are counted in ``stats``.
+
+Disks (2-D L2 balls). Cells are clipped to the regular 64-gon circumscribing the disk and a
+cell counts when its polygon's distance to the centre is below the radius (its interior meets
+the open disk); cells that stop meeting it are dropped after every layer. A cell cut by the
+circle is returned as that polygon (a superset of region ∩ disk), with ``point``/``radius``
+certified inside the disk (the centroid of the cell ∩ the inscribed 128-gon when the plain
+centroid does not certify).
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from ..domains import Ball, Box, Domain, Polytope
+from ..errors import InvalidDomain, InvalidNetwork
+from ..lp import SolveCounter, inscribed_ball
+from ..network import Network
+from ..regions import Edge, Region, RegionSet
+from ..slices import Slice, bound_polygon
+from ..tolerances import DEFAULT, Tolerances
+from ._common import Progress
+
+#: sides of the regular polygon circumscribing a disk (the cells' outer boundary there)
+DISK_SIDES = 64
+#: sides of the regular polygon inscribed in a disk, used to place points in boundary cells
+DISK_INNER_SIDES = 128
+
+
+@dataclass(frozen=True, eq=False)
+class PlanarRegionSet(RegionSet):
+    """A :class:`~polyreg.regions.RegionSet` with each region's polygon.
+
+    Attributes
+    ----------
+    polygons : tuple of ndarray
+        ``polygons[i]``, shape ``(k, 2)``: the vertices of region ``i`` ∩ domain in
+        counter-clockwise order (slice coordinates for a ``Slice``). For a disk, a region cut
+        by the circle is given as region ∩ the regular 64-gon circumscribing the disk (a
+        superset; its ``point`` and ``radius`` are certified inside the disk).
+    """
+
+    polygons: tuple = ()
+
+
+# ============================================================================ flat polygon kernels
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(s, s + c)`` over pairs (vectorised)."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    shift = starts - (np.cumsum(counts) - counts)
+    return np.repeat(shift, counts) + np.arange(total)
+
+
+def _next_index(counts: np.ndarray) -> np.ndarray:
+    """For flat cell-contiguous vertices, the index of each vertex's successor in its cell."""
+    n = int(counts.sum())
+    starts = np.cumsum(counts) - counts
+    nxt = np.arange(1, n + 1)
+    nxt[starts + counts - 1] = starts
+    return nxt
+
+
+def _cut(
+    xs: np.ndarray,
+    ds: np.ndarray,
+    tags: np.ndarray,
+    counts: np.ndarray,
+    snap: float,
+    tag_pos: np.ndarray,
+    tag_neg: np.ndarray,
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Cut flat convex polygons by lines given as signed distances at their vertices.
+
+    Parameters
+    ----------
+    xs : (n, 2) vertices, cell-contiguous, each cell counter-clockwise
+    ds : (n,) signed distance of each vertex to its cell's line (``|ds| <= snap``: on it)
+    tags : (n,) label of the edge leaving each vertex
+    counts : (m,) vertices per cell
+    tag_pos, tag_neg : (m,) labels of the new edge in the positive / negative piece
+
+    Returns
+    -------
+    ((P, T, counts) of the positive pieces, (P, T, counts) of the negative pieces)
+        Each piece keeps the vertices on its side or on the line plus the crossing points,
+        in the parent's order (Sutherland-Hodgman for one line).
+    """
+    m = counts.size
+    nxt = _next_index(counts)
+    owner = np.repeat(np.arange(m), counts)
+    sg = (ds > snap).astype(np.int8) - (ds < -snap).astype(np.int8)
+    sn = sg[nxt]
+    cross = (sg * sn) < 0
+    dn = ds[nxt]
+    w = np.zeros_like(ds)
+    w[cross] = ds[cross] / (ds[cross] - dn[cross])
+    r = xs + w[:, None] * (xs[nxt] - xs)
+    pts = np.stack([xs, r], axis=1).reshape(-1, 2)
+    own2 = np.repeat(owner, 2)
+    out = []
+    for side, new in ((1, tag_pos[owner]), (-1, tag_neg[owner])):
+        keep_v = sg * side >= 0
+        tv = np.where((sn * side >= 0) | (sg * side > 0), tags, new)
+        tr = np.where(sg * side > 0, new, tags)
+        mask = np.stack([keep_v, cross], axis=1).ravel()
+        T2 = np.stack([tv, tr], axis=1).ravel()
+        out.append((pts[mask], T2[mask], np.bincount(own2[mask], minlength=m)))
+    return out[0], out[1]
+
+
+def _polygon_measures(
+    X: np.ndarray, counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Area, centroid, perimeter and centroid's least distance to an edge line, per polygon.
+
+    Area and centroid are computed about each polygon's vertex mean (no cancellation far from
+    the origin). The least distance ``rho`` certifies the disk of radius ``rho`` around the
+    centroid inside the polygon; the inscribed radius lies in ``[rho, 1.5 rho]`` (the centroid
+    is at least a third of the width from every supporting line).
+    """
+    starts = np.cumsum(counts) - counts
+    owner = np.repeat(np.arange(counts.size), counts)
+    mean = np.add.reduceat(X, starts, axis=0) / counts[:, None]
+    Y = X - mean[owner]
+    nxt = _next_index(counts)
+    Yn = Y[nxt]
+    cr = Y[:, 0] * Yn[:, 1] - Yn[:, 0] * Y[:, 1]
+    area = 0.5 * np.add.reduceat(cr, starts)
+    cx = np.add.reduceat((Y[:, 0] + Yn[:, 0]) * cr, starts)
+    cy = np.add.reduceat((Y[:, 1] + Yn[:, 1]) * cr, starts)
+    safe = np.where(area != 0, area, 1.0)
+    cen_local = np.column_stack([cx, cy]) / (6.0 * safe[:, None])
+    cen_local[area == 0] = 0.0
+    e = Yn - Y
+    length = np.hypot(e[:, 0], e[:, 1])
+    perim = np.add.reduceat(length, starts)
+    rel = cen_local[owner] - Y
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dist = (e[:, 0] * rel[:, 1] - e[:, 1] * rel[:, 0]) / length
+    dist[length == 0] = np.inf
+    rho = np.minimum.reduceat(dist, starts)
+    return area, mean + cen_local, perim, rho
+
+
+def _distance_to_polygons(X: np.ndarray, counts: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Euclidean distance from the point ``c`` to each flat convex polygon (0 inside)."""
+    starts = np.cumsum(counts) - counts
+    nxt = _next_index(counts)
+    p, q = X - c, X[nxt] - c
+    e = q - p
+    ee = np.einsum("ij,ij->i", e, e)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.clip(-np.einsum("ij,ij->i", p, e) / ee, 0.0, 1.0)
+    s[ee == 0] = 0.0
+    foot = p + s[:, None] * e
+    seg = np.hypot(foot[:, 0], foot[:, 1])
+    inside = np.minimum.reduceat(p[:, 0] * q[:, 1] - p[:, 1] * q[:, 0], starts) >= 0
+    return np.where(inside, 0.0, np.minimum.reduceat(seg, starts))
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _grow(arr: np.ndarray, n: int) -> np.ndarray:
+    if arr.shape[0] >= n:
+        return arr
+    out = np.empty((max(n, 2 * arr.shape[0]),) + arr.shape[1:], dtype=arr.dtype)
+    out[: arr.shape[0]] = arr
+    return out
+
+
+# ============================================================================ the subdivision
+class _Cells:
+    """Growable flat storage of the current cells: vertices, edge tags, bits, bounding disks.
+
+    Within a layer every cell descends from one cell of the layer's start (its ``root``) and
+    shares the root's affine maps of the layer's neurons, so maps are stored per root only.
+    """
+
+    def __init__(self, poly: np.ndarray, n_hidden: int) -> None:
+        k = poly.shape[0]
+        self.X = np.array(poly, dtype=float)
+        self.T = -1 - np.arange(k, dtype=np.int64)  # domain sides: negative tags
+        self.nV = k
+        self.cs = np.array([0], dtype=np.int64)
+        self.cn = np.array([k], dtype=np.int64)
+        self.ctr = poly.mean(axis=0)[None, :]
+        self.crad = np.array([np.hypot(*(poly - poly.mean(axis=0)).T).max()])
+        self.bits = np.zeros((1, n_hidden), dtype=bool)
+        self.root = np.zeros(1, dtype=np.int64)
+        self.nC = 1
+        self.live = np.array([0], dtype=np.int64)
+        # events: one per cut (the shared segment's line: a point and a unit direction)
+        self.ev_o: list[np.ndarray] = []
+        self.ev_dir: list[np.ndarray] = []
+        self.n_events = 0
+
+    def vertices(self, ids: np.ndarray) -> np.ndarray:
+        return _ranges(self.cs[ids], self.cn[ids])
+
+    def add_cells(self, P: np.ndarray, T: np.ndarray, counts: np.ndarray, parents: np.ndarray) -> np.ndarray:
+        """Append polygons (flat, with counts) inheriting bits and root from ``parents``."""
+        n, m = P.shape[0], counts.size
+        self.X = _grow(self.X, self.nV + n)
+        self.T = _grow(self.T, self.nV + n)
+        self.X[self.nV : self.nV + n] = P
+        self.T[self.nV : self.nV + n] = T
+        ids = np.arange(self.nC, self.nC + m)
+        for name in ("cs", "cn", "ctr", "crad", "bits", "root"):
+            setattr(self, name, _grow(getattr(self, name), self.nC + m))
+        starts = np.cumsum(counts) - counts
+        self.cs[ids] = self.nV + starts
+        self.cn[ids] = counts
+        mean = np.add.reduceat(P, starts, axis=0) / counts[:, None]
+        owner = np.repeat(np.arange(m), counts)
+        dev = P - mean[owner]
+        self.ctr[ids] = mean
+        self.crad[ids] = np.sqrt(np.maximum.reduceat(np.einsum("ij,ij->i", dev, dev), starts))
+        self.bits[ids] = self.bits[parents]
+        self.root[ids] = self.root[parents]
+        self.nV += n
+        self.nC += m
+        return ids
+
+    def compact(self) -> None:
+        """Renumber the live cells 0..C-1 and drop dead vertices."""
+        live = self.live
+        vi = self.vertices(live)
+        counts = self.cn[live].copy()
+        self.X, self.T = self.X[vi], self.T[vi]
+        self.nV = vi.size
+        self.cs = np.cumsum(counts) - counts
+        self.cn = counts
+        self.ctr, self.crad = self.ctr[live], self.crad[live]
+        self.bits, self.root = self.bits[live], self.root[live]
+        self.nC = live.size
+        self.live = np.arange(live.size)
+
+
+@dataclass(frozen=True)
+class _LayerMaps:
+    """The current layer's maps on the layer's start cells (roots) and what they decide."""
+
+    G: np.ndarray  # (C0, n, 2) gradients
+    c: np.ndarray  # (C0, n) offsets
+    gn: np.ndarray  # (C0, n) gradient norms
+    cand: np.ndarray  # (C0, n) the neuron's line may cross the root cell
+    sign: np.ndarray  # (C0, n) the bit where it does not
+
+
+def _layer_maps(cells: _Cells, G: np.ndarray, c: np.ndarray, small: np.ndarray, snap: float) -> _LayerMaps:
+    gn = np.hypot(G[:, :, 0], G[:, :, 1])
+    const = gn <= small[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dc = (G[:, :, 0] * cells.ctr[:, :1] + G[:, :, 1] * cells.ctr[:, 1:] + c) / gn
+    cand = ~const & (np.abs(dc) < cells.crad[:, None] + 2 * snap)
+    sign = np.where(const, c > small[None, :], dc > 0)
+    return _LayerMaps(G, c, gn, cand, sign)
+
+
+def _cut_by_neuron(cells: _Cells, maps: _LayerMaps, j: int, k: int, snap: float) -> None:
+    """Cut every live cell crossed by neuron ``j`` of the current layer (pattern index ``k``).
+
+    Bits of cells whose root the line misses are set from the root at the layer's end; here
+    the candidates are filtered by their own bounding disk, then by the signs at their
+    vertices.
+    """
+    L = cells.live
+    K = L[maps.cand[cells.root[L], j]]
+    if K.size == 0:
+        return
+    r = cells.root[K]
+    g, z0, gn = maps.G[r, j], maps.c[r, j], maps.gn[r, j]
+    dc = (np.einsum("ij,ij->i", g, cells.ctr[K]) + z0) / gn
+    near = np.abs(dc) < cells.crad[K] + 2 * snap
+    cells.bits[K[~near], k] = dc[~near] > 0
+    if not near.any():
+        return
+    K, g, z0, gn, dc = K[near], g[near], z0[near], gn[near], dc[near]
+    counts = cells.cn[K]
+    vi = cells.vertices(K)
+    owner = np.repeat(np.arange(K.size), counts)
+    X = cells.X[vi]
+    d = (np.einsum("ij,ij->i", X, g[owner]) + z0[owner]) / gn[owner]
+    has_pos = np.bincount(owner[d > snap], minlength=K.size) > 0
+    has_neg = np.bincount(owner[d < -snap], minlength=K.size) > 0
+    split = has_pos & has_neg
+    whole = ~split
+    cells.bits[K[whole], k] = np.where(has_pos | has_neg, has_pos, dc > 0)[whole]
+    if not split.any():
+        return
+    S = K[split]
+    vmask = split[owner]
+    unit = g[split] / gn[split][:, None]
+    eid = cells.n_events + np.arange(S.size)
+    cells.n_events += S.size
+    cells.ev_o.append(cells.ctr[S] - dc[split][:, None] * unit)
+    cells.ev_dir.append(np.column_stack([-unit[:, 1], unit[:, 0]]))
+    (Pp, Tp, cp), (Pn, Tn, cn) = _cut(
+        X[vmask], d[vmask], cells.T[vi[vmask]], counts[split], snap, 2 * eid, 2 * eid + 1
+    )
+    ids = cells.add_cells(
+        np.concatenate([Pp, Pn]), np.concatenate([Tp, Tn]), np.concatenate([cp, cn]),
+        np.concatenate([S, S]),
+    )
+    cells.bits[ids, k] = np.arange(ids.size) < S.size
+    dead = np.zeros(cells.nC, dtype=bool)
+    dead[S] = True
+    cells.live = np.concatenate([L[~dead[L]], ids])
+
+
+# ============================================================================ the engine
+def _problem(net: Network, domain: Domain) -> tuple[Network, Domain]:
+    """The 2-input network and 2-D domain the clipping runs on."""
+    if isinstance(domain, Slice):
+        domain.for_inputs(net.n_inputs)
+        return domain.network(net), domain.bound
+    if net.n_inputs != 2:
+        raise InvalidNetwork(
+            f"planar needs a network with 2 inputs (got {net.n_inputs}) or a Slice domain"
+        )
+    if not isinstance(domain, (Box, Ball, Polytope)):
+        raise InvalidDomain(
+            f"planar works on a 2-D Box, Ball, Polytope or a Slice, not {type(domain).__name__}"
+        )
+    domain.for_inputs(2)
+    return net, domain
+
+
+def _outer_polygon(domain: Domain) -> tuple[np.ndarray, np.ndarray | None, float]:
+    """Starting polygon, the disk (centre, radius) when the domain is round, and its scale."""
+    poly = bound_polygon(domain)
+    disk = None
+    if poly is None:
+        c, R = domain.center, domain.radius  # type: ignore[attr-defined]
+        theta = 2 * np.pi * np.arange(DISK_SIDES) / DISK_SIDES
+        poly = c + (R / np.cos(np.pi / DISK_SIDES)) * np.column_stack([np.cos(theta), np.sin(theta)])
+        disk = (c, R)
+    return poly, disk, max(1.0, float(np.abs(poly).max()))
+
+
+def planar(
+    net: Network,
+    domain: Domain,
+    *,
+    tol: Tolerances = DEFAULT,
+    progress: bool | None = None,
+    edges: bool = True,
+) -> PlanarRegionSet:
+    """Every activation region of a 2-D problem, by exact polygon clipping (no LP in general).
+
+    Parameters
+    ----------
+    net : Network
+        2 inputs, or any number of inputs with a :class:`~polyreg.slices.Slice` domain.
+    domain : Box, Ball, Polytope (2-D) or Slice
+    tol : Tolerances
+        ``merge`` (vertex-on-line snapping), ``gradient`` (constant neurons), ``radius`` and
+        ``zero`` (which cells count), see the module notes.
+    progress : bool, optional
+        Progress line on stderr (default: when stderr is a terminal).
+    edges : bool
+        Compute the adjacency (``edges``); False skips it (counting only).
+
+    Returns
+    -------
+    PlanarRegionSet
+        ``point``, ``radius``, ``out_W``/``out_b`` and ``polygons`` are in the plane's
+        coordinates: input coordinates for a 2-input network, slice coordinates ``(s, t)``
+        for a ``Slice`` (so ``f(origin + s u + t v) = out_W @ (s, t) + out_b``; the radius is
+        Euclidean in ``(s, t)``). ``point`` is the polygon's centroid when that certifies
+        ``radius`` (the centroid's distance to the nearest edge line, and to the circle for
+        a disk), else a solver-certified centre (counted in ``stats['lps' / 'socps']``; only
+        cells thinner than ``tol.radius`` at their centroid need it).
+
+    Raises
+    ------
+    InvalidNetwork, InvalidDomain
+        Wrong input dimension or a domain other than a 2-D box, ball, polytope or slice.
+    ToleranceError
+        A region's inscribed radius lies between ``tol.zero`` and ``tol.radius``.
+
+    Notes
+    -----
+    Cost: one vectorised pass per hidden neuron over the cells its line may cross (a bounding
+    disk per cell filters the rest), ``O(n_l^2)`` per cell per layer for the next layer's
+    maps, and ``O(E log E)`` for the adjacency: each cut records its line; the edges of the
+    final cells on a cut line are matched as intervals along it.
+
+    Examples
+    --------
+    >>> import polyreg
+    >>> from polyreg.engines.planar import planar
+    >>> net = polyreg.random_network([2, 8, 8, 1], seed=0)
+    >>> rs = planar(net, polyreg.Box.cube(2, -1, 1))
+    >>> len(rs) == len(polyreg.enumerate_regions(net, polyreg.Box.cube(2, -1, 1)))
+    True
+    >>> round(sum(polyreg.slices.polygon_area(p) for p in rs.polygons), 12)
+    4.0
+    """
+    t0 = time.perf_counter()
+    net2, dom2 = _problem(net, domain)
+    poly, disk, S = _outer_polygon(dom2)
+    snap = tol.merge * S
+    show = Progress(progress)
+    cells = _Cells(poly, net2.n_hidden)
+    small = tol.gradient * net2.weight_scale()
+    offsets = net2.layer_offsets
+    alpha = net2.negative_slope
+    G = net2.weights[0][None, :, :].copy()  # layer-1 maps: one cell, the domain
+    c = net2.biases[0][None, :].copy()
+    for layer in range(len(net2.hidden_widths)):
+        seg = slice(offsets[layer], offsets[layer + 1])
+        maps = _layer_maps(cells, G, c, small[seg], snap)
+        cells.root = np.arange(cells.nC)
+        for j in np.flatnonzero(maps.cand.any(axis=0)):
+            _cut_by_neuron(cells, maps, int(j), offsets[layer] + int(j), snap)
+            show(cells.live.size, 0, 0)
+        cells.compact()
+        if disk is not None:
+            _prune_disk(cells, disk)
+        r = cells.root
+        bits = np.where(maps.cand[r], cells.bits[:, seg], maps.sign[r])
+        cells.bits[:, seg] = bits
+        slope = np.where(bits, 1.0, alpha)
+        W, b = net2.weights[layer + 1], net2.biases[layer + 1]
+        G = np.stack([(slope * maps.G[r, :, 0]) @ W.T, (slope * maps.G[r, :, 1]) @ W.T], axis=2)
+        c = (slope * maps.c[r]) @ W.T + b
+    show(cells.live.size, 0, 0, final=True)
+    counter = SolveCounter()
+    keep, points, radii = _certify(cells, dom2, disk, tol, counter)
+    cells.live = np.flatnonzero(keep)
+    cells.compact()
+    points, radii, G, c = points[keep], radii[keep], G[keep], c[keep]
+    with _gc_paused():  # tens of thousands of small acyclic objects: skip GC passes
+        edge_list = _edges(cells, tol, disk) if edges else []
+        regions = tuple(map(Region, list(cells.bits), list(points), radii.tolist(), list(G), list(c)))
+        X = cells.X[: cells.nV]
+        bounds = np.append(cells.cs, cells.nV).tolist()
+        polygons = tuple(X[bounds[i] : bounds[i + 1]] for i in range(cells.nC))
+    stats = {
+        "engine": "planar",
+        "lps": counter.lp,
+        "socps": counter.socp,
+        "solves": counter.total,
+        "seconds": time.perf_counter() - t0,
+        "cuts": cells.n_events,
+    }
+    return PlanarRegionSet(
+        regions, tuple(edge_list), "planar", domain, net.widths, stats, polygons
+    )
+
+
+def _prune_disk(cells: _Cells, disk: tuple[np.ndarray, float]) -> None:
+    """Drop cells whose polygon does not meet the open disk."""
+    c, R = disk
+    dist = _distance_to_polygons(cells.X[: cells.nV], cells.cn[: cells.nC], c)
+    cells.live = np.flatnonzero(dist < R)
+    if cells.live.size < cells.nC:
+        cells.compact()
+
+
+def _certify(
+    cells: _Cells,
+    domain: Domain,
+    disk: tuple[np.ndarray, float] | None,
+    tol: Tolerances,
+    counter: SolveCounter,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per final cell: whether it counts, a certified interior point and its radius."""
+    counts = cells.cn[: cells.nC]
+    X = cells.X[: cells.nV]
+    area, cen, perim, rho = _polygon_measures(X, counts)
+    upper = np.minimum(2 * area / np.maximum(perim, 1e-300), 1.5 * np.maximum(rho, 0.0))
+    radius = rho.copy()
+    if disk is not None:
+        c, R = disk
+        radius = np.minimum(radius, R - np.hypot(*(cen - c).T))
+        upper = np.minimum(upper, (R - _distance_to_polygons(X, counts, c)) / 2)
+        weak = np.flatnonzero((radius < tol.radius) & (upper > tol.zero))
+        if weak.size:
+            p2, r2 = _inner_points(cells, weak, c, R)
+            better = r2 > radius[weak]
+            cen[weak[better]] = p2[better]
+            radius[weak[better]] = r2[better]
+    keep = radius >= tol.radius
+    hopeless = upper <= tol.zero
+    for i in np.flatnonzero(~keep & ~hopeless):
+        P = X[cells.cs[i] : cells.cs[i] + counts[i]]
+        e = np.roll(P, -1, axis=0) - P
+        A = np.column_stack([e[:, 1], -e[:, 0]])
+        norm = np.hypot(A[:, 0], A[:, 1])
+        ok = norm > 0
+        A = A[ok] / norm[ok, None]
+        b = np.einsum("ij,ij->i", A, P[ok])
+        res = inscribed_ball(A, b, domain, tol, counter, what="planar cell")
+        if res.full:
+            keep[i] = True
+            cen[i], radius[i] = res.center, res.radius
+    return keep, cen, radius
+
+
+def _inner_points(
+    cells: _Cells, ids: np.ndarray, c: np.ndarray, R: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Centroids of cells ∩ the regular polygon inscribed in the disk, with certified radii
+    (distance to the piece's edges and to the circle); radius -inf where the piece is empty."""
+    counts = cells.cn[ids].copy()
+    P = cells.X[cells.vertices(ids)]
+    T = np.zeros(P.shape[0], dtype=np.int64)
+    theta = 2 * np.pi * (np.arange(DISK_INNER_SIDES) + 0.5) / DISK_INNER_SIDES
+    normals = np.column_stack([np.cos(theta), np.sin(theta)])
+    offset = R * np.cos(np.pi / DISK_INNER_SIDES)
+    alive = np.arange(ids.size)
+    none = np.zeros(ids.size, dtype=np.int64)
+    for nrm in normals:
+        d = (P - c) @ nrm - offset
+        (Pp, Tp, cp), (Pn, Tn, cn) = _cut(P, d, T, counts, 0.0, none[: counts.size], none[: counts.size])
+        ok = cn >= 3
+        starts = np.cumsum(cn) - cn
+        P = Pn[_ranges(starts[ok], cn[ok])]
+        T = Tn[_ranges(starts[ok], cn[ok])]
+        counts = cn[ok]
+        alive = alive[ok]
+        if counts.size == 0:
+            break
+    points = np.zeros((ids.size, 2))
+    radii = np.full(ids.size, -np.inf)
+    if counts.size:
+        area, cen, _, rho = _polygon_measures(P, counts)
+        good = area > 0
+        r = np.minimum(rho, R - np.hypot(*(cen - c).T))
+        points[alive[good]] = cen[good]
+        radii[alive[good]] = r[good]
+    return points, radii
+
+
+def _edges(
+    cells: _Cells, tol: Tolerances, disk: tuple[np.ndarray, float] | None = None
+) -> list[Edge]:
+    """Adjacency from the cut lines: final edges carrying the same cut are matched as
+    intervals along its line (positive side against negative side), clipped to the disk's
+    chord for a round domain."""
+    C = cells.nC
+    if C < 2 or cells.n_events == 0:
+        return []
+    counts = cells.cn[:C]
+    X, T = cells.X[: cells.nV], cells.T[: cells.nV]
+    owner = np.repeat(np.arange(C), counts)
+    nxt = _next_index(counts)
+    sel = np.flatnonzero(T >= 0)
+    ev, side = T[sel] >> 1, T[sel] & 1
+    o = np.concatenate(cells.ev_o)[ev]
+    dr = np.concatenate(cells.ev_dir)[ev]
+    ta = np.einsum("ij,ij->i", X[sel] - o, dr)
+    tb = np.einsum("ij,ij->i", X[nxt[sel]] - o, dr)
+    lo, hi = np.minimum(ta, tb), np.maximum(ta, tb)
+    cell = owner[sel]
+    # dense ranks of (event, position) make interval comparisons exact and per event
+    allv = np.concatenate([lo, hi])
+    alle = np.concatenate([ev, ev])
+    order = np.lexsort((allv, alle))
+    sv, se = allv[order], alle[order]
+    change = np.ones(order.size, dtype=np.int64)
+    change[1:] = (sv[1:] != sv[:-1]) | (se[1:] != se[:-1])
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.cumsum(change)
+    rlo, rhi = rank[: lo.size], rank[lo.size :]
+    plus, minus = np.flatnonzero(side == 0), np.flatnonzero(side == 1)
+    plus = plus[np.argsort(rlo[plus], kind="stable")]
+    start = np.searchsorted(rhi[plus], rlo[minus], side="right")
+    stop = np.searchsorted(rlo[plus], rhi[minus], side="left")
+    n = np.maximum(stop - start, 0)
+    mi = np.repeat(minus, n)
+    pi = plus[_ranges(start, n)]
+    a = np.maximum(lo[pi], lo[mi])
+    b = np.minimum(hi[pi], hi[mi])
+    if disk is not None:  # only the part of the shared segment inside the disk counts
+        c, R = disk
+        rel = o[pi] - c
+        foot = np.einsum("ij,ij->i", rel, dr[pi])
+        h2 = R * R - (np.einsum("ij,ij->i", rel, rel) - foot * foot)
+        half = np.sqrt(np.maximum(h2, 0.0))
+        a, b = np.maximum(a, -foot - half), np.minimum(b, -foot + half)
+    good = (b - a) >= 2 * tol.radius
+    mi, pi, a, b = mi[good], pi[good], a[good], b[good]
+    u, v = cell[pi], cell[mi]
+    mid = o[pi] + ((a + b) / 2)[:, None] * dr[pi]
+    lo_uv, hi_uv = np.minimum(u, v), np.maximum(u, v)
+    # one edge per pair (convex cells share one segment; keep its longest piece)
+    order = np.lexsort((-(b - a), hi_uv, lo_uv))
+    key_l, key_h = lo_uv[order], hi_uv[order]
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = (key_l[1:] != key_l[:-1]) | (key_h[1:] != key_h[:-1])
+    pick = order[first]
+    U, V, Q = lo_uv[pick], hi_uv[pick], mid[pick]
+    packed = np.packbits(cells.bits[:C], axis=1)
+    xor = packed[U] ^ packed[V]
+    r, byte = np.nonzero(xor)  # differing bytes, then their bits (row-major: rows sorted)
+    rr, bit = np.nonzero(np.unpackbits(xor[r, byte][:, None], axis=1))
+    rows, cols = r[rr], 8 * byte[rr] + bit
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=U.size))]).tolist()
+    cols_l = cols.tolist()
+    flipped = [tuple(cols_l[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    return list(map(Edge, U.tolist(), V.tolist(), flipped, flipped, list(Q)))
