@@ -1,0 +1,275 @@
+"""Every bound that applies, side by side with the exact answer: the table of ``polyreg bounds``.
+
+A *check* is a function ``(CheckContext) -> BoundRow | None`` (None when the bound does not
+apply); :data:`CHECKS` lists them in table order. :func:`check_bounds` runs the enumeration
+once and every check on it. A row whose bound fails against the exact value is *violated*: a
+bug in the bound or in the enumeration, never to be smoothed over.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..api import enumerate_regions
+from ..domains import Domain
+from ..network import Network
+from ..regions import RegionSet
+from ..tolerances import DEFAULT, Tolerances
+from . import counts
+from .sensitivity import tangent_sensitivities, tangent_bound
+
+#: relative slack for comparing floating-point bounds (integer counts are compared exactly)
+FLOAT_SLACK = 1e-9
+
+
+@dataclass(frozen=True)
+class BoundRow:
+    """One bound against its exact counterpart.
+
+    Attributes
+    ----------
+    name : str
+    kind : str
+        ``"upper"`` (holds when ``value >= exact``) or ``"lower"`` (``value <= exact``).
+    value : int or float
+        The bound.
+    exact : int or float
+        The exact quantity it bounds (computed from the enumeration).
+    quantity : str
+        What is bounded (``"regions"``, ``"max tangent sensitivity"``).
+    note : str
+        When the bound is tight (e.g. "equal in general position").
+    quantities : dict
+        What the bound was computed from.
+    """
+
+    name: str
+    kind: str
+    value: int | float
+    exact: int | float
+    quantity: str = "regions"
+    note: str = ""
+    quantities: dict = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        """``value / exact`` (``inf`` when it does not fit a float or ``exact`` is 0)."""
+        try:
+            return self.value / self.exact if self.exact else np.inf
+        except OverflowError:
+            return np.inf
+
+    @property
+    def holds(self) -> bool:
+        exact_ints = isinstance(self.value, (int, np.integer)) and isinstance(
+            self.exact, (int, np.integer)
+        )
+        slack = 0.0 if exact_ints else FLOAT_SLACK * max(abs(float(self.exact)), 1e-300)
+        if self.kind == "lower":
+            return self.value <= self.exact + slack
+        return self.value >= self.exact - slack
+
+    def to_dict(self) -> dict:
+        ratio = self.ratio
+        return {
+            "bound": self.name,
+            "kind": self.kind,
+            "quantity": self.quantity,
+            "value": self.value,
+            "exact": self.exact,
+            "ratio": float(ratio) if np.isfinite(ratio) else None,
+            "holds": self.holds,
+            "note": self.note,
+            "quantities": self.quantities,
+        }
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What every check gets: the network, the domain, its exact enumeration, tolerances."""
+
+    net: Network
+    domain: Domain
+    regions: RegionSet
+    tol: Tolerances
+
+
+Check = Callable[[CheckContext], "BoundRow | None"]
+
+
+def _count_row(bound: counts.CountBound, exact: int, note: str = "") -> BoundRow:
+    return BoundRow(bound.name, "upper", bound.value, exact, "regions", note, bound.quantities)
+
+
+def check_trivial(ctx: CheckContext) -> BoundRow:
+    return _count_row(counts.trivial_bound(ctx.net), len(ctx.regions))
+
+
+def check_zaslavsky(ctx: CheckContext) -> BoundRow | None:
+    if len(ctx.net.hidden_widths) != 1:
+        return None
+    return _count_row(
+        counts.zaslavsky_bound(ctx.net), len(ctx.regions),
+        "equal in general position in R^d or a box holding every vertex",
+    )
+
+
+def check_zaslavsky_convex(ctx: CheckContext) -> BoundRow | None:
+    if len(ctx.net.hidden_widths) != 1:
+        return None
+    try:
+        bound = counts.zaslavsky_convex_bound(ctx.net, ctx.domain, tol=ctx.tol)
+    except ValueError:  # too many subsets to test
+        return None
+    return _count_row(bound, len(ctx.regions), "equal in general position")
+
+
+def check_montufar(ctx: CheckContext) -> BoundRow:
+    return _count_row(counts.montufar_bound(ctx.net), len(ctx.regions))
+
+
+def check_serra(ctx: CheckContext) -> BoundRow:
+    return _count_row(counts.serra_bound(ctx.net), len(ctx.regions), "tight for one layer")
+
+
+def check_serra_rank(ctx: CheckContext) -> BoundRow:
+    return _count_row(counts.serra_bound(ctx.net, rank=True), len(ctx.regions))
+
+
+def _local(method: str) -> Check:
+    def check(ctx: CheckContext) -> BoundRow:
+        bound = counts.local_bound(ctx.net, ctx.domain, method, regions=ctx.regions, tol=ctx.tol)
+        return _count_row(bound, len(ctx.regions))
+
+    check.__name__ = f"check_local_{method}"
+    return check
+
+
+def check_tangent(ctx: CheckContext) -> BoundRow:
+    values = tangent_sensitivities(ctx.net, (r.pattern for r in ctx.regions))
+    bound, terms = tangent_bound(ctx.net)
+    return BoundRow(
+        "tangent-weight-norms", "upper", bound, float(values.max()), "max tangent sensitivity",
+        "", {"min_over_regions": float(values.min()), "bound_terms": list(terms)},
+    )
+
+
+#: the checks of ``polyreg bounds``, in table order
+CHECKS: tuple[Check, ...] = (
+    check_trivial,
+    check_zaslavsky,
+    check_zaslavsky_convex,
+    check_montufar,
+    check_serra,
+    check_serra_rank,
+    _local("interval"),
+    _local("lp"),
+    _local("exact"),
+    check_tangent,
+)
+
+
+@dataclass(frozen=True)
+class BoundsReport:
+    """Answer of :func:`check_bounds`.
+
+    Attributes
+    ----------
+    regions : int
+        Exact number of activation regions in the domain.
+    rows : tuple of BoundRow
+    summary : dict
+        The enumeration's :meth:`RegionSet.summary`.
+    seconds : float
+        Time spent on the bounds (after the enumeration).
+    """
+
+    regions: int
+    rows: tuple[BoundRow, ...]
+    summary: dict
+    seconds: float
+
+    @property
+    def violated(self) -> list[BoundRow]:
+        return [row for row in self.rows if not row.holds]
+
+    def to_dict(self) -> dict:
+        return {
+            "regions": self.regions,
+            "bounds": [row.to_dict() for row in self.rows],
+            "violated": [row.name for row in self.violated],
+            "enumeration": self.summary,
+            "seconds": self.seconds,
+        }
+
+
+def check_bounds(
+    net: Network,
+    domain: Domain,
+    *,
+    regions: RegionSet | None = None,
+    checks: Sequence[Check] | None = None,
+    method: str = "traverse",
+    tol: Tolerances = DEFAULT,
+) -> BoundsReport:
+    """Enumerate the regions of ``net`` in ``domain`` (unless given) and run every check.
+
+    Parameters
+    ----------
+    checks : sequence of callables, optional
+        Default :data:`CHECKS` (looked up at call time, so it can be extended).
+
+    Examples
+    --------
+    >>> import polyreg
+    >>> from polyreg.bounds.report import check_bounds
+    >>> rep = check_bounds(polyreg.random_network([2, 5, 1], seed=0), polyreg.Box([-1, -1], [1, 1]))
+    >>> rep.violated, [r.name for r in rep.rows][:3]
+    ([], ['trivial', 'zaslavsky', 'zaslavsky-convex'])
+    """
+    domain = domain.for_inputs(net.n_inputs)
+    if regions is None:
+        regions = enumerate_regions(net, domain, method=method, tol=tol, progress=False)
+    t0 = time.perf_counter()
+    ctx = CheckContext(net, domain, regions, tol)
+    rows = []
+    for check in CHECKS if checks is None else checks:
+        row = check(ctx)
+        if row is not None:
+            rows.append(row)
+    return BoundsReport(len(regions), tuple(rows), regions.summary(), time.perf_counter() - t0)
+
+
+def _fmt(value: int | float) -> str:
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}" if abs(int(value)) < 10**15 else f"{float(value):.4g}"
+    return f"{value:.6g}"
+
+
+def format_table(report: BoundsReport) -> str:
+    """The report as a text table: bound, value, exact value, ratio, holds / VIOLATED.
+
+    Examples
+    --------
+    >>> row = BoundRow("made-up", "upper", 3, 4)
+    >>> print(format_table(BoundsReport(4, (row,), {}, 0.0)))  # doctest: +NORMALIZE_WHITESPACE
+    bound    quantity  value  exact  ratio  status
+    made-up  regions   3      4      0.75   VIOLATED
+    """
+    header = ("bound", "quantity", "value", "exact", "ratio", "status")
+    lines = [header]
+    for row in report.rows:
+        ratio = row.ratio
+        lines.append((
+            row.name, row.quantity, _fmt(row.value), _fmt(row.exact),
+            f"{ratio:.4g}" if np.isfinite(ratio) else "inf",
+            "holds" if row.holds else "VIOLATED",
+        ))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in lines
+    )

@@ -1,0 +1,324 @@
+"""Exact robustness radius: the L_p distance from ``x`` to the nearest point where the predicted
+class changes (GeoCert, Jordan et al. 2019, computed by region enumeration), and cheap upper
+bounds on it from adversarial points (random rays, DeepFool-like steps).
+
+The predicted class is ``argmax f(x)`` (first index on ties); a network with one output is a
+binary classifier, class 1 when ``f(x) > 0``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..api import enumerate_regions
+from ..domains import Ball
+from ..lp import SolveCounter, nearest_point
+from ..network import Network
+from ..tolerances import DEFAULT, Tolerances
+from ._util import check_point, dual_norm, norm_name, parse_norm, region_polytope
+from .margins import _finite, _foot, margin
+
+
+def predicted_class(net: Network, points: np.ndarray) -> np.ndarray:
+    """Class of each point: ``argmax f`` (first on ties), or ``f > 0`` for one output.
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> from polyreg.bounds.robustness import predicted_class
+    >>> net = polyreg.Network.from_layers([([[1.0]], [0.0]), ([[1.0]], [-1.0])])
+    >>> predicted_class(net, np.array([[0.5], [2.0]])).tolist()
+    [0, 1]
+    """
+    out = net.forward(np.asarray(points, dtype=np.float64))
+    if net.n_outputs == 1:
+        return (out[..., 0] > 0).astype(int)
+    return np.argmax(out, axis=-1)
+
+
+def _class_gaps(net: Network, label: int, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Affine functions ``h_j = H_W[j] . y + H_b[j]`` whose non-negativity means "not class
+    ``label``" for the output map ``(W, b)`` (closure of the set where the class changes)."""
+    if net.n_outputs == 1:
+        sign = 1.0 if label == 0 else -1.0
+        return sign * W, sign * b
+    others = [j for j in range(net.n_outputs) if j != label]
+    return W[others] - W[label], b[others] - b[label]
+
+
+@dataclass(frozen=True)
+class AdversarialResult:
+    """Answer of :func:`adversarial_search`: an upper bound on the robustness radius.
+
+    Attributes
+    ----------
+    distance : float
+        ``||point - x||_p`` (``inf`` when no point of another class was found).
+    point : ndarray or None
+        A point whose predicted class differs from ``x``'s.
+    label : int
+        Class of ``x``.
+    method : str or None
+        ``"gradient"`` or ``"sampling"``: which search found ``point``.
+    evaluations : int
+        Forward passes spent.
+    """
+
+    distance: float
+    point: np.ndarray | None = field(repr=False)
+    label: int
+    method: str | None
+    evaluations: int
+
+
+def _bisect(net: Network, x: np.ndarray, y: np.ndarray, label: int, steps: int = 60) -> np.ndarray:
+    """A point of another class on the segment ``[x, y]`` (``y`` has another class), close to
+    the first class change of the segment's last bracketing interval."""
+    lo, hi = 0.0, 1.0
+    for _ in range(steps):
+        mid = (lo + hi) / 2
+        if predicted_class(net, x + mid * (y - x)) == label:
+            lo = mid
+        else:
+            hi = mid
+    return x + hi * (y - x)
+
+
+def adversarial_search(
+    net: Network,
+    x: np.ndarray,
+    norm: int | float | str = 2,
+    *,
+    samples: int = 256,
+    steps: int = 50,
+    max_radius: float | None = None,
+    seed: int = 0,
+) -> AdversarialResult:
+    """Points of another class near ``x``: upper bounds on the robustness radius.
+
+    Two searches, the better answer kept: (1) DeepFool-like steps: in the current region, move
+    to the nearest (L_p) zero of the linearised class gap (overshoot 2%), until the class
+    changes, then bisect the segment from ``x``; (2) ``samples`` random rays from ``x``
+    (directions of unit L_p norm; for L-inf sign vectors, for L1 also the coordinate axes),
+    each scanned on a geometric grid up to ``max_radius`` and bisected at its first change.
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> from polyreg.bounds import adversarial_search
+    >>> net = polyreg.Network.from_layers([([[1.0]], [0.0]), ([[1.0]], [-1.0])])
+    >>> round(adversarial_search(net, np.array([0.0]), 2).distance, 6)
+    1.0
+    """
+    p = parse_norm(norm)
+    x = check_point(net, x)
+    label = int(predicted_class(net, x))
+    rng = np.random.default_rng(seed)
+    evals = 1
+    best, best_y, how = np.inf, None, None
+    # (1) region-wise linearised steps
+    y = x.copy()
+    for _ in range(steps):
+        maps = net.local_maps(net.pattern(y))
+        HW, Hb = _class_gaps(net, label, maps.out_W, maps.out_b)
+        gq = np.linalg.norm(HW, ord=dual_norm(p), axis=1)
+        gap = HW @ y + Hb
+        ok = gq > 0
+        if not ok.any():
+            break
+        dist = np.where(ok, np.maximum(-gap, 0.0) / np.where(ok, gq, 1.0), np.inf)
+        j = int(np.argmin(dist))
+        y = y + (-gap[j]) * _foot(HW[j], p) * 1.02 + 1e-12 * _foot(HW[j], p)
+        evals += 1
+        if predicted_class(net, y) != label:
+            y = _bisect(net, x, y, label)
+            evals += 60
+            best, best_y, how = float(np.linalg.norm(y - x, ord=p)), y, "gradient"
+            break
+    # (2) random rays
+    if samples > 0:
+        d = x.size
+        if p == np.inf:
+            U = rng.choice([-1.0, 1.0], size=(samples, d))
+        else:
+            U = rng.normal(size=(samples, d))
+            if p == 1:
+                U = np.vstack([np.eye(d), -np.eye(d), U])[:samples]
+        U /= np.linalg.norm(U, ord=p, axis=1, keepdims=True)
+        top = best if np.isfinite(best) else (
+            max_radius if max_radius is not None else 100.0 * (1.0 + float(np.linalg.norm(x, ord=p)))
+        )
+        ts = top * np.geomspace(1e-4, 1.0, 64)
+        pts = x[None, None, :] + ts[None, :, None] * U[:, None, :]
+        changed = predicted_class(net, pts) != label  # (samples, grid)
+        evals += pts.shape[0] * pts.shape[1]
+        for i in np.flatnonzero(changed.any(axis=1)):
+            first = int(np.argmax(changed[i]))
+            if ts[first] >= best:
+                continue
+            start = x + (ts[first - 1] if first else 0.0) * U[i]
+            z = _bisect(net, start, x + ts[first] * U[i], label)
+            evals += 60
+            dist = float(np.linalg.norm(z - x, ord=p))
+            if dist < best:
+                best, best_y, how = dist, z, "sampling"
+    return AdversarialResult(best, best_y, label, how, evals)
+
+
+@dataclass(frozen=True)
+class RobustnessResult:
+    """Answer of :func:`robustness_radius`.
+
+    Attributes
+    ----------
+    radius : float
+        Exact L_p distance from ``x`` to the closed set where the class is not ``label``
+        (``inf`` with ``exact=False`` when nothing was found within ``max_radius``).
+    point : ndarray or None
+        A nearest such point (on the decision boundary: some gap ``h_j`` is 0 there).
+    label : int
+        Class of ``x``.
+    other : int or None
+        A class that ties or wins at ``point``.
+    norm : str
+    exact : bool
+    upper_bound : float
+        Distance of the best adversarial point of :func:`adversarial_search`.
+    ball_radius : float
+        Radius of the (last) enumerated ball.
+    regions : int
+        Regions in that ball.
+    solves : int
+        LPs / QPs of the per-region problems.
+    """
+
+    radius: float
+    point: np.ndarray | None = field(repr=False)
+    label: int
+    other: int | None
+    norm: str
+    exact: bool
+    upper_bound: float
+    ball_radius: float
+    regions: int
+    solves: int
+
+    def to_dict(self) -> dict:
+        """JSON-ready data (infinite values become ``None``)."""
+        return {
+            "radius": _finite(self.radius),
+            "point": None if self.point is None else self.point.tolist(),
+            "label": self.label,
+            "other": self.other,
+            "norm": self.norm,
+            "exact": self.exact,
+            "upper_bound": _finite(self.upper_bound),
+            "ball_radius": self.ball_radius,
+            "regions": self.regions,
+            "solves": self.solves,
+        }
+
+
+def robustness_radius(
+    net: Network,
+    x: np.ndarray,
+    norm: int | float | str = 2,
+    *,
+    search: bool = True,
+    max_radius: float | None = None,
+    seed: int = 0,
+    tol: Tolerances = DEFAULT,
+) -> RobustnessResult:
+    """Exact L_p robustness radius of ``x`` (p = 1, 2, inf) and a nearest point of another class.
+
+    ``radius = min ||y - x||_p`` over ``S``, the closure of the set where the predicted class is
+    not ``c = class(x)``: ``S = U_{j != c} {f_j >= f_c}`` (one output: ``{f <= 0}`` or ``{f >= 0}``).
+
+    Algorithm (walking regions outward from ``x``). An adversarial search gives an upper bound
+    ``u``. Every region whose closure holds a point of ``S`` at distance ``< r`` has interior
+    points in the open ball ``B_p(x, r)``, so it is among the regions that
+    :func:`polyreg.enumerate_regions` finds in ``Ball(x, r)``. In each such region ``R`` the
+    output is one affine map, so ``S ∩ R`` is a union of polytopes and, for every ``j != c``,
+    ``min ||y - x||_p`` s.t. ``y in R``, ``h_j(y) >= 0`` is an LP (p = 1, inf) or a QP (p = 2)
+    (:func:`polyreg.lp.nearest_point`). Regions and classes whose gap cannot reach 0 on the ball
+    (``h_j(x) + r ||grad h_j||_q < 0``) are skipped. With ``r`` slightly above ``u`` one
+    enumeration suffices; without an upper bound, ``r`` doubles from ``2 eps_p(x)`` up to
+    ``max_radius``.
+
+    Parameters
+    ----------
+    net : Network
+    x : ndarray, shape (d,)
+    norm : 1, 2 or "inf"
+    search : bool
+        Run :func:`adversarial_search` first (recommended; without it the balls grow blindly).
+    max_radius : float, optional
+        Largest ball to enumerate (default: ``1024`` times the first radius).
+    seed : int
+    tol : Tolerances
+
+    Returns
+    -------
+    RobustnessResult
+        ``radius <= upper_bound`` (up to solver accuracy).
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> from polyreg.bounds import robustness_radius
+    >>> # f = relu(x) - 1 changes sign at x = 1
+    >>> net = polyreg.Network.from_layers([([[1.0]], [0.0]), ([[1.0]], [-1.0])])
+    >>> r = robustness_radius(net, np.array([0.25]), 2)
+    >>> round(r.radius, 6), r.label, r.other
+    (0.75, 0, 1)
+    """
+    p = parse_norm(norm)
+    q = dual_norm(p)
+    x = check_point(net, x)
+    label = int(predicted_class(net, x))
+    upper = (
+        adversarial_search(net, x, p, seed=seed, max_radius=max_radius)
+        if search else AdversarialResult(np.inf, None, label, None, 0)
+    )
+    counter = SolveCounter()
+    if np.isfinite(upper.distance):
+        r = upper.distance * (1.0 + 1e-6) + 1e-12
+    else:
+        eps = margin(net, x, p, tol=tol).margin
+        scale = 1.0 + float(np.linalg.norm(x, ord=p))
+        r = 2.0 * eps if 0 < eps < np.inf else 1e-3 * scale
+    r_max = max(r, 1024.0 * r if max_radius is None else float(max_radius))
+    while True:
+        rs = enumerate_regions(net, Ball(x, r, norm=p), tol=tol, progress=False)
+        best, best_y, best_j = np.inf, None, None
+        for region in rs:
+            HW, Hb = _class_gaps(net, label, region.out_W, region.out_b)
+            reach = HW @ x + Hb + min(r, best) * np.linalg.norm(HW, ord=q, axis=1)
+            candidates = np.flatnonzero(reach >= 0)
+            if candidates.size == 0:
+                continue
+            A, b, _ = region_polytope(net, region.pattern, tol)
+            for j in candidates:
+                res = nearest_point(
+                    np.vstack([A, -HW[j : j + 1]]), np.concatenate([b, Hb[j : j + 1]]), x, p,
+                    tol, counter, what="nearest point of another class in a region",
+                )
+                if res.feasible and res.distance < best:
+                    best, best_y, best_j = res.distance, res.point, int(j)
+        if best <= r:
+            if net.n_outputs == 1:
+                other = 1 - label
+            else:
+                other = [j for j in range(net.n_outputs) if j != label][best_j]
+            return RobustnessResult(
+                best, best_y, label, other, norm_name(p), True, upper.distance, r, len(rs),
+                counter.total,
+            )
+        if r >= r_max:
+            return RobustnessResult(
+                np.inf, None, label, None, norm_name(p), False, upper.distance, r, len(rs),
+                counter.total,
+            )
+        r = min(2.0 * r, r_max)

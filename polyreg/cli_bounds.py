@@ -1,0 +1,448 @@
+"""Command-line sub-commands for bounds (registered through ``COMMAND_MODULES`` in ``cli.py``).
+
+Commands
+--------
+``margin NET.npz --center C [--norm 1|2|inf] [--direction U] [--box LO HI] [--linear] [--json]``
+    Exact L_p distance from ``C`` to the boundary of its activation region (and of its linear
+    region with ``--linear``).
+``robustness NET.npz --center C [--norm 1|2|inf] [--max-radius R] [--seed S] [--json]``
+    Exact L_p distance from ``C`` to the nearest point where the predicted class changes.
+``bounds NET.npz DOMAIN [--method M] [--json] [--quiet]``
+    Exact enumeration and every bound that applies: bound, value, exact value, ratio, holds /
+    VIOLATED. Exit status 3 when a bound is violated (named on stderr).
+``around NET.npz --points X.npy --radius R [--norm 1|2|inf] [--labels y.npy] --out FILE.csv
+[--plot FILE.png] [--json]``
+    Per point: exact count of regions in the ball around it, its margin, local bounds, Jacobian
+    norm; a summary per label group; a histogram when matplotlib is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .api import enumerate_regions
+from .cli import (
+    PROG,
+    InputError,
+    _check_out,
+    _engine_names,
+    build_domain,
+    describe_domain,
+    load_center,
+    parse_numbers,
+)
+from .domains import Ball
+from .network import Network
+
+#: exit status of ``polyreg bounds`` when a bound is violated
+EXIT_VIOLATED = 3
+
+NORM_CHOICES = ["1", "2", "inf"]
+
+
+def _fmt(value: float | None) -> str:
+    return "inf" if value is None or not np.isfinite(value) else f"{value:.6g}"
+
+
+def _point_text(point: np.ndarray | None) -> str:
+    return "-" if point is None else "[" + ", ".join(f"{v:.6g}" for v in point) + "]"
+
+
+# ---------------------------------------------------------------------------- margin
+def _margin(args: argparse.Namespace) -> int:
+    from .bounds import linear_region_margin, margin
+
+    net = Network.load(args.network)
+    d = net.n_inputs
+    x = load_center(args.center, d)
+    direction = None
+    if args.direction is not None:
+        direction = parse_numbers(args.direction, "--direction")
+        if direction.size != d:
+            raise InputError(
+                f"--direction has {direction.size} coordinate(s) but the network takes {d} inputs"
+            )
+        if not np.any(direction):
+            raise InputError("--direction is the zero vector")
+    domain = None
+    if args.box is not None:
+        domain = build_domain(argparse.Namespace(box=args.box, ball=None, polytope=None), d)
+        if not domain.contains(x):
+            raise InputError("--center lies outside --box")
+    res = margin(net, x, args.norm, direction=direction, domain=domain)
+    out = res.to_dict()
+    lin = None
+    if args.linear:
+        lin = linear_region_margin(net, x, args.norm)
+        out.update(lin.to_dict())
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    rows = [
+        (f"margin (L{res.norm})", _fmt(res.margin)),
+        ("attained by neuron", res.neuron_name or "-"),
+        ("pattern", res.pattern),
+        ("nearest boundary point", _point_text(res.point)),
+    ]
+    if direction is not None:
+        rows.append(("directional margin", _fmt(res.directional_margin)))
+    if domain is not None:
+        rows += [("domain margin", _fmt(res.domain_margin)), ("cut margin", _fmt(res.cut_margin))]
+    if lin is not None:
+        text = _fmt(lin.margin) if lin.exact else f">= {lin.ball_radius:.6g} (not found)"
+        rows += [
+            ("linear-region margin", text),
+            ("regions in last ball", f"{lin.regions} ({lin.merged} with the same map)"),
+        ]
+    width = max(len(k) for k, _ in rows)
+    print("\n".join(f"{k:<{width}}  {v}" for k, v in rows))
+    return 0
+
+
+# ---------------------------------------------------------------------------- robustness
+def _robustness(args: argparse.Namespace) -> int:
+    from .bounds import robustness_radius
+
+    net = Network.load(args.network)
+    x = load_center(args.center, net.n_inputs)
+    max_radius = None
+    if args.max_radius is not None:
+        max_radius = float(parse_numbers(args.max_radius, "--max-radius")[0])
+        if max_radius <= 0:
+            raise InputError(f"--max-radius must be positive, got {args.max_radius}")
+    res = robustness_radius(net, x, args.norm, max_radius=max_radius, seed=args.seed)
+    if args.json:
+        print(json.dumps(res.to_dict()))
+        return 0
+    rows = [
+        (f"robustness radius (L{res.norm})", _fmt(res.radius) if res.exact
+         else f">= {res.ball_radius:.6g} (no class change found)"),
+        ("class at centre", str(res.label)),
+        ("class reached", "-" if res.other is None else str(res.other)),
+        ("nearest point", _point_text(res.point)),
+        ("adversarial upper bound", _fmt(res.upper_bound)),
+        ("regions examined", f"{res.regions} (ball radius {res.ball_radius:.6g})"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    print("\n".join(f"{k:<{width}}  {v}" for k, v in rows))
+    return 0
+
+
+# ---------------------------------------------------------------------------- bounds
+def _bounds(args: argparse.Namespace) -> int:
+    from .bounds import report
+
+    if args.center is not None and args.ball is None:
+        raise InputError("--center is only used with --ball")
+    net = Network.load(args.network)
+    domain = build_domain(args, net.n_inputs).for_inputs(net.n_inputs)
+    progress = False if (args.quiet or args.json) else None
+    regions = enumerate_regions(net, domain, method=args.method, progress=progress)
+    rep = report.check_bounds(net, domain, regions=regions)
+    if args.json:
+        print(json.dumps(rep.to_dict()))
+    else:
+        print(f"network {'-'.join(map(str, net.widths))}, {describe_domain(domain.describe())}: "
+              f"{rep.regions:,} regions")
+        print(report.format_table(rep))
+    bad = rep.violated
+    if bad:
+        names = ", ".join(
+            f"{row.name} (value {row.value:g} vs exact {row.exact:g})"
+            if not isinstance(row.value, int) else f"{row.name} (value {row.value} vs exact {row.exact})"
+            for row in bad
+        )
+        print(f"{PROG}: error: bound VIOLATED: {names}", file=sys.stderr)
+        return EXIT_VIOLATED
+    return 0
+
+
+# ---------------------------------------------------------------------------- around
+def _load_array(path: str, flag: str) -> np.ndarray:
+    if not os.path.isfile(path):
+        raise InputError(f"{flag}: file {path!r} does not exist")
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except Exception as exc:  # numpy raises ValueError, OSError, EOFError, ...
+        raise InputError(f"{flag}: cannot read {path!r} as a .npy array: {exc}") from exc
+    if not isinstance(arr, np.ndarray):
+        raise InputError(f"{flag}: {path!r} is not a single .npy array")
+    return arr
+
+
+def _load_points(path: str, d: int) -> np.ndarray:
+    arr = _load_array(path, "--points")
+    if arr.ndim != 2 or arr.shape[1] != d:
+        raise InputError(f"--points: {path!r} must hold an array of shape (n, {d}), got {arr.shape}")
+    if arr.shape[0] == 0:
+        raise InputError(f"--points: {path!r} holds no points")
+    if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
+        raise InputError(f"--points: {path!r} holds {arr.dtype} values, not real numbers")
+    arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise InputError(f"--points: {path!r} has non-finite values")
+    return arr
+
+
+def _load_labels(path: str, n: int) -> list[str]:
+    arr = _load_array(path, "--labels")
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise InputError(f"--labels: {path!r} must hold {n} labels (one per point), got shape {arr.shape}")
+    if arr.dtype.kind not in "biufUS":
+        raise InputError(f"--labels: {path!r} holds {arr.dtype} values, not numbers or strings")
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in arr.tolist()]
+
+
+def write_csv_atomic(header: list[str], rows: list[list[object]], path: Path) -> None:
+    """Write a CSV file through a temporary file in the same directory and :func:`os.replace`."""
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(rows)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+AROUND_COLUMNS = [
+    "index", "label", "class", "regions", "margin", "local_interval", "local_lp", "local_exact",
+    "jacobian_norm",
+]
+
+
+def around_rows(
+    net: Network, points: np.ndarray, radius: float, norm: str, labels: list[str] | None
+) -> list[dict]:
+    """One dict per point with the :data:`AROUND_COLUMNS` (the table of ``polyreg around``)."""
+    from .bounds import local_bound, margin, predicted_class, softmax_jacobian
+
+    out = []
+    classes = predicted_class(net, points)
+    for i, x in enumerate(points):
+        ball = Ball(x, radius, norm=norm)
+        rs = enumerate_regions(net, ball, progress=False)
+        out.append({
+            "index": i,
+            "label": labels[i] if labels is not None else "",
+            "class": int(classes[i]),
+            "regions": len(rs),
+            "margin": margin(net, x, norm).margin,
+            "local_interval": local_bound(net, ball, "interval").value,
+            "local_lp": local_bound(net, ball, "lp").value,
+            "local_exact": local_bound(net, ball, "exact", regions=rs).value,
+            "jacobian_norm": softmax_jacobian(net, x).norm,
+        })
+    return out
+
+
+def summarize_groups(rows: list[dict]) -> dict:
+    """Per label group: number of points, mean / median / min / max of the region count, mean
+    margin, mean LP local bound and median of its ratio to the exact count, mean Jacobian norm.
+
+    Examples
+    --------
+    >>> rows = [{"label": "a", "regions": 2, "margin": 0.1, "local_lp": 4, "jacobian_norm": 0.5},
+    ...         {"label": "a", "regions": 4, "margin": 0.3, "local_lp": 4, "jacobian_norm": 0.1}]
+    >>> s = summarize_groups(rows)["a"]
+    >>> s["points"], s["regions_mean"], s["local_lp_ratio_median"]
+    (2, 3.0, 1.5)
+    """
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(row["label"] or "all", []).append(row)
+    summary = {}
+    for name, members in groups.items():
+        counts = np.array([m["regions"] for m in members], dtype=float)
+        margins = np.array([m["margin"] for m in members], dtype=float)
+        summary[name] = {
+            "points": len(members),
+            "regions_mean": float(counts.mean()),
+            "regions_median": float(np.median(counts)),
+            "regions_min": int(counts.min()),
+            "regions_max": int(counts.max()),
+            "margin_mean": float(margins[np.isfinite(margins)].mean()) if np.isfinite(margins).any() else None,
+            "local_lp_mean": float(np.mean([float(m["local_lp"]) for m in members])),
+            "local_lp_ratio_median": float(np.median([m["local_lp"] / m["regions"] for m in members])),
+            "jacobian_mean": float(np.mean([m["jacobian_norm"] for m in members])),
+        }
+    return summary
+
+
+def _have_matplotlib() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _histogram(rows: list[dict], path: Path, radius: float, norm: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    groups: dict[str, list[int]] = {}
+    for row in rows:
+        groups.setdefault(row["label"] or "all", []).append(row["regions"])
+    fig, ax = plt.subplots(figsize=(6, 4))
+    top = max(max(v) for v in groups.values())
+    bins = np.arange(0.5, top + 1.5, max(1, top // 40))
+    for name, values in groups.items():
+        ax.hist(values, bins=bins, alpha=0.5, label=str(name))
+    ax.set_xlabel(f"regions in the L{norm} ball of radius {radius:g}")
+    ax.set_ylabel("points")
+    ax.legend()
+    tmp = path.parent / f".{path.stem}.{os.getpid()}.{secrets.token_hex(4)}{path.suffix}"
+    try:
+        fig.savefig(tmp)
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        tmp.unlink(missing_ok=True)
+
+
+def _around(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    _check_out(out)
+    plot = None
+    if args.plot is not None:
+        plot = Path(args.plot)
+        _check_out(plot)
+        if not _have_matplotlib():
+            print(f"{PROG}: warning: matplotlib is not installed (pip install 'polyreg[plot]'); "
+                  "no histogram", file=sys.stderr)
+            plot = None
+    net = Network.load(args.network)
+    points = _load_points(args.points, net.n_inputs)
+    labels = _load_labels(args.labels, points.shape[0]) if args.labels is not None else None
+    radius = parse_numbers(args.radius, "--radius")
+    if radius.size != 1 or radius[0] <= 0:
+        raise InputError(f"--radius must be one positive number, got {args.radius!r}")
+    r = float(radius[0])
+    rows = around_rows(net, points, r, args.norm, labels)
+    write_csv_atomic(AROUND_COLUMNS, [[row[c] for c in AROUND_COLUMNS] for row in rows], out)
+    summary = summarize_groups(rows)
+    if plot is not None:
+        _histogram(rows, plot, r, args.norm)
+    if args.json:
+        print(json.dumps({"points": len(rows), "radius": r, "norm": args.norm,
+                          "groups": summary, "out": str(out),
+                          "plot": None if plot is None else str(plot)}))
+        return 0
+    header = ("group", "points", "regions mean", "median", "min", "max", "margin mean",
+              "local LP mean", "LP/exact median", "Jacobian mean")
+    lines = [header]
+    for name, s in summary.items():
+        lines.append((name, str(s["points"]), f"{s['regions_mean']:.4g}",
+                      f"{s['regions_median']:.4g}", str(s["regions_min"]), str(s["regions_max"]),
+                      _fmt(s["margin_mean"]), f"{s['local_lp_mean']:.4g}",
+                      f"{s['local_lp_ratio_median']:.3g}", f"{s['jacobian_mean']:.4g}"))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    print("\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines))
+    print(f"wrote {len(rows)} rows to {out}" + (f" and a histogram to {plot}" if plot else ""))
+    return 0
+
+
+# ---------------------------------------------------------------------------- parsers
+def _network_arg(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("network", metavar="NET.npz", help="network file (arrays W0, b0, W1, b1, ...)")
+
+
+def _domain_args(sub: argparse.ArgumentParser) -> None:
+    """The domain flags of ``polyreg count`` (read by :func:`polyreg.cli.build_domain`)."""
+    group = sub.add_argument_group("domain (exactly one)")
+    domain = group.add_mutually_exclusive_group(required=True)
+    domain.add_argument("--box", nargs=2, metavar=("LO", "HI"),
+                        help="box LO <= x <= HI; each a number or a comma-separated list")
+    domain.add_argument("--ball", metavar="R", help="ball of radius R > 0 around --center")
+    domain.add_argument("--polytope", metavar="FILE.npz",
+                        help="bounded polytope A x <= b from arrays A and b in FILE.npz")
+    domain.add_argument("--whole", action="store_true", help="all of R^d")
+    group.add_argument("--center", metavar="C",
+                       help="centre of --ball: a comma-separated list or a .npy file")
+    group.add_argument("--norm", choices=NORM_CHOICES, default="2",
+                       help="norm of --ball (default: 2)")
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``margin``, ``robustness``, ``bounds`` and ``around`` to the ``polyreg`` parser."""
+    p = subparsers.add_parser(
+        "margin", help="distance from a point to the boundary of its activation region",
+        description="Exact L_p distance from a point to the boundary of its activation region "
+        "(closed form), the neuron attaining it; optionally along a direction, cut by a box, and "
+        "the distance to the boundary of its linear region (enumeration).",
+    )
+    _network_arg(p)
+    p.add_argument("--center", required=True, metavar="C",
+                   help="the point: a comma-separated list or a .npy file holding a 1-D array")
+    p.add_argument("--norm", choices=NORM_CHOICES, default="2", help="L_p norm (default: 2)")
+    p.add_argument("--direction", metavar="U", help="also the margin along this direction")
+    p.add_argument("--box", nargs=2, metavar=("LO", "HI"),
+                   help="also the distance to the boundary of this box (numbers or lists)")
+    p.add_argument("--linear", action="store_true",
+                   help="also the exact linear-region margin (enumerates growing balls)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=_margin)
+
+    p = subparsers.add_parser(
+        "robustness", help="exact distance to the nearest change of the predicted class",
+        description="Exact L_p distance from a point to the nearest point where argmax of the "
+        "output (the sign for one output) changes, by walking regions outward.",
+    )
+    _network_arg(p)
+    p.add_argument("--center", required=True, metavar="C",
+                   help="the point: a comma-separated list or a .npy file holding a 1-D array")
+    p.add_argument("--norm", choices=NORM_CHOICES, default="2", help="L_p norm (default: 2)")
+    p.add_argument("--max-radius", metavar="R", help="largest ball to enumerate")
+    p.add_argument("--seed", type=int, default=0, help="seed of the adversarial search")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=_robustness)
+
+    p = subparsers.add_parser(
+        "bounds", help="every region-count bound against the exact count",
+        description="Enumerate the regions in a domain and compare every bound that applies "
+        "with the exact value. Exit status 3 when a bound is violated.",
+        epilog="Exit status: 0 every bound holds, 3 a bound is VIOLATED, 2 bad input, "
+        "1 solver failure.",
+    )
+    _network_arg(p)
+    _domain_args(p)
+    p.add_argument("--method", default="traverse", choices=_engine_names(),
+                   help="enumeration engine (default: traverse)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (the report)")
+    p.add_argument("--quiet", action="store_true", help="no progress line on stderr")
+    p.set_defaults(handler=_bounds)
+
+    p = subparsers.add_parser(
+        "around", help="exact counts, margins, local bounds around many points",
+        description="For each point: the exact number of regions in the ball around it, its "
+        "margin, local bounds (interval, LP, exact-live) and softmax Jacobian norm; a CSV "
+        "table and a summary per label group.",
+    )
+    _network_arg(p)
+    p.add_argument("--points", required=True, metavar="X.npy", help="points, shape (n, d)")
+    p.add_argument("--radius", required=True, metavar="R", help="ball radius")
+    p.add_argument("--norm", choices=NORM_CHOICES, default="2", help="ball norm (default: 2)")
+    p.add_argument("--labels", metavar="y.npy", help="one label per point (groups the summary)")
+    p.add_argument("--out", required=True, metavar="FILE.csv",
+                   help="output table (written atomically)")
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="histogram of region counts per group (needs matplotlib)")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.set_defaults(handler=_around)
+
+
+__all__ = ["EXIT_VIOLATED", "add_parsers", "around_rows", "summarize_groups", "write_csv_atomic"]

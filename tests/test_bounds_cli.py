@@ -1,0 +1,216 @@
+"""``polyreg margin | robustness | bounds | around``, run in-process through ``main``."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import polyreg
+from polyreg.bounds import margin, report, robustness_radius
+from polyreg.bounds.report import BoundRow, BoundsReport, format_table
+from polyreg.cli import main
+
+
+@pytest.fixture
+def net3(tmp_path: Path) -> Path:
+    path = tmp_path / "net3.npz"
+    polyreg.random_network([3, 8, 8, 3], seed=1).save(path)
+    return path
+
+
+def run_json(capsys, *argv: str) -> dict:
+    assert main([*argv, "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.count("\n") == 1
+    return json.loads(out)
+
+
+def expect_error(capsys, argv: list[str], match: str, status: int = 2) -> str:
+    assert main(argv) == status
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("polyreg: error: ")
+    assert match in lines[0], lines[0]
+    return out
+
+
+# ---------------------------------------------------------------------------- margin
+@pytest.mark.parametrize("norm", ["1", "2", "inf"])
+def test_margin_json(capsys, net3, norm):
+    data = run_json(capsys, "margin", str(net3), "--center", "0.1,-0.2,0.3", "--norm", norm)
+    net = polyreg.load(net3)
+    expected = margin(net, np.array([0.1, -0.2, 0.3]), norm)
+    assert data["margin"] == pytest.approx(expected.margin)
+    assert data["neuron_name"] == expected.neuron_name
+    assert data["norm"] == norm
+
+
+def test_margin_text_with_everything(capsys, net3, tmp_path):
+    center = tmp_path / "c.npy"
+    np.save(center, np.array([0.1, -0.2, 0.3]))
+    assert main(["margin", str(net3), "--center", str(center), "--direction", "1,0,0",
+                 "--box", "-1", "1", "--linear"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    for key in ("margin (L2)", "directional margin", "domain margin", "cut margin",
+                "linear-region margin"):
+        assert key in out
+    data = run_json(capsys, "margin", str(net3), "--center", str(center), "--linear")
+    assert data["linear_margin"] >= data["activation_margin"] == pytest.approx(data["margin"])
+
+
+def test_margin_errors(capsys, net3):
+    expect_error(capsys, ["margin", str(net3), "--center", "0,0,0", "--direction", "1,0"],
+                 "--direction has 2 coordinate(s) but the network takes 3 inputs")
+    expect_error(capsys, ["margin", str(net3), "--center", "0,0,0", "--direction", "0,0,0"],
+                 "--direction is the zero vector")
+    expect_error(capsys, ["margin", str(net3), "--center", "5,0,0", "--box", "-1", "1"],
+                 "--center lies outside --box")
+    expect_error(capsys, ["margin", str(net3), "--center", "0,0"],
+                 "--center has 2 coordinate(s) but the network takes 3 inputs")
+    expect_error(capsys, ["margin", "missing.npz", "--center", "0,0"], "does not exist")
+
+
+# ---------------------------------------------------------------------------- robustness
+def test_robustness_json_and_text(capsys, net3):
+    data = run_json(capsys, "robustness", str(net3), "--center", "0.1,-0.2,0.3", "--norm", "inf")
+    res = robustness_radius(polyreg.load(net3), np.array([0.1, -0.2, 0.3]), "inf")
+    assert data["radius"] == pytest.approx(res.radius)
+    assert data["exact"] is True and data["label"] == res.label
+    assert len(data["point"]) == 3
+    assert main(["robustness", str(net3), "--center", "0.1,-0.2,0.3"]) == 0
+    assert "robustness radius (L2)" in capsys.readouterr()[0]
+    expect_error(capsys, ["robustness", str(net3), "--center", "0,0,0", "--max-radius", "-1"],
+                 "--max-radius must be positive")
+
+
+# ---------------------------------------------------------------------------- bounds
+def test_bounds_table_and_json(capsys, net3):
+    assert main(["bounds", str(net3), "--ball", "0.4", "--center", "0.1,0,0", "--norm", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert "VIOLATED" not in out and err == ""
+    for name in ("trivial", "montufar2017", "serra2018", "local-interval", "local-lp",
+                 "local-exact", "tangent-weight-norms"):
+        assert name in out
+    data = run_json(capsys, "bounds", str(net3), "--box", "-1", "1")
+    net = polyreg.load(net3)
+    assert data["regions"] == polyreg.count_regions(net, polyreg.Box.cube(3))
+    assert data["violated"] == []
+    names = [row["bound"] for row in data["bounds"]]
+    assert "zaslavsky" not in names  # two hidden layers
+    for row in data["bounds"]:
+        assert row["holds"] is True
+        assert row["value"] >= row["exact"]
+
+
+def test_bounds_one_layer_has_zaslavsky_rows(capsys, tmp_path):
+    path = tmp_path / "one.npz"
+    polyreg.random_network([2, 6, 1], seed=3).save(path)
+    data = run_json(capsys, "bounds", str(path), "--whole")
+    rows = {row["bound"]: row for row in data["bounds"]}
+    assert rows["zaslavsky"]["value"] == rows["zaslavsky"]["exact"] == 22
+    assert rows["zaslavsky-convex"]["value"] == 22
+
+
+def test_bounds_violated_exits_3(capsys, net3, monkeypatch):
+    def wrong(ctx):
+        return BoundRow("made-up-bound", "upper", len(ctx.regions) - 1, len(ctx.regions))
+
+    monkeypatch.setattr(report, "CHECKS", report.CHECKS + (wrong,))
+    out = expect_error(capsys, ["bounds", str(net3), "--box", "-1", "1"],
+                       "bound VIOLATED: made-up-bound", status=3)
+    assert "VIOLATED" in out and "made-up-bound" in out
+    assert main(["bounds", str(net3), "--box", "-1", "1", "--json"]) == 3
+    out, err = capsys.readouterr()
+    assert json.loads(out)["violated"] == ["made-up-bound"]
+    assert "made-up-bound" in err
+
+
+def test_table_function_directly():
+    rows = (BoundRow("a", "upper", 10, 4), BoundRow("b", "lower", 5, 4),
+            BoundRow("c", "upper", 2.0, 2.0 * (1 + 1e-12), "max tangent sensitivity"))
+    rep = BoundsReport(4, rows, {}, 0.0)
+    assert [r.name for r in rep.violated] == ["b"]
+    text = format_table(rep)
+    assert "2.5" in text and "VIOLATED" in text.splitlines()[2] and "holds" in text.splitlines()[3]
+    huge = BoundRow("h", "upper", 2**2000, 3)
+    assert huge.holds and huge.ratio == np.inf and huge.to_dict()["ratio"] is None
+
+
+def test_bounds_errors(capsys, net3):
+    expect_error(capsys, ["bounds", str(net3), "--box", "-1", "1", "--center", "0,0,0"],
+                 "--center is only used with --ball")
+    expect_error(capsys, ["bounds", str(net3), "--ball", "-1", "--center", "0,0,0"],
+                 "radius must be positive")
+
+
+# ---------------------------------------------------------------------------- around
+def test_around_table_and_groups(capsys, net3, tmp_path):
+    rng = np.random.default_rng(0)
+    pts = rng.normal(scale=0.5, size=(5, 3))
+    np.save(tmp_path / "X.npy", pts)
+    np.save(tmp_path / "y.npy", np.array(["train", "train", "random", "random", "random"]))
+    out = tmp_path / "table.csv"
+    data = run_json(capsys, "around", str(net3), "--points", str(tmp_path / "X.npy"),
+                    "--radius", "0.3", "--norm", "inf", "--labels", str(tmp_path / "y.npy"),
+                    "--out", str(out))
+    assert set(data["groups"]) == {"train", "random"}
+    assert data["groups"]["train"]["points"] == 2
+    with open(out, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 5
+    net = polyreg.load(net3)
+    for row, x in zip(rows, pts):
+        n = polyreg.count_regions(net, polyreg.Ball(x, 0.3, norm="inf"))
+        assert int(row["regions"]) == n
+        assert int(row["local_interval"]) >= int(row["local_lp"]) >= int(row["local_exact"]) >= n
+        assert float(row["margin"]) == pytest.approx(margin(net, x, "inf").margin)
+        assert float(row["jacobian_norm"]) >= 0
+    assert not list(tmp_path.glob(".table.csv.*"))  # no temporary left behind
+    # text summary
+    assert main(["around", str(net3), "--points", str(tmp_path / "X.npy"), "--radius", "0.2",
+                 "--out", str(out)]) == 0
+    text = capsys.readouterr()[0]
+    assert "all" in text and "wrote 5 rows" in text
+
+
+def test_around_plot(capsys, net3, tmp_path):
+    np.save(tmp_path / "X.npy", np.zeros((2, 3)))
+    argv = ["around", str(net3), "--points", str(tmp_path / "X.npy"), "--radius", "0.2",
+            "--out", str(tmp_path / "t.csv"), "--plot", str(tmp_path / "h.png")]
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert main(argv) == 0
+        err = capsys.readouterr()[1]
+        assert "matplotlib is not installed" in err
+        assert not (tmp_path / "h.png").exists()
+    else:  # pragma: no cover - depends on the environment
+        assert main(argv) == 0
+        assert (tmp_path / "h.png").stat().st_size > 0
+    assert (tmp_path / "t.csv").exists()
+
+
+def test_around_errors(capsys, net3, tmp_path):
+    np.save(tmp_path / "bad.npy", np.zeros((4, 2)))
+    np.save(tmp_path / "X.npy", np.zeros((4, 3)))
+    np.save(tmp_path / "y.npy", np.zeros(3))
+    out = str(tmp_path / "t.csv")
+    base = ["around", str(net3), "--radius", "0.1", "--out", out]
+    expect_error(capsys, base + ["--points", str(tmp_path / "bad.npy")],
+                 "must hold an array of shape (n, 3), got (4, 2)")
+    expect_error(capsys, base + ["--points", str(tmp_path / "X.npy"), "--labels",
+                                 str(tmp_path / "y.npy")], "must hold 4 labels")
+    expect_error(capsys, base + ["--points", str(tmp_path / "nope.npy")], "does not exist")
+    expect_error(capsys, ["around", str(net3), "--radius", "0", "--out", out, "--points",
+                          str(tmp_path / "X.npy")], "--radius must be one positive number")
+    expect_error(capsys, ["around", str(net3), "--radius", "0.1", "--out",
+                          str(tmp_path / "no" / "t.csv"), "--points", str(tmp_path / "X.npy")],
+                 "does not exist")
+    assert not Path(out).exists()

@@ -1,0 +1,101 @@
+"""Exact robustness radius against adversarial points (upper bounds) and sampling (lower side)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import polyreg
+from polyreg import Ball
+from polyreg.bounds import adversarial_search, predicted_class, robustness_radius
+from polyreg.domains import sample
+
+
+def net_from(*layers):
+    """``net_from((W0, b0), (W1, b1), ...)`` from nested lists (kept local: ``conftest`` may
+    name another directory's module when the whole suite is collected)."""
+    return polyreg.Network.from_layers(
+        [(np.asarray(W, dtype=float), np.asarray(b, dtype=float)) for W, b in layers]
+    )
+
+
+NORMS = [1, 2, "inf"]
+ORD = {1: 1, 2: 2, "inf": np.inf}
+CASES = [([2, 8, 8, 3], 2), ([3, 10, 10, 3], 2), ([4, 10, 1], 5), ([2, 6, 6, 6, 4], 7)]
+
+
+def gap_at(net: polyreg.Network, y: np.ndarray, label: int) -> float:
+    """max_j (f_j - f_label)(y) by a forward pass (>= 0 means "not class label", closed)."""
+    f = net.forward(y)
+    if net.n_outputs == 1:
+        return float(f[0] if label == 0 else -f[0])
+    return float(np.max(np.delete(f, label) - f[label]))
+
+
+@pytest.mark.parametrize("norm", NORMS)
+@pytest.mark.parametrize("widths,seed", CASES)
+def test_radius_against_adversarial_points(widths, seed, norm):
+    net = polyreg.random_network(widths, seed=seed)
+    rng = np.random.default_rng(seed)
+    for x in rng.normal(scale=0.5, size=(2, widths[0])):
+        res = robustness_radius(net, x, norm)
+        assert res.exact and 0 < res.radius < np.inf
+        assert res.label == predicted_class(net, x)
+        # upper bounds: every adversarial point found is at least as far
+        assert res.radius <= res.upper_bound * (1 + 1e-7)
+        for s in (1, 2):
+            adv = adversarial_search(net, x, norm, samples=400, seed=s)
+            assert res.radius <= adv.distance * (1 + 1e-7)
+            if adv.point is not None:
+                assert predicted_class(net, adv.point) != res.label
+        # the nearest point: at distance radius, on the decision boundary, other classes nearby
+        y = res.point
+        assert np.linalg.norm(y - x, ord=ORD[norm]) == pytest.approx(res.radius, rel=1e-9)
+        scale = 1 + np.abs(net.forward(y)).max()
+        assert abs(gap_at(net, y, res.label)) <= 1e-7 * scale
+        near = y + 1e-7 * rng.normal(size=(400, widths[0]))
+        assert np.any(predicted_class(net, near) != res.label)
+        # nothing of another class strictly inside (sampled)
+        inside = sample(Ball(x, res.radius * (1 - 1e-6), norm=norm), 3000, rng)
+        assert np.all(predicted_class(net, inside) == res.label)
+
+
+def test_one_dimensional_exact():
+    # f = relu(x) - relu(x - 1) - 0.5 changes sign at x = 0.5 only: class 1 on (0.5, inf)
+    net = net_from(([[1.0], [1.0]], [0.0, -1.0]), ([[1.0, -1.0]], [-0.5]))
+    for x0, expected in ((-1.0, 1.5), (0.2, 0.3), (3.0, 2.5)):
+        res = robustness_radius(net, np.array([x0]), 2)
+        assert res.radius == pytest.approx(expected, abs=1e-9)
+        assert res.point == pytest.approx([0.5], abs=1e-9)
+        assert res.other == 1 - res.label
+
+
+def test_no_change_within_max_radius():
+    # the class never changes: f = relu(x) + 1 > 0 everywhere
+    net = net_from(([[1.0]], [0.0]), ([[1.0]], [1.0]))
+    res = robustness_radius(net, np.array([0.3]), 2, max_radius=8.0)
+    assert not res.exact and res.radius == np.inf and res.point is None
+    assert res.to_dict()["radius"] is None
+
+
+def test_without_search_grows_balls():
+    net = polyreg.random_network([2, 8, 8, 3], seed=2)
+    x = np.array([0.2, -0.1])
+    a = robustness_radius(net, x, "inf", search=False)
+    b = robustness_radius(net, x, "inf")
+    assert a.radius == pytest.approx(b.radius, rel=1e-9)
+    assert a.upper_bound == np.inf
+
+
+def test_tie_at_the_centre_gives_zero():
+    net = net_from(([[1.0]], [0.0]), ([[1.0], [1.0]], [0.0, 0.0]))  # f_0 == f_1 everywhere
+    res = robustness_radius(net, np.array([0.5]), 2)
+    assert res.radius == 0.0
+
+
+def test_validation():
+    net = polyreg.random_network([2, 4, 3])
+    with pytest.raises(ValueError, match="norm must be 1, 2 or 'inf'"):
+        robustness_radius(net, np.zeros(2), "two")
+    with pytest.raises(ValueError, match="x has 1 coordinates"):
+        robustness_radius(net, np.zeros(1))
