@@ -1,0 +1,211 @@
+"""``polyreg import``: convert a trained model into the canonical network file.
+
+``polyreg import MODEL --out NET.npz [--format torch|onnx|keras|jax] [--input-shape 1,28,28]
+[--negative-slope A] [--json]``
+
+MODEL by format (guessed from the extension when ``--format`` is not given):
+
+``torch`` (``.pt``, ``.pth``, ``.pts``)
+    A whole module saved with ``torch.save(model)`` (a pickle: the classes it names must be
+    importable, and unpickling runs code from the file, so only import files you trust), or a
+    TorchScript file of a scripted ``nn.Sequential`` (``torch.jit.script(model).save(path)``).
+    A ``state_dict`` has no architecture and is refused (use
+    :func:`polyreg.io.from_state_dict` from Python). ``--input-shape`` is required.
+``onnx`` (``.onnx``)
+    ``--input-shape`` defaults to the graph input's shape without the batch axis.
+``keras`` (``.keras``, ``.h5``, ``.hdf5``)
+    Read with ``h5py`` only; ``--input-shape`` defaults to the model's input shape.
+``jax`` (``.pkl``, ``.pickle``; ``.npz`` with ``--format jax``)
+    A Flax parameter tree: a pickled nested dict, or an ``.npz`` whose keys are the paths
+    joined by ``/`` (``params/Dense_0/kernel``). Layers in natural name order, the activation
+    given by ``--negative-slope`` (default 0: ReLU).
+
+The file is written atomically (:meth:`polyreg.network.Network.save`). Exit status 2 with one
+``polyreg: error:`` line for bad input: missing file, unknown format, a layer that cannot be
+imported (named, with why), a missing optional package (named, with the extra to install).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import InvalidNetwork, PolyregError
+from .network import Network
+
+FORMATS = ("torch", "onnx", "keras", "jax")
+_SUFFIXES = {
+    ".pt": "torch",
+    ".pth": "torch",
+    ".pts": "torch",
+    ".onnx": "onnx",
+    ".keras": "keras",
+    ".h5": "keras",
+    ".hdf5": "keras",
+    ".pkl": "jax",
+    ".pickle": "jax",
+}
+
+
+class ImportInputError(PolyregError, ValueError):
+    """A bad value given to ``polyreg import``."""
+
+
+def add_parsers(subparsers: Any) -> None:
+    """Add the ``import`` sub-command (called by :func:`polyreg.cli.build_parser`)."""
+    sub = subparsers.add_parser(
+        "import",
+        help="convert a PyTorch/ONNX/Keras/JAX model into a network file",
+        description="Convert a trained model into the canonical network file (.npz).",
+    )
+    sub.add_argument("model", metavar="MODEL", help="model file (see --format)")
+    sub.add_argument(
+        "--out",
+        required=True,
+        metavar="NET.npz",
+        help="output network file (written atomically: a temporary file, then renamed)",
+    )
+    sub.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="model format (default: from the extension: .pt/.pth/.pts torch, .onnx onnx, "
+        ".keras/.h5 keras, .pkl jax)",
+    )
+    sub.add_argument(
+        "--input-shape",
+        metavar="S",
+        help="shape of one input without the batch axis, e.g. 1,28,28 (required for torch)",
+    )
+    sub.add_argument(
+        "--negative-slope",
+        type=float,
+        default=0.0,
+        metavar="A",
+        help="jax only: activation between the dense layers, 0 ReLU (default) or LeakyReLU A",
+    )
+    sub.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    sub.set_defaults(handler=run_import)
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """``"1,28,28"`` -> ``(1, 28, 28)``.
+
+    Examples
+    --------
+    >>> parse_shape("1, 28,28")
+    (1, 28, 28)
+    >>> parse_shape("0,3")
+    Traceback (most recent call last):
+    ...
+    polyreg.cli_import.ImportInputError: --input-shape: '0,3' is not a list of positive integers
+    """
+    try:
+        shape = tuple(int(p) for p in text.split(","))
+    except ValueError:
+        shape = ()
+    if not shape or any(s < 1 for s in shape):
+        raise ImportInputError(f"--input-shape: {text!r} is not a list of positive integers")
+    return shape
+
+
+def guess_format(path: str) -> str:
+    """The format named by the file's extension."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise ImportInputError(
+            f"cannot tell the format of {path!r} from its extension; pass --format "
+            f"({', '.join(FORMATS)})"
+        )
+    return _SUFFIXES[suffix]
+
+
+def load_flax_file(path: str) -> dict[str, Any]:
+    """A Flax parameter tree from a pickle, or from an ``.npz`` of ``/``-joined paths."""
+    if path.endswith(".npz"):
+        tree: dict[str, Any] = {}
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                for key in data.files:
+                    node = tree
+                    parts = key.split("/")
+                    for part in parts[:-1]:
+                        node = node.setdefault(part, {})
+                    node[parts[-1]] = data[key]
+        except (ValueError, OSError) as exc:
+            raise InvalidNetwork(f"cannot read {path!r} as an .npz of arrays: {exc}") from exc
+        return tree
+    with open(path, "rb") as handle:
+        try:
+            tree = pickle.load(handle)
+        except Exception as exc:  # unpickling errors of every kind
+            raise InvalidNetwork(f"cannot unpickle {path!r}: {type(exc).__name__}: {exc}") from exc
+    if not isinstance(tree, dict):
+        raise InvalidNetwork(f"{path!r} holds a {type(tree).__name__}, not a parameter tree (dict)")
+    return tree
+
+
+def convert(
+    model: str, fmt: str, input_shape: tuple[int, ...] | None, negative_slope: float = 0.0
+) -> Network:
+    """Read ``model`` in format ``fmt`` and return the network (the command without writing)."""
+    from . import io as pio
+
+    if not os.path.isfile(model):
+        raise FileNotFoundError(f"model file {model!r} does not exist")
+    try:
+        if fmt == "torch":
+            if input_shape is None:
+                raise ImportInputError("--input-shape is required for torch models (e.g. 1,28,28)")
+            from .io.torch import load_torch_file
+
+            return pio.from_torch(load_torch_file(model), input_shape)
+        if fmt == "onnx":
+            return pio.from_onnx(model, input_shape)
+        if fmt == "keras":
+            return pio.from_keras(model, input_shape)
+        net = pio.from_flax(load_flax_file(model), negative_slope=negative_slope)
+        if input_shape is not None and int(np.prod(input_shape)) != net.n_inputs:
+            raise ImportInputError(
+                f"--input-shape {input_shape} has {int(np.prod(input_shape))} values but the "
+                f"first kernel takes {net.n_inputs}"
+            )
+        return net
+    except ImportError as exc:  # a missing optional package: bad input for the command line
+        raise PolyregError(str(exc)) from exc
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Handler of ``polyreg import``."""
+    from .cli import _check_out
+
+    out = Path(args.out)
+    _check_out(out)
+    fmt = args.format or guess_format(args.model)
+    shape = None if args.input_shape is None else parse_shape(args.input_shape)
+    if args.negative_slope and fmt != "jax":
+        raise ImportInputError("--negative-slope is only used with --format jax")
+    net = convert(args.model, fmt, shape, args.negative_slope)
+    net.save(out)
+    info = {
+        "out": str(out),
+        "format": fmt,
+        "widths": list(net.widths),
+        "negative_slope": net.negative_slope,
+        "hidden": net.n_hidden,
+    }
+    if args.json:
+        print(json.dumps(info))
+    else:
+        widths = " -> ".join(str(w) for w in net.widths)
+        act = "ReLU" if not net.negative_slope else f"LeakyReLU({net.negative_slope:g})"
+        print(
+            f"wrote {out}: {widths} ({net.n_hidden} hidden {act} neurons) from {fmt} model "
+            f"{args.model}"
+        )
+    return 0

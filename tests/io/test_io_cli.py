@@ -1,0 +1,203 @@
+"""``polyreg import`` on the command line, run in-process through :func:`polyreg.cli.main`."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import polyreg
+from polyreg.cli import main
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def run_ok(capsys, argv):
+    assert main([*argv, "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    return json.loads(out)
+
+
+def expect_error(capsys, argv, match):
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("polyreg: error: "), err
+    assert match in lines[0], lines[0]
+
+
+def flax_tree(seed=0):
+    rng = np.random.default_rng(seed)
+    return {
+        "params": {
+            "Dense_0": {"kernel": rng.normal(size=(2, 5)), "bias": rng.normal(size=5)},
+            "Dense_1": {"kernel": rng.normal(size=(5, 1)), "bias": rng.normal(size=1)},
+        }
+    }
+
+
+def test_import_jax_pickle_and_npz(capsys, tmp_path):
+    tree = flax_tree()
+    pkl = tmp_path / "params.pkl"
+    pkl.write_bytes(pickle.dumps(tree))
+    out = tmp_path / "net.npz"
+    info = run_ok(capsys, ["import", str(pkl), "--out", str(out), "--negative-slope", "0.1"])
+    assert info == {
+        "out": str(out),
+        "format": "jax",
+        "widths": [2, 5, 1],
+        "negative_slope": 0.1,
+        "hidden": 5,
+    }
+    net = polyreg.load(out)
+    assert net.negative_slope == 0.1
+    flat = tmp_path / "params.npz"
+    np.savez(
+        flat,
+        **{
+            f"params/{layer}/{key}": value
+            for layer, d in tree["params"].items()
+            for key, value in d.items()
+        },
+    )
+    out2 = tmp_path / "net2.npz"
+    run_ok(
+        capsys,
+        ["import", str(flat), "--format", "jax", "--out", str(out2), "--negative-slope", "0.1"],
+    )
+    x = np.random.default_rng(0).normal(size=(20, 2))
+    np.testing.assert_array_equal(polyreg.load(out2).forward(x), net.forward(x))
+
+
+def test_import_keras(capsys, tmp_path):
+    pytest.importorskip("h5py")
+    out = tmp_path / "net.npz"
+    info = run_ok(capsys, ["import", str(DATA / "keras_cnn.keras"), "--out", str(out)])
+    assert info["widths"] == [60, 36, 16, 5, 1] and info["format"] == "keras"
+    # the human-readable line
+    assert main(["import", str(DATA / "keras_mlp.h5"), "--out", str(out)]) == 0
+    line = capsys.readouterr().out
+    assert line.startswith(f"wrote {out}: 3 -> 8 -> 6 -> 2 (14 hidden ReLU neurons)")
+
+
+def test_import_torch_full_and_scripted(capsys, tmp_path):
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 4 * 4, 3))
+    full, scripted, sd = tmp_path / "full.pt", tmp_path / "scripted.pt", tmp_path / "sd.pt"
+    torch.save(model, full)
+    with pytest.warns(DeprecationWarning):
+        torch.jit.script(model).save(str(scripted))
+    torch.save(model.state_dict(), sd)
+    out = tmp_path / "net.npz"
+    x = torch.randn(50, 1, 6, 6)
+    with torch.no_grad():
+        want = model(x).numpy()
+    for path in (full, scripted):
+        info = run_ok(capsys, ["import", str(path), "--input-shape", "1,6,6", "--out", str(out)])
+        assert info["widths"] == [36, 32, 3]
+        got = polyreg.load(out).forward(x.reshape(50, -1).numpy().astype(float))
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)  # the model is float32
+    expect_error(
+        capsys,
+        ["import", str(sd), "--input-shape", "1,6,6", "--out", str(out)],
+        "holds a state_dict (no architecture)",
+    )
+    expect_error(
+        capsys,
+        ["import", str(full), "--out", str(out)],
+        "--input-shape is required for torch models",
+    )
+    expect_error(
+        capsys,
+        ["import", str(full), "--input-shape", "1,5,5", "--out", str(out)],
+        "layer '3' (Linear): takes 32 features",
+    )
+
+
+def test_import_onnx(capsys, tmp_path):
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    g = helper.make_graph(
+        [
+            helper.make_node("Gemm", ["x", "W"], ["h"], transB=1),
+            helper.make_node("Relu", ["h"], ["r"]),
+            helper.make_node("MaxPool", ["r"], ["y"], kernel_shape=[2], name="mp"),
+        ],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])],
+        [numpy_helper.from_array(np.ones((3, 2), dtype=np.float32), "W")],
+    )
+    bad = tmp_path / "bad.onnx"
+    onnx.save(helper.make_model(g), str(bad))
+    out = tmp_path / "net.npz"
+    expect_error(
+        capsys,
+        ["import", str(bad), "--out", str(out)],
+        "node 'mp' (op MaxPool) is not piecewise affine",
+    )
+    del g.node[2]
+    g.output[0].name = "r"
+    good = tmp_path / "good.onnx"
+    onnx.save(helper.make_model(g), str(good))
+    info = run_ok(capsys, ["import", str(good), "--out", str(out)])
+    assert info["widths"] == [2, 3, 3]
+    assert not out.with_name(out.name + ".tmp").exists()
+
+
+def test_import_errors(capsys, tmp_path):
+    out = tmp_path / "net.npz"
+    expect_error(
+        capsys, ["import", str(tmp_path / "nope.onnx"), "--out", str(out)], "does not exist"
+    )
+    readme = tmp_path / "model.txt"
+    readme.write_text("x")
+    expect_error(capsys, ["import", str(readme), "--out", str(out)], "cannot tell the format of")
+    expect_error(
+        capsys,
+        ["import", str(DATA / "keras_mlp.keras"), "--out", str(out), "--input-shape", "3,x"],
+        "--input-shape: '3,x' is not a list",
+    )
+    expect_error(
+        capsys,
+        ["import", str(DATA / "keras_mlp.keras"), "--out", str(tmp_path / "no" / "net.npz")],
+        "does not exist",
+    )
+    expect_error(
+        capsys,
+        ["import", str(DATA / "keras_mlp.keras"), "--out", str(out), "--negative-slope", "0.1"],
+        "only used with --format jax",
+    )
+    pkl = tmp_path / "p.pkl"
+    pkl.write_bytes(pickle.dumps(flax_tree()))
+    expect_error(
+        capsys,
+        ["import", str(pkl), "--out", str(out), "--input-shape", "3"],
+        "has 3 values but the first kernel takes 2",
+    )
+    assert not out.exists()
+
+
+def test_missing_optional_package_is_one_line(capsys, tmp_path, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def fake_import(name, *args, **kwargs):
+        if name == "h5py" or name.startswith("h5py."):
+            raise ImportError("No module named 'h5py'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    expect_error(
+        capsys,
+        ["import", str(DATA / "keras_mlp.keras"), "--out", str(tmp_path / "n.npz")],
+        "pip install 'polyreg[keras]'",
+    )
