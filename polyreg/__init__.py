@@ -16,6 +16,7 @@ from .domains import Ball, Box, Domain, Polytope, Whole
 from .errors import InvalidDomain, InvalidNetwork, PolyregError, SolverFailed, ToleranceError
 from .network import Network, load, random_network
 from .regions import Edge, Region, RegionSet
+from .stream import iter_regions
 from .tolerances import Tolerances
 
 __version__ = "0.1.0"

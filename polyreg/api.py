@@ -13,7 +13,7 @@ def enumerate_regions(
     net: Network,
     domain: Domain,
     *,
-    method: str = "traverse",
+    method: str = "auto",
     tol: Tolerances = DEFAULT,
     progress: bool | None = None,
     **options: object,
@@ -26,7 +26,8 @@ def enumerate_regions(
     domain : Domain
         ``Box``, ``Ball`` (norm 1, 2 or inf), ``Polytope`` or ``Whole``.
     method : str
-        Engine name: ``"traverse"`` (default).
+        Engine name (``polyreg.engines.ENGINES``); ``"auto"`` (default) picks the fastest exact
+        engine for the domain and dimension and records it in ``stats["engine"]``.
     tol : Tolerances
     progress : bool, optional
         Progress on stderr (default: when stderr is a terminal).
@@ -49,9 +50,22 @@ def enumerate_regions(
     if not isinstance(domain, Domain):
         raise InvalidDomain(f"domain must be a polyreg domain, got {type(domain).__name__}")
     domain = domain.for_inputs(net.n_inputs)
+    _check_domain_method(domain, method)
     if method not in ENGINES:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(sorted(ENGINES))}")
     return ENGINES[method](net, domain, tol=tol, progress=progress, **options)
+
+
+def _check_domain_method(domain: Domain, method: str) -> None:
+    """Slices and paths have engines of their own: say so instead of failing inside another."""
+    kind = type(domain).__name__
+    if kind == "Slice" and method not in ("planar", "skeleton", "auto"):
+        raise InvalidDomain(
+            f"a Slice domain needs method='planar' or 'skeleton' (got {method!r}); for another "
+            "engine run it on the composed 2-input network Slice.network(net)"
+        )
+    if kind == "Path" and method not in ("line", "auto"):
+        raise InvalidDomain(f"a Path domain needs method='line' (got {method!r})")
 
 
 def count_regions(net: Network, domain: Domain, **kwargs: object) -> int:

@@ -46,7 +46,7 @@ EXIT_UNCERTIFIED = 1
 #: ``handler=callable(args) -> int`` on its parsers with ``set_defaults``; a handler raises
 #: ``PolyregError``/``ValueError``/``OSError`` for bad input and never imports optional
 #: dependencies at module import time
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["cli_import", "cli_bounds", "cli_fixtures", "cli_plot", "cli_scale", "cli_lowdim"]
 
 
 class InputError(ValueError):
@@ -246,6 +246,8 @@ def format_summary(summary: dict) -> str:
         ("domain", describe_domain(summary["domain"])),
         ("method", str(summary.get("engine", summary["method"]))),
     ]
+    if "linear_regions" in summary:
+        rows.insert(1, ("linear regions", f"{summary['linear_regions']:,}"))
     if "lps" in summary or "socps" in summary:
         rows.append(("LPs / SOCPs", f"{summary.get('lps', 0):,} / {summary.get('socps', 0):,}"))
     if "stable_neurons" in summary:
@@ -317,13 +319,17 @@ def _add_common(sub: argparse.ArgumentParser) -> None:
         "--norm", choices=["1", "2", "inf"], default="2", help="norm of --ball (default: 2)"
     )
     sub.add_argument(
-        "--method", default="traverse", choices=_engine_names(),
-        help="enumeration engine (default: traverse)",
+        "--method", default="auto", choices=_engine_names(),
+        help="enumeration engine (default: auto, the fastest exact one for the domain)",
     )
     sub.add_argument(
         "--json", action="store_true", help="print one JSON object (the summary) on stdout"
     )
     sub.add_argument("--quiet", action="store_true", help="no progress line on stderr")
+    sub.add_argument(
+        "--linear", action="store_true",
+        help="also count linear regions (adjacent regions with equal affine maps merged)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -374,14 +380,21 @@ def _prepare(args: argparse.Namespace) -> tuple[Network, Domain, Path | None]:
 
 
 def _run(args: argparse.Namespace, net: Network, domain: Domain, out: Path | None) -> int:
+    scaled = getattr(args, "scaled", None)  # --store / --workers / --scheduler (cli_scale)
+    if scaled is not None and (status := scaled(args, net, domain, out)) is not None:
+        return status
     progress = False if (args.quiet or args.json) else None
-    options = {}
+    options = dict(getattr(args, "engine_options", {}))
     if args.command == "count" and args.method == "traverse":
         options["chebyshev"] = False  # a count needs certified interior points, not centres
     regions: RegionSet = enumerate_regions(
         net, domain, method=args.method, progress=progress, **options
     )
     summary = regions.summary()
+    if getattr(args, "linear", False):
+        from .graph import linear_regions
+
+        summary["linear_regions"] = linear_regions(regions).count
     if out is not None:
         write_json_atomic(regions.to_dict(), out)
     if args.json:

@@ -308,12 +308,18 @@ class Network:
         Used only to make tolerances relative: ``scale_k = |W^l_k| * prod_{j<l} ||W^j||_2``
         (at least 1e-300).
         """
+        cached = self.__dict__.get("_scale")
+        if cached is not None:
+            return cached
         scales = []
         running = 1.0
         for W in self.weights[:-1]:
             scales.append(np.linalg.norm(W, axis=1) * running + 1.0)
             running *= max(float(np.linalg.norm(W, 2)), 1.0)
-        return np.concatenate(scales)
+        out = np.concatenate(scales)
+        out.setflags(write=False)
+        object.__setattr__(self, "_scale", out)  # computed once (an SVD per layer)
+        return out
 
 
 def load(path: str | os.PathLike[str]) -> Network:

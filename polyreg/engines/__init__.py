@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from .auto import auto
+from .line import line_regions
+from .milp import milp
+from .planar import planar
+from .skeleton import skeleton
 from .split import split
 from .traverse import traverse
 
-ENGINES = {"traverse": traverse, "split": split}
+ENGINES = {"traverse": traverse, "split": split, "milp": milp, "planar": planar, "line": line_regions,
+           "skeleton": skeleton, "auto": auto}
 
-__all__ = ["ENGINES", "split", "traverse"]
+__all__ = ["ENGINES", "auto", "line_regions", "milp", "planar", "skeleton", "split", "traverse"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -12,15 +12,40 @@ import numpy as np
 from ..domains import Domain, normalize_rows
 from ..geometry import group_rows
 from ..network import LocalMaps, Network
+from ..errors import ToleranceError
 from ..propagation import Stability
 from ..tolerances import Tolerances
 
 ProgressFn = Callable[[dict], None]
 
 
+class CutCoincides(ToleranceError):
+    """A cut of a part carries a facet that also lies on a neuron's hyperplane (the partition
+    must move that cut; :mod:`polyreg.parallel` does so by merging the two parts)."""
+
+    def __init__(self, message: str, cut: int) -> None:
+        super().__init__(message)
+        self.cut = cut
+
+    def __reduce__(self) -> tuple:  # picklable across processes (args differ from __init__'s)
+        return (type(self), (str(self), self.cut))
+
+
+#: label of a domain row in :attr:`RegionRows.neuron`; cut row ``j`` is labelled ``CUT - j``
+DOMAIN_ROW = -1
+CUT = -2
+
+
 @dataclass(frozen=True)
 class Context:
-    """What an enumeration fixes once: network, domain, stable neurons, domain rows, scales."""
+    """What an enumeration fixes once: network, domain, stable neurons, domain rows, scales.
+
+    ``cut_A x <= cut_b`` (unit rows, empty by default) restricts the enumeration to one *part*
+    of the domain (see :mod:`polyreg.parallel`): every region row set gets them after the
+    domain's rows, labelled ``CUT - j``; the search reports facets on them but never crosses
+    them. Stable neurons are those of the whole domain, so patterns are canonical alike in
+    every part.
+    """
 
     net: Network
     domain: Domain
@@ -29,9 +54,29 @@ class Context:
     dom_A: np.ndarray
     dom_b: np.ndarray
     scale: np.ndarray
+    cut_A: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    cut_b: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @classmethod
-    def create(cls, net: Network, domain: Domain, tol: Tolerances) -> "Context":
+    def create(
+        cls,
+        net: Network,
+        domain: Domain,
+        tol: Tolerances,
+        cuts: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> "Context":
+        """The context of ``(net, domain)``; with ``cuts = (A, b)``, of the part
+        ``domain ∩ {A x <= b}`` (rows are normalised here).
+
+        Examples
+        --------
+        >>> import numpy as np, polyreg
+        >>> net = polyreg.random_network([2, 4, 1], seed=0)
+        >>> ctx = Context.create(net, polyreg.Box.cube(2), polyreg.Tolerances(),
+        ...                      cuts=(np.array([[2.0, 0.0]]), np.array([0.5])))
+        >>> ctx.cut_A.tolist(), ctx.cut_b.tolist()
+        ([[1.0, 0.0]], [0.25])
+        """
         from ..propagation import stability
 
         domain = domain.for_inputs(net.n_inputs)
@@ -40,7 +85,25 @@ class Context:
             dom_A, dom_b = np.zeros((0, net.n_inputs)), np.zeros(0)
         else:
             dom_A, dom_b = normalize_rows(*rows)
-        return cls(net, domain, tol, stability(net, domain, tol), dom_A, dom_b, net.weight_scale())
+        ctx = cls(net, domain, tol, stability(net, domain, tol), dom_A, dom_b, net.weight_scale())
+        return ctx if cuts is None else ctx.with_cuts(*cuts)
+
+    def with_cuts(self, A: np.ndarray, b: np.ndarray) -> "Context":
+        """This context restricted to ``{A x <= b}`` (replacing earlier cuts)."""
+        A = np.atleast_2d(np.asarray(A, dtype=np.float64))
+        b = np.atleast_1d(np.asarray(b, dtype=np.float64))
+        if A.shape != (b.size, self.net.n_inputs):
+            raise ValueError(
+                f"cut rows have shape {A.shape} and {b.shape}; expected (k, {self.net.n_inputs})"
+            )
+        if np.any(np.linalg.norm(A, axis=1) == 0):
+            raise ValueError("a cut row is zero")
+        A, b = normalize_rows(A, b)
+        return replace(self, cut_A=A, cut_b=b)
+
+    def without_cuts(self) -> "Context":
+        """The context of the whole domain."""
+        return replace(self, cut_A=np.zeros((0, 0)), cut_b=np.zeros(0))
 
     def canonical(self, pattern: np.ndarray) -> np.ndarray:
         """Pattern with the stable bits forced to their proven values."""
@@ -59,7 +122,7 @@ class RegionRows:
     pattern : canonical pattern (identically-zero neurons set off)
     maps : local affine maps for that pattern
     A, b : unit rows; neuron rows first, then the domain's rows
-    neuron : pattern index of each row, -1 for a domain row
+    neuron : pattern index of each row, -1 for a domain row, ``CUT - j`` for cut row ``j``
     group : label per row, equal for rows on the same hyperplane
     zero : bool (N,), neurons identically zero on the region (off, no split)
     """
@@ -75,7 +138,7 @@ class RegionRows:
 
 def region_rows(ctx: Context, pattern: np.ndarray) -> RegionRows:
     """Constraint rows of the region with ``pattern``: ``s_k (g_k x + c_k) >= 0`` for every live
-    neuron with a non-constant pre-activation, plus the domain's rows."""
+    neuron with a non-constant pre-activation, plus the domain's rows and the context's cuts."""
     net, tol = ctx.net, ctx.tol
     maps = net.local_maps(pattern)
     live = np.flatnonzero(ctx.stab.live)
@@ -95,7 +158,11 @@ def region_rows(ctx: Context, pattern: np.ndarray) -> RegionRows:
     b = sign * c[keep] / gnorm[keep]
     A = np.vstack([A, ctx.dom_A])
     b = np.concatenate([b, ctx.dom_b])
-    neuron = np.concatenate([idx, np.full(ctx.dom_b.size, -1)])
+    neuron = np.concatenate([idx, np.full(ctx.dom_b.size, DOMAIN_ROW)])
+    if ctx.cut_b.size:
+        A = np.vstack([A, ctx.cut_A])
+        b = np.concatenate([b, ctx.cut_b])
+        neuron = np.concatenate([neuron, CUT - np.arange(ctx.cut_b.size)])
     return RegionRows(pattern, maps, A, b, neuron, group_rows(A, b, tol.merge), zero)
 
 
@@ -174,7 +241,15 @@ class Progress:
         self.every = every
         self.t0 = self.last = time.perf_counter()
 
-    def __call__(self, regions: int, frontier: int, solves: int, final: bool = False) -> None:
+    def __call__(
+        self,
+        regions: int,
+        frontier: int,
+        solves: int,
+        final: bool = False,
+        fraction: float | None = None,
+    ) -> None:
+        """Draw the line; ``fraction`` (of the work done, when known) adds an ETA."""
         if not self.enabled:
             return
         now = time.perf_counter()
@@ -183,11 +258,99 @@ class Progress:
         self.last = now
         elapsed = max(now - self.t0, 1e-9)
         end = "\n" if final else ""
+        eta = ""
+        if fraction is not None and 0 < fraction < 1 and not final:
+            eta = f"  ETA {format_seconds(elapsed * (1 - fraction) / fraction)}"
+        front = f"  frontier {frontier:>8,}" if frontier >= 0 else ""
         sys.stderr.write(
-            f"\rregions {regions:>9,}  frontier {frontier:>8,}  regions/s "
-            f"{regions / elapsed:>8,.0f}  LPs/s {solves / elapsed:>8,.0f}" + end
+            f"\rregions {regions:>9,}{front}  regions/s "
+            f"{regions / elapsed:>8,.0f}  LPs/s {solves / elapsed:>8,.0f}{eta}" + end
         )
         sys.stderr.flush()
+
+
+def format_seconds(seconds: float) -> str:
+    """``"1:02:03"`` / ``"2:03"`` for a duration.
+
+    Examples
+    --------
+    >>> format_seconds(3723.4), format_seconds(59)
+    ('1:02:03', '0:59')
+    """
+    s = int(round(seconds))
+    h, rest = divmod(s, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+class ScaleProgress:
+    """Progress of a long run: regions found, frontier (or parts), regions/s, ETA when the
+    done fraction is known. A ``tqdm`` bar when tqdm is installed, else :class:`Progress`.
+
+    ``enabled=None``: only when stderr is a terminal.
+
+    Examples
+    --------
+    >>> p = ScaleProgress(enabled=False)
+    >>> p.update(10, frontier=3); p.close()
+    """
+
+    def __init__(self, enabled: bool | None = None, every: float = 0.5) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.line = Progress(self.enabled, every)
+        self.bar = None
+        self.every = every
+        self.last = 0.0
+        if self.enabled:
+            try:
+                from tqdm import tqdm
+            except ImportError:
+                tqdm = None
+            if tqdm is not None:
+                self.bar = tqdm(total=None, unit=" regions", file=sys.stderr, dynamic_ncols=True,
+                                mininterval=every, smoothing=0.1)
+
+    def update(
+        self,
+        regions: int,
+        *,
+        frontier: int | None = None,
+        solves: int = 0,
+        fraction: float | None = None,
+        parts: tuple[int, int] | None = None,
+    ) -> None:
+        """Show ``regions`` found so far; ``fraction`` of the work done gives an ETA."""
+        if not self.enabled:
+            return
+        if self.bar is None:
+            self.line(regions, -1 if frontier is None else frontier, solves, fraction=fraction)
+            return
+        now = time.perf_counter()
+        self.bar.n = regions
+        if now - self.last < self.every:
+            return
+        self.last = now
+        post = {}
+        if frontier is not None:
+            post["frontier"] = f"{frontier:,}"
+        if parts is not None:
+            post["parts"] = f"{parts[0]}/{parts[1]}"
+        if fraction is not None and 0 < fraction < 1:
+            elapsed = now - self.line.t0
+            post["ETA"] = format_seconds(elapsed * (1 - fraction) / fraction)
+        self.bar.set_postfix(post, refresh=False)
+        self.bar.refresh()
+
+    def close(self, regions: int | None = None) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if regions is not None:
+                self.line(regions, 0, 0, final=True)
+            return
+        if regions is not None:
+            self.bar.n = regions
+        self.bar.close()
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,10 @@ from ..network import Network
 from ..regions import Edge, Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances
 from ._common import (
+    CUT,
+    DOMAIN_ROW,
     Context,
+    CutCoincides,
     Progress,
     Reduction,
     RegionRows,
@@ -66,12 +69,28 @@ def find_facets(
     interior, each with a point in the facet's relative interior.
 
     Domain rows and neuron rows lying on the domain's boundary are not crossable and are left
-    out. One representative row per hyperplane.
+    out. One representative row per hyperplane. Cut rows (a part's bounds, see
+    :meth:`Context.with_cuts`) are tested like neuron rows and reported; a cut sharing its
+    hyperplane with a neuron raises :class:`CutCoincides`.
     """
     A, b, group, neuron = rr.A, rr.b, rr.group, rr.neuron
     labels, first = np.unique(group, return_index=True)
+    where = np.searchsorted(labels, group)
     on_boundary = np.zeros(labels.size, dtype=bool)
-    np.logical_or.at(on_boundary, np.searchsorted(labels, group), neuron < 0)
+    on_boundary[where[neuron == DOMAIN_ROW]] = True
+    if ctx.cut_b.size:
+        has_cut = np.zeros(labels.size, dtype=bool)
+        has_neuron = np.zeros(labels.size, dtype=bool)
+        has_cut[where[neuron <= CUT]] = True
+        has_neuron[where[neuron >= 0]] = True
+        bad = np.flatnonzero(has_cut & has_neuron & ~on_boundary)
+        if bad.size:
+            rows = np.flatnonzero(where == bad[0])
+            cut = CUT - int(neuron[rows][neuron[rows] <= CUT][0])
+            name = ctx.net.neuron_name(int(neuron[rows][neuron[rows] >= 0][0]))
+            raise CutCoincides(
+                f"cut {cut} of the part lies on the hyperplane of neuron {name}", cut
+            )
     if on_boundary.all():
         return []
     slack = b - A @ center
@@ -128,11 +147,32 @@ def find_facets(
     return out
 
 
+def _part_points(ctx: Context, counter: SolveCounter, rng: np.random.Generator) -> np.ndarray:
+    """Candidate start points inside the part ``domain ∩ cuts``: the centre of its largest
+    inscribed ball, then 64 random points of that ball (shrunk by 10 %)."""
+    A = np.vstack([ctx.dom_A, ctx.cut_A])
+    b = np.concatenate([ctx.dom_b, ctx.cut_b])
+    ball = inscribed_ball(A, b, ctx.domain, ctx.tol, counter, what="part of the domain")
+    if not ball.full:
+        raise ToleranceError("the part of the domain between the cuts is empty or too thin")
+    d = A.shape[1]
+    u = rng.normal(size=(64, d))
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    r = 0.9 * ball.radius * rng.uniform(size=(64, 1)) ** (1.0 / d)
+    return np.vstack([ball.center[None, :], ball.center + r * u])
+
+
 def _start(ctx: Context, counter: SolveCounter, seed: int) -> tuple[RegionRows, BallResult]:
     """A full-dimensional region to start from: at the domain's interior point, else at random
-    points of the domain (the interior point may lie on a boundary)."""
+    points of the domain (the interior point may lie on a boundary). With cuts, at points of
+    the part."""
     rng = np.random.default_rng(seed)
-    candidates = np.vstack([ctx.domain.interior_point()[None, :], sample(ctx.domain, 64, rng)])
+    if ctx.cut_b.size:
+        candidates = _part_points(ctx, counter, rng)
+    else:
+        candidates = np.vstack(
+            [ctx.domain.interior_point()[None, :], sample(ctx.domain, 64, rng)]
+        )
     for x in candidates:
         rr = region_rows(ctx, ctx.canonical(ctx.net.pattern(x)))
         try:
@@ -187,10 +227,12 @@ class Found:
 
 @dataclass(frozen=True)
 class Expanded:
-    """Region ``index`` has had every facet crossed; ``edges`` are its new adjacency edges."""
+    """Region ``index`` has had every facet crossed; ``edges`` are its new adjacency edges;
+    ``cuts`` the context's cut rows (indices) that carry a facet of it (never crossed)."""
 
     index: int
     edges: tuple[Edge, ...]
+    cuts: tuple[int, ...] = ()
 
 
 def start_state(ctx: Context, counter: SolveCounter, seed: int) -> tuple[WalkState, Found]:
@@ -223,11 +265,17 @@ def walk(
 
     ``accept(point)``, when given, decides whether a newly found region is expanded further
     (used to partition work: a region is found but not expanded outside its owner's part).
+    With cuts in ``ctx`` the search stays inside the part: each :class:`Expanded` lists the
+    cuts that carry a facet of the region (the region extends beyond them).
     """
     net, tol = ctx.net, ctx.tol
     while state.frontier:
         i, rr, center = state.frontier.popleft()
         facets = find_facets(ctx, rr, center, counter)
+        hit: tuple[int, ...] = ()
+        if ctx.cut_b.size and facets:
+            hit = tuple(sorted({CUT - int(rr.neuron[k]) for k, _ in facets if rr.neuron[k] <= CUT}))
+            facets = [(k, q) for k, q in facets if rr.neuron[k] > CUT]
         new_edges: list[Edge] = []
         if facets:
             ks = np.array([k for k, _ in facets])
@@ -268,7 +316,7 @@ def walk(
                     i, j, tuple(int(n) for n in np.sort(carried)),
                     tuple(int(n) for n in np.flatnonzero(rr.pattern != other.astype(bool))), q,
                 ))
-        yield Expanded(i, tuple(new_edges))
+        yield Expanded(i, tuple(new_edges), hit)
 
 
 def _chebyshev_ball(
@@ -291,6 +339,9 @@ def traverse(
     chebyshev: bool = True,
     reduce: bool = True,
     seed: int = 0,
+    workers: int | None = None,
+    client: object = None,
+    parts: int | None = None,
 ) -> RegionSet:
     """Enumerate every activation region whose interior meets the domain's, by graph search.
 
@@ -313,6 +364,13 @@ def traverse(
         rank is below the input dimension (exact; see ``_common.Reduction``).
     seed : int
         Seed for the fallback start points.
+    workers : int, optional
+        With ``workers > 1`` (processes) or a dask ``client``, cut the domain into ``parts``
+        and search them in parallel (:func:`polyreg.parallel.traverse_parts`; same patterns,
+        listed part by part). Default: this process only.
+    client : dask.distributed.Client or str, optional
+    parts : int, optional
+        Number of parts (default: :func:`polyreg.parallel.parts_per_worker` per worker).
 
     Returns
     -------
@@ -337,8 +395,17 @@ def traverse(
     reduction = reduce_dimension(net, domain.for_inputs(net.n_inputs)) if reduce else None
     if reduction is not None:
         small = traverse(reduction.net, reduction.domain, tol=tol, progress=progress,
-                         max_regions=max_regions, chebyshev=chebyshev, seed=seed)
+                         max_regions=max_regions, chebyshev=chebyshev, seed=seed,
+                         workers=workers, client=client, parts=parts)
         return _lift(small, reduction, net, domain, t0)
+    if (workers is not None and workers != 1) or client is not None or parts not in (None, 1):
+        from ..parallel import traverse_parts
+
+        rs = traverse_parts(net, domain, workers=workers, client=client, parts=parts, tol=tol,
+                            chebyshev=chebyshev, seed=seed)
+        if max_regions is not None and len(rs) > max_regions:
+            raise ToleranceError(f"more than max_regions={max_regions} regions")
+        return rs
     ctx = Context.create(net, domain, tol)
     counter = SolveCounter()
     show = Progress(progress)

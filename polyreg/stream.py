@@ -1,0 +1,203 @@
+"""Streaming enumeration: regions as they are found, and counts that keep no region.
+
+:func:`iter_regions` yields each activation region the moment the ``traverse`` search finds it
+(:func:`polyreg.engines.traverse.walk`); nothing is kept but the visited patterns and the
+frontier. :func:`count_streaming` counts regions and edges the same way, in one process or part
+by part in several (:mod:`polyreg.parallel`).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Iterator
+
+from .domains import Domain
+from .errors import InvalidDomain, InvalidNetwork
+from .network import Network
+from .regions import Region
+from .tolerances import DEFAULT, Tolerances
+
+
+def _check(net: Network, domain: Domain) -> Domain:
+    if not isinstance(net, Network):
+        raise InvalidNetwork(f"net must be a polyreg.Network, got {type(net).__name__}")
+    if not isinstance(domain, Domain):
+        raise InvalidDomain(f"domain must be a polyreg domain, got {type(domain).__name__}")
+    return domain.for_inputs(net.n_inputs)
+
+
+def working_space(net: Network, domain: Domain, reduce: bool = True) -> tuple[Network, Domain, Any]:
+    """The network and domain the search runs on, and the ``Reduction`` back to the inputs
+    (None when the search runs on the inputs themselves; see ``engines._common.Reduction``)."""
+    from .engines._common import reduce_dimension
+
+    red = reduce_dimension(net, domain) if reduce else None
+    if red is None:
+        return net, domain, None
+    return red.net, red.domain, red
+
+
+def iter_regions(
+    net: Network,
+    domain: Domain,
+    *,
+    tol: Tolerances = DEFAULT,
+    chebyshev: bool = True,
+    reduce: bool = True,
+    seed: int = 0,
+    progress: bool | None = False,
+) -> Iterator[Region]:
+    """Yield every activation region of ``net`` whose interior meets ``domain``'s, as found.
+
+    The regions of :func:`polyreg.enumerate_regions` (``method="traverse"``), in the same
+    order, without holding them: memory stays bounded by the visited patterns and the search
+    frontier.
+
+    Parameters
+    ----------
+    net : Network
+    domain : Domain
+        ``Box``, ``Ball`` (norm 1, 2 or inf), ``Polytope`` or ``Whole``.
+    tol : Tolerances
+    chebyshev : bool
+        Each region's point is its Chebyshev centre (one LP more per region); with False a
+        certified interior point.
+    reduce : bool
+        Work in the first layer's row space where that is exact (L2 ball, whole space).
+    seed : int
+        Seed of the fallback start points.
+    progress : bool, optional
+        Progress on stderr (None: when stderr is a terminal).
+
+    Yields
+    ------
+    Region
+
+    Examples
+    --------
+    >>> import polyreg
+    >>> net = polyreg.random_network([2, 6, 1], seed=0)
+    >>> first = next(polyreg.iter_regions(net, polyreg.Box.cube(2)))
+    >>> first.pattern.shape
+    (6,)
+    >>> sum(1 for _ in polyreg.iter_regions(net, polyreg.Box.cube(2))) == len(
+    ...     polyreg.enumerate_regions(net, polyreg.Box.cube(2)))
+    True
+    """
+    from .engines._common import Context, ScaleProgress
+    from .engines.traverse import Found, start_state, walk
+    from .lp import SolveCounter
+
+    domain = _check(net, domain)
+    wnet, wdomain, red = working_space(net, domain, reduce)
+    ctx = Context.create(wnet, wdomain, tol)
+    counter = SolveCounter()
+    show = ScaleProgress(progress)
+    state, first = start_state(ctx, counter, seed)
+    n = 0
+
+    def lift(r: Region) -> Region:
+        if red is None:
+            return r
+        W, b = red.lift_map(r.out_W, r.out_b)
+        return Region(r.pattern, red.lift_point(r.point), r.radius, W, b)
+
+    try:
+        n += 1
+        yield lift(first.region)
+        for event in walk(ctx, state, counter, chebyshev=chebyshev):
+            if isinstance(event, Found):
+                n += 1
+                yield lift(event.region)
+            else:
+                show.update(n, frontier=len(state.frontier), solves=counter.total)
+    finally:
+        show.close(n)
+
+
+def count_streaming(
+    net: Network,
+    domain: Domain,
+    *,
+    tol: Tolerances = DEFAULT,
+    workers: int | None = 1,
+    client: Any = None,
+    parts: int | None = None,
+    reduce: bool = True,
+    seed: int = 0,
+    progress: bool | None = False,
+) -> dict:
+    """Count activation regions and adjacency edges without keeping any region.
+
+    One process (``workers=1``, the default) walks the region graph keeping only the visited
+    patterns and the frontier; with ``workers > 1`` or a dask ``client`` the domain is cut into
+    parts (:func:`polyreg.parallel.count_parts`).
+
+    Parameters
+    ----------
+    net, domain, tol, reduce, seed
+        As for :func:`iter_regions`.
+    workers : int, optional
+        Processes; None: the number of cores.
+    client : dask.distributed.Client or str, optional
+    parts : int, optional
+        Number of parts (default: :func:`polyreg.parallel.parts_per_worker` per worker).
+    progress : bool, optional
+
+    Returns
+    -------
+    dict
+        The keys of :meth:`polyreg.RegionSet.summary` (``regions``, ``edges``, ``method``,
+        ``domain``, ``widths``, ``engine``, ``lps``, ``socps``, ``solves``, ``seconds``,
+        ``stable_neurons``) plus ``workers``, ``parts``.
+
+    Examples
+    --------
+    >>> import polyreg
+    >>> net = polyreg.random_network([2, 6, 1], seed=0)
+    >>> s = count_streaming(net, polyreg.Box.cube(2))
+    >>> rs = polyreg.enumerate_regions(net, polyreg.Box.cube(2))
+    >>> (s["regions"], s["edges"]) == (len(rs), len(rs.edges))
+    True
+    """
+    from .engines._common import Context, ScaleProgress
+    from .engines.traverse import Found, start_state, walk
+    from .lp import SolveCounter
+    from .parallel import count_parts
+
+    t0 = time.perf_counter()
+    domain = _check(net, domain)
+    wnet, wdomain, _ = working_space(net, domain, reduce)
+    ctx = Context.create(wnet, wdomain, tol)
+    show = ScaleProgress(progress)
+    base = {"method": "traverse", "domain": domain.describe(), "widths": list(net.widths)}
+    stable = int((~ctx.stab.live).sum())
+    if (workers is not None and workers != 1) or client is not None or parts not in (None, 1):
+        def report(info: dict) -> None:
+            show.update(info["regions"], fraction=info["fraction"],
+                        parts=(info["parts_done"], info["parts"]))
+
+        try:
+            c = count_parts(wnet, wdomain, workers=workers, client=client, parts=parts, tol=tol,
+                            seed=seed, progress=report)
+        finally:
+            show.close()
+        return {"regions": c.pop("regions"), "edges": c.pop("edges"), **base, **c,
+                "stable_neurons": stable, "seconds": time.perf_counter() - t0}
+    counter = SolveCounter()
+    state, _ = start_state(ctx, counter, seed)
+    regions, edges = 1, 0
+    try:
+        for event in walk(ctx, state, counter, chebyshev=False):
+            if isinstance(event, Found):
+                regions += 1
+            else:
+                edges += len(event.edges)
+                show.update(regions, frontier=len(state.frontier), solves=counter.total)
+    finally:
+        show.close(regions)
+    return {
+        "regions": regions, "edges": edges, **base, "engine": "traverse", "lps": counter.lp,
+        "socps": counter.socp, "solves": counter.total, "seconds": time.perf_counter() - t0,
+        "stable_neurons": stable, "workers": 1, "parts": 1,
+    }
