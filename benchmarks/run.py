@@ -156,6 +156,10 @@ CASES: dict[str, Case] = {
 # ----------------------------------------------------------------------------- child processes
 
 
+#: engine measured (``--method``); set before the children are forked, so they inherit it
+METHOD = "traverse"
+
+
 def warm_up() -> None:
     """Small enumerations in the parent, so that the lazily imported solvers (highspy,
     clarabel, scipy.spatial) are loaded once and inherited by the forked children instead of
@@ -165,7 +169,8 @@ def warm_up() -> None:
     net = polyreg.random_network([3, 6, 6, 1], seed=0)
     for domain in (polyreg.Box.cube(3, -1.0, 1.0), polyreg.Ball(np.zeros(3), 1.0, norm=2)):
         for chebyshev in (False, True):
-            polyreg.enumerate_regions(net, domain, chebyshev=chebyshev, progress=False)
+            polyreg.enumerate_regions(net, domain, method=METHOD, chebyshev=chebyshev,
+                                      progress=False)
 
 
 @dataclass
@@ -227,7 +232,8 @@ def enumerate_case(name: str, radius: float | None, chebyshev: bool) -> Enumerat
     """Child-process body: one timed ``polyreg.enumerate_regions`` call."""
     net, domain = CASES[name].build(radius)
     t0, c0 = time.perf_counter(), time.process_time()
-    regions = polyreg.enumerate_regions(net, domain, chebyshev=chebyshev, progress=False)
+    regions = polyreg.enumerate_regions(net, domain, method=METHOD, chebyshev=chebyshev,
+                                        progress=False)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     return Enumeration([r.key for r in regions], seconds, cpu, dict(regions.stats))
 
@@ -535,6 +541,8 @@ def parse_radii(text: str) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small radii; < 1 minute in total")
+    parser.add_argument("--method", default="traverse",
+                        help="engine to measure (default traverse, the LP engine of this table)")
     parser.add_argument("--cases", default=",".join(CASES),
                         help=f"comma-separated subset of {','.join(CASES)}")
     parser.add_argument("--json", metavar="FILE", help="also write all measurements as JSON")
@@ -547,6 +555,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive-timeout", type=float, default=900.0,
                         help="seconds before the naive baseline is reported as timeout (900)")
     args = parser.parse_args(argv)
+    global METHOD
+    METHOD = args.method
 
     names = [n.strip() for n in args.cases.split(",") if n.strip()]
     unknown = [n for n in names if n not in CASES]

@@ -18,11 +18,14 @@ from .network import Network, load, random_network
 from .regions import Edge, Region, RegionSet
 from .stream import iter_regions
 from .tolerances import Tolerances
+from .slices import Path, Slice
+from .bounds import margin, robustness_radius
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Ball", "Box", "Domain", "Edge", "InvalidDomain", "InvalidNetwork", "Network",
     "Polytope", "PolyregError", "Region", "RegionSet", "SolverFailed", "ToleranceError",
-    "Tolerances", "Whole", "count_regions", "enumerate_regions", "load", "random_network",
+    "Path", "Slice", "Tolerances", "Whole", "count_regions", "enumerate_regions", "iter_regions",
+    "load", "margin", "random_network", "robustness_radius",
 ]
