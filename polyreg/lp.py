@@ -81,23 +81,29 @@ class BallResult:
 _local = threading.local()
 
 
+def _new_highs():
+    """A new HiGHS instance with its output off. HiGHS prints a banner to fd 1 the first time an
+    instance is created: fd 1 is pointed at /dev/null meanwhile, to keep stdout clean."""
+    import highspy
+
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 def _highs():
-    """A per-thread, reused HiGHS instance (its start-up banner silenced once)."""
+    """A per-thread, reused HiGHS instance for the LPs."""
     h = getattr(_local, "highs", None)
     if h is None:
-        import highspy
-
-        # HiGHS prints a banner to fd 1 the first time an instance is created: keep stdout clean
-        saved = os.dup(1)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, 1)
-            h = highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-            os.close(devnull)
-        h.setOptionValue("output_flag", False)
+        h = _new_highs()
         h.setOptionValue("presolve", "off")
         h.setOptionValue("threads", 1)
         h.setOptionValue("simplex_strategy", 4)  # primal simplex: fastest on these small LPs
@@ -426,18 +432,7 @@ def _highs_milp():
     banner silenced like :func:`_highs`'s)."""
     h = getattr(_local, "highs_milp", None)
     if h is None:
-        import highspy
-
-        saved = os.dup(1)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, 1)
-            h = highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-            os.close(devnull)
-        h.setOptionValue("output_flag", False)
+        h = _new_highs()
         h.setOptionValue("threads", 1)
         h.setOptionValue("mip_rel_gap", 0.0)
         _local.highs_milp = h
