@@ -24,7 +24,7 @@ estimated region density: random segments through the domain count pattern chang
 (crossings per unit length ``lam``, smoothed along the axis), a sample weighs ``lam ** p``
 (:func:`density_exponent`). Each cut is then shifted by an irrational fraction (a multiple of
 the golden ratio) of a thousandth of the extent, and moved when it coincides with a
-first-layer neuron's hyperplane. The pool takes parts largest (estimated) first, each to the
+first-layer neuron's hyperplane. The pool takes parts densest (estimated) first, each to the
 next free worker; :func:`parts_per_worker` gives 4 parts per worker up to 2 inputs and fewer
 above, where more of the regions cross each cut.
 
@@ -79,7 +79,8 @@ def default_workers() -> int:
 class Part:
     """The slab ``lo < x[axis] < hi`` of the domain (``None``: no cut on that side).
 
-    ``weight`` (not part of equality) is the estimated share of the regions.
+    ``weight`` and ``density`` (not part of equality) are the estimated share of the regions
+    and that share over the part's share of the domain's volume.
 
     Examples
     --------
@@ -93,6 +94,7 @@ class Part:
     lo: float | None
     hi: float | None
     weight: float = field(default=1.0, compare=False)
+    density: float = field(default=1.0, compare=False)
 
     def cut_rows(self, d: int) -> tuple[np.ndarray, np.ndarray, int | None, int | None]:
         """Rows ``A x <= b`` of the cuts and the row index of the lower and upper cut."""
@@ -116,7 +118,8 @@ class Part:
 
 @dataclass(frozen=True)
 class Partition:
-    """Cuts ``x[axis] = c`` (sorted) and the estimated region share of each part.
+    """Cuts ``x[axis] = c`` (sorted), the estimated region share of each part and its share of
+    the domain's volume.
 
     Examples
     --------
@@ -130,26 +133,33 @@ class Partition:
     axis: int
     cuts: tuple[float, ...]
     weights: tuple[float, ...] | None = None
+    volumes: tuple[float, ...] | None = None
 
     def parts(self) -> list[Part]:
         bounds = [None, *self.cuts, None]
-        w = self.weights or (1.0,) * (len(self.cuts) + 1)
-        return [Part(self.axis, bounds[i], bounds[i + 1], w[i]) for i in range(len(bounds) - 1)]
+        n = len(bounds) - 1
+        w = self.weights or (1.0 / n,) * n
+        v = self.volumes or w
+        return [Part(self.axis, bounds[i], bounds[i + 1], w[i], w[i] / max(v[i], 1e-12))
+                for i in range(n)]
 
     def without(self, cuts: Iterable[float]) -> "Partition":
         """The partition with ``cuts`` removed (their neighbouring parts merged)."""
         drop = set(cuts)
-        keep = [c for c in self.cuts if c not in drop]
-        weights = None
-        if self.weights is not None:
-            merged: list[float] = [self.weights[0]]
-            for c, w in zip(self.cuts, self.weights[1:]):
+        keep = tuple(c for c in self.cuts if c not in drop)
+
+        def merge(values: tuple[float, ...] | None) -> tuple[float, ...] | None:
+            if values is None:
+                return None
+            merged: list[float] = [values[0]]
+            for c, x in zip(self.cuts, values[1:]):
                 if c in drop:
-                    merged[-1] += w
+                    merged[-1] += x
                 else:
-                    merged.append(w)
-            weights = tuple(merged)
-        return Partition(self.axis, tuple(keep), weights)
+                    merged.append(x)
+            return tuple(merged)
+
+        return Partition(self.axis, keep, merge(self.weights), merge(self.volumes))
 
 
 def _segments_density(
@@ -162,10 +172,10 @@ def _segments_density(
     u /= np.linalg.norm(u, axis=1, keepdims=True)
     out = np.empty(n)
     t = length * (np.arange(steps) / (steps - 1) - 0.5)
-    chunk = max(1, 400_000 // max(steps * net.n_hidden, 1))
+    chunk = max(1, 8_000_000 // max(steps * net.n_hidden, 1))
     for s in range(0, n, chunk):
         pts = x[s : s + chunk, None, :] + t[None, :, None] * u[s : s + chunk, None, :]
-        pat = net.pattern(pts)
+        pat = net.pattern(pts.reshape(-1, d)).reshape(pts.shape[0], steps, -1)
         out[s : s + chunk] = np.any(pat[:, 1:] != pat[:, :-1], axis=-1).sum(axis=1)
     return out / length
 
@@ -185,7 +195,7 @@ def plan_partition(
     seed : int
         Seed of the density sample and of the cut shifts.
     samples : int
-        Random points of the density estimate (each a segment of 16 forward passes).
+        Random points of the density estimate (each a segment of 64 forward passes).
 
     Returns
     -------
@@ -211,7 +221,7 @@ def plan_partition(
     ext = hi - lo
     axis = int(np.argmax(ext))
     if n_parts == 1:
-        return Partition(axis, (), (1.0,))
+        return Partition(axis, (), (1.0,), (1.0,))
     d = net.n_inputs
     lam = _segments_density(net, x, float(ext.max()) / 20.0, rng)
     order = np.argsort(x[:, axis])
@@ -235,10 +245,12 @@ def plan_partition(
         if not cuts or c > cuts[-1] + margin:
             cuts.append(c)
     bounds = np.concatenate([[-np.inf], cuts, [np.inf]])
-    share = np.array([w[(x[:, axis] > a) & (x[:, axis] <= b)].sum() for a, b in
-                      zip(bounds[:-1], bounds[1:])])
+    inside = [(x[:, axis] > a) & (x[:, axis] <= b) for a, b in zip(bounds[:-1], bounds[1:])]
+    share = np.array([w[m].sum() for m in inside])
     share = share / max(share.sum(), 1e-300)
-    return Partition(axis, tuple(cuts), tuple(float(s) for s in share))
+    volume = np.array([m.mean() for m in inside])
+    return Partition(axis, tuple(cuts), tuple(float(s) for s in share),
+                     tuple(float(v) for v in volume))
 
 
 def density_exponent(d: int) -> float:
@@ -454,6 +466,8 @@ class PoolRunner:
             ctx.set_forkserver_preload(["polyreg.parallel", "polyreg.engines.traverse"])
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
                                         initializer=_exit_with, initargs=(os.getpid(),))
+        for _ in range(workers):  # start the processes now, while the partition is planned
+            self.pool.submit(int)
 
     def run(self, jobs: list[PartJob]) -> Iterator[tuple[PartJob, PartResult | BaseException]]:
         futures = {self.pool.submit(run_part, job): job for job in jobs}
@@ -575,7 +589,10 @@ def drive(
     t0 = time.perf_counter()
     while True:
         parts = partition.parts()
-        todo = sorted((p for p in parts if p not in results), key=lambda p: -p.weight)
+        # densest first: the estimate flattens density peaks, so a part that looks dense is
+        # likely larger than its estimated weight; the small sparse parts fill the tail
+        todo = sorted((p for p in parts if p not in results), key=lambda p: (-p.density,
+                                                                             -p.weight))
         jobs = [PartJob(net, domain, tol, p, chebyshev, collect, seed) for p in todo]
         bad: set[float] = set()
         for job, out in runner.run(jobs):

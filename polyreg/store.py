@@ -78,6 +78,7 @@ CREATE TABLE parts (
     lo REAL,
     hi REAL,
     weight REAL NOT NULL,
+    density REAL NOT NULL DEFAULT 1,
     status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'dropped')),
     owned INTEGER,
     found INTEGER
@@ -663,23 +664,24 @@ def run_parts(
     show = ScaleProgress(progress)
     try:
         rows = store.conn.execute(
-            "SELECT id, axis, lo, hi, weight, status, owned, found FROM parts "
+            "SELECT id, axis, lo, hi, weight, density, status, owned, found FROM parts "
             "WHERE status != 'dropped' ORDER BY id").fetchall()
         if not rows:
             n = default_parts(parts, runner.workers, store.wnet.n_inputs)
             plan = plan_partition(store.wnet, store.wdomain, n, seed=int(store.params["seed"]))
             with store.transaction() as conn:
                 conn.executemany(
-                    "INSERT INTO parts (axis, lo, hi, weight, status) VALUES (?, ?, ?, ?, ?)",
-                    [(p.axis, p.lo, p.hi, p.weight, "pending") for p in plan.parts()],
+                    "INSERT INTO parts (axis, lo, hi, weight, density, status) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [(p.axis, p.lo, p.hi, p.weight, p.density, "pending") for p in plan.parts()],
                 )
             rows = store.conn.execute(
-                "SELECT id, axis, lo, hi, weight, status, owned, found FROM parts "
+                "SELECT id, axis, lo, hi, weight, density, status, owned, found FROM parts "
                 "WHERE status != 'dropped' ORDER BY id").fetchall()
         ids: dict[Part, int] = {}
         done: dict[Part, PartResult] = {}
-        for pid, axis, lo, hi, weight, status, owned, found in rows:
-            p = Part(axis, lo, hi, weight)
+        for pid, axis, lo, hi, weight, density, status, owned, found in rows:
+            p = Part(axis, lo, hi, weight, density)
             ids[p] = pid
             if status == "done":
                 res = PartResult(p, owned=owned, found=found)
@@ -690,15 +692,17 @@ def run_parts(
                 done[p] = res
         ordered = sorted(ids, key=lambda p: -np.inf if p.lo is None else p.lo)
         partition = Partition(ordered[0].axis, tuple(p.lo for p in ordered[1:]),
-                              tuple(p.weight for p in ordered))
+                              tuple(p.weight for p in ordered),
+                              tuple(p.weight / p.density for p in ordered))
 
         def on_partition(new: Partition) -> None:
             fresh = [p for p in new.parts() if p not in ids]
             with store.transaction() as conn:
                 for p in fresh:
                     cur = conn.execute(
-                        "INSERT INTO parts (axis, lo, hi, weight, status) VALUES (?, ?, ?, ?, ?)",
-                        (p.axis, p.lo, p.hi, p.weight, "pending"))
+                        "INSERT INTO parts (axis, lo, hi, weight, density, status) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        (p.axis, p.lo, p.hi, p.weight, p.density, "pending"))
                     ids[p] = cur.lastrowid
 
         def report(info: dict) -> None:
