@@ -27,7 +27,7 @@ memory
     Peak resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) of a count-only run
     in a fresh process, minus the resident memory just before the search (imports, network):
     bytes per region at two sizes, extrapolated linearly to 10^6 regions. ``--million`` runs
-    :data:`MILLION_NET` (about 10^6 regions; long) and measures it directly.
+    :data:`MILLION_CASE` (about 10^6 regions; long) and measures it directly.
 overhead
     ``found / regions`` for 2 and 8 parts in 2, 3 and 4 input dimensions (small networks).
 store
@@ -58,10 +58,10 @@ sys.path.insert(0, str(REPO))
 SPEED_CASES = [([3, 48, 48, 1], 0, "ball:2"), ([2, 96, 96, 96, 1], 0, "box:3")]
 #: --quick: about 1.3 * 10^4 regions
 QUICK_CASES = [([2, 64, 64, 64, 1], 0, "box:3")]
-#: memory cases (count-only, one process): smaller and larger
-MEM_NETS = [(([2, 64, 64, 64, 1], 0), 3.0), (([2, 128, 128, 128, 1], 0), 3.0)]
-#: --million: about 10^6 regions
-MILLION_NET = (([2, 256, 256, 256, 1], 0), 4.0)
+#: memory cases (count-only, one process): (widths, seed, domain), smaller and larger
+MEM_CASES = [([3, 32, 32, 1], 0, "ball:2"), ([3, 48, 48, 1], 0, "ball:2")]
+#: --million: about 10^6 regions (some 15 minutes of one core)
+MILLION_CASE = ([3, 104, 104, 1], 0, "ball:2")
 
 
 def load() -> str:
@@ -133,12 +133,12 @@ def child_parallel(widths: list[int], seed: int, spec: str, workers: int,
     }
 
 
-def child_memory(widths: list[int], seed: int, box: float) -> dict:
+def child_memory(widths: list[int], seed: int, spec: str) -> dict:
     import polyreg
     from polyreg.stream import count_streaming
 
     net = polyreg.random_network(widths, seed=seed)
-    domain = polyreg.Box.cube(widths[0], -box, box)
+    domain = make_domain(widths[0], spec)
     count_streaming(polyreg.random_network([2, 4, 1], seed=0), polyreg.Box.cube(2))  # warm up
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
@@ -284,7 +284,7 @@ def main() -> int:
             res = child_parallel(json.loads(rest[0]), int(rest[1]), rest[2], int(rest[3]),
                                  None if rest[4] == "-" else int(rest[4]))
         elif kind == "memory":
-            res = child_memory(json.loads(rest[0]), int(rest[1]), float(rest[2]))
+            res = child_memory(json.loads(rest[0]), int(rest[1]), rest[2])
         elif kind == "overhead":
             res = child_overhead()
         else:
@@ -301,13 +301,14 @@ def main() -> int:
     if "memory" in only:
         print("== memory of count-only runs (one process, peak RSS minus RSS before the search)")
         rows = []
-        cases = list(MEM_NETS) + ([MILLION_NET] if args.million else [])
-        for (w, s), b in cases:
-            m = run_child("memory", json.dumps(w), str(s), str(b))
+        cases = list(MEM_CASES) + ([MILLION_CASE] if args.million else [])
+        for w, s, spec in cases:
+            m = run_child("memory", json.dumps(w), str(s), spec)
             grown = (m["rss_peak_kib"] - m["rss_before_kib"]) * 1024
             m["bytes_per_region"] = grown / m["regions"]
+            m["net"], m["domain"] = w, spec
             rows.append(m)
-            print(f"   {w} in [-{b:g}, {b:g}]^2: {m['regions']:,} regions, peak RSS "
+            print(f"   {w} in {describe(w[0], spec)}: {m['regions']:,} regions, peak RSS "
                   f"{m['rss_peak_kib'] / 1024:.0f} MiB (before {m['rss_before_kib'] / 1024:.0f} "
                   f"MiB), {m['bytes_per_region']:.0f} B/region, {m['wall']:.0f} s   "
                   f"[load {load()}]")

@@ -63,7 +63,7 @@ def _positive_int(text: str) -> int:
 
 
 def _scale_options(parser: argparse.ArgumentParser, store: bool = True) -> None:
-    group = parser.add_argument_group("scale (--method traverse)")
+    group = parser.add_argument_group("long runs (these run the traverse engine)")
     if store:
         group.add_argument(
             "--store", metavar="RUN.sqlite",
@@ -73,7 +73,9 @@ def _scale_options(parser: argparse.ArgumentParser, store: bool = True) -> None:
     group.add_argument(
         "--workers", type=_positive_int, metavar="N",
         help="worker processes (default: the number of cores when a pilot sample finds the run "
-             "large, else 1)",
+             "large, else 1)" if store else
+             "worker processes for a store written in parts (default: the number of cores); "
+             "a one-process store goes on in one process",
     )
     group.add_argument(
         "--scheduler", metavar="tcp://HOST:PORT",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator
 
 import numpy as np
@@ -208,7 +208,8 @@ class WalkState:
 
     ``known`` maps a pattern key (also the keys of non-canonical spellings met on the way) to
     the region's index; ``keys[i]`` is region ``i``'s canonical key; ``frontier`` holds the
-    indices still to expand, with their rows and interior points. A store can rebuild it from
+    indices still to expand, with their rows (``RegionRows``; ``maps`` may be None: expanding
+    does not need them) and interior points. A store can rebuild it from
     disk to resume a run (see ``polyreg.store``).
     """
 
@@ -247,8 +248,11 @@ def _register(state: WalkState, rr: RegionRows, ball: BallResult) -> Found:
     key = pattern_key(rr.pattern)
     state.keys.append(key)
     state.known[key] = i
-    state.frontier.append((i, rr, ball.center))
-    return Found(i, Region(rr.pattern, ball.center, ball.radius, rr.maps.out_W, rr.maps.out_b))
+    found = Found(i, Region(rr.pattern, ball.center, ball.radius, rr.maps.out_W, rr.maps.out_b))
+    # the frontier keeps the rows only: the local maps (N x d) are not needed to expand it, and
+    # the frontier, not the visited set, is what dominates a long count's memory
+    state.frontier.append((i, replace(rr, maps=None), ball.center))
+    return found
 
 
 def walk(
