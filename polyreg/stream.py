@@ -130,8 +130,9 @@ def count_streaming(
     """Count activation regions and adjacency edges without keeping any region.
 
     One process (``workers=1``, the default) walks the region graph keeping only the visited
-    patterns and the frontier; with ``workers > 1`` or a dask ``client`` the domain is cut into
-    parts (:func:`polyreg.parallel.count_parts`).
+    patterns and the frontier; ``workers > 1`` processes share that walk, each owning the
+    regions its hash picks (:func:`polyreg.frontier.count_shared`); with ``parts`` or a dask
+    ``client`` the domain is cut into slabs instead (:func:`polyreg.parallel.count_parts`).
 
     Parameters
     ----------
@@ -163,7 +164,7 @@ def count_streaming(
     from .engines._common import Context, ScaleProgress
     from .engines.traverse import Found, start_state, walk
     from .lp import SolveCounter
-    from .parallel import count_parts
+    from .parallel import count_parts, default_workers
 
     t0 = time.perf_counter()
     domain = _check(net, domain)
@@ -172,6 +173,16 @@ def count_streaming(
     show = ScaleProgress(progress)
     base = {"method": "traverse", "domain": domain.describe(), "widths": list(net.widths)}
     stable = int((~ctx.stab.live).sum())
+    if client is None and parts in (None, 1) and (workers or default_workers()) > 1:
+        from .frontier import count_shared
+
+        try:
+            c = count_shared(wnet, wdomain, workers or default_workers(), tol=tol, seed=seed,
+                             progress=lambda n: show.update(n))
+        finally:
+            show.close()
+        return {"regions": c.pop("regions"), "edges": c.pop("edges"), **base, **c,
+                "stable_neurons": stable, "seconds": time.perf_counter() - t0}
     if (workers is not None and workers != 1) or client is not None or parts not in (None, 1):
         def report(info: dict) -> None:
             show.update(info["regions"], fraction=info["fraction"],

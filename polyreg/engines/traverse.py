@@ -216,6 +216,20 @@ class WalkState:
     known: dict[bytes, int] = field(default_factory=dict)
     keys: list[bytes] = field(default_factory=list)
     frontier: deque = field(default_factory=deque)
+    #: keys of regions found here but owned by another worker (``walk(owns=...)``); such a
+    #: region's entry in ``known`` is ``-1 - m`` for ``foreign[m]``
+    foreign: list[bytes] = field(default_factory=list)
+
+    def key_of(self, j: int) -> bytes:
+        """Canonical key of the region with index ``j`` in ``known`` (own or foreign)."""
+        return self.keys[j] if j >= 0 else self.foreign[-1 - j]
+
+    def mark_foreign(self, key: bytes) -> int:
+        """Record ``key`` as found here and owned elsewhere; its (negative) index."""
+        j = -1 - len(self.foreign)
+        self.foreign.append(key)
+        self.known[key] = j
+        return j
 
 
 @dataclass(frozen=True)
@@ -224,6 +238,17 @@ class Found:
 
     index: int
     region: Region
+
+
+@dataclass(frozen=True)
+class Foreign:
+    """A region found by :func:`walk` that another worker owns (``owns(key)`` was False): it
+    is not expanded here; ``point`` is a certified interior point, ``radius`` a ball around it
+    inside the region."""
+
+    key: bytes
+    point: np.ndarray
+    radius: float
 
 
 @dataclass(frozen=True)
@@ -255,6 +280,30 @@ def _register(state: WalkState, rr: RegionRows, ball: BallResult) -> Found:
     return found
 
 
+def adopt(
+    ctx: Context,
+    state: WalkState,
+    key: bytes,
+    point: np.ndarray,
+    radius: float,
+    counter: SolveCounter,
+    *,
+    chebyshev: bool = True,
+) -> Found | None:
+    """Add the region with canonical ``key`` (found by another worker at ``point``, inside it
+    with margin ``radius``) to this worker's frontier; None when it is already known here."""
+    if key in state.known:
+        return None
+    nr = region_rows(ctx, np.unpackbits(np.frombuffer(key, np.uint8))[: ctx.net.n_hidden]
+                     .astype(bool))
+    if pattern_key(nr.pattern) != key:
+        raise ToleranceError("a region sent by another worker does not have a canonical pattern")
+    ball = BallResult(True, np.asarray(point, dtype=float), float(radius))
+    if chebyshev:
+        ball = _chebyshev_ball(ctx, nr, ball, counter)
+    return _register(state, nr, ball)
+
+
 def walk(
     ctx: Context,
     state: WalkState,
@@ -262,7 +311,8 @@ def walk(
     *,
     chebyshev: bool = True,
     accept: Callable[[np.ndarray], bool] | None = None,
-) -> Iterator[Found | Expanded]:
+    owns: Callable[[bytes], bool] | None = None,
+) -> Iterator[Found | Foreign | Expanded]:
     """Expand the frontier of ``state`` until it is empty, yielding each new region when found
     and each region's edges when it has been expanded (streaming: nothing is kept but the
     visited keys and the frontier).
@@ -271,6 +321,11 @@ def walk(
     (used to partition work: a region is found but not expanded outside its owner's part).
     With cuts in ``ctx`` the search stays inside the part: each :class:`Expanded` lists the
     cuts that carry a facet of the region (the region extends beyond them).
+
+    ``owns(key)``, when given, shares the search among workers (``polyreg.frontier``): a new
+    region whose canonical key this worker does not own is yielded as :class:`Foreign` and
+    neither registered nor expanded, and an edge is reported by the endpoint with the smaller
+    key (without ``owns``: by the endpoint found first).
     """
     net, tol = ctx.net, ctx.tol
     while state.frontier:
@@ -305,16 +360,22 @@ def walk(
                             f"full-dimensional (radius {nb.radius:.3g}); the facet test and "
                             "the crossing disagree in float64"
                         )
-                    if chebyshev:
-                        nb = _chebyshev_ball(ctx, nr, nb, counter)
-                    found = _register(state, nr, nb)
-                    if accept is not None and not accept(nb.center):
-                        state.frontier.pop()
-                    j = found.index
-                    yield found
+                    ckey = pattern_key(nr.pattern)
+                    if owns is not None and not owns(ckey):
+                        j = state.mark_foreign(ckey)
+                        yield Foreign(ckey, nb.center, nb.radius)
+                    else:
+                        if chebyshev:
+                            nb = _chebyshev_ball(ctx, nr, nb, counter)
+                        found = _register(state, nr, nb)
+                        if accept is not None and not accept(nb.center):
+                            state.frontier.pop()
+                        j = found.index
+                        yield found
                 state.known[key] = j
-            if j > i:  # each edge once: from the region found first
-                other = np.unpackbits(np.frombuffer(state.keys[j], np.uint8))[: net.n_hidden]
+            # each edge once: from the region found first, or with the smaller key when shared
+            if (j > i) if owns is None else (state.key_of(j) > state.keys[i]):
+                other = np.unpackbits(np.frombuffer(state.key_of(j), np.uint8))[: net.n_hidden]
                 carried = rr.neuron[on_facet[f] & (rr.neuron >= 0)]
                 new_edges.append(Edge(
                     i, j, tuple(int(n) for n in np.sort(carried)),
@@ -369,9 +430,11 @@ def traverse(
     seed : int
         Seed for the fallback start points.
     workers : int, optional
-        With ``workers > 1`` (processes) or a dask ``client``, cut the domain into ``parts``
-        and search them in parallel (:func:`polyreg.parallel.traverse_parts`; same patterns,
-        listed part by part). Default: this process only.
+        With ``workers > 1`` processes share one search frontier, each region owned by the
+        hash of its pattern (:func:`polyreg.frontier.traverse_shared`; same patterns, listed
+        in key order). With ``parts`` or a dask ``client``, the domain is cut into slabs
+        searched in parallel instead (:func:`polyreg.parallel.traverse_parts`; listed part by
+        part). Default: this process only.
     client : dask.distributed.Client or str, optional
     parts : int, optional
         Number of parts (default: :func:`polyreg.parallel.parts_per_worker` per worker).
@@ -402,6 +465,14 @@ def traverse(
                          max_regions=max_regions, chebyshev=chebyshev, seed=seed,
                          workers=workers, client=client, parts=parts)
         return _lift(small, reduction, net, domain, t0)
+    if workers is not None and workers > 1 and client is None and parts in (None, 1):
+        from ..frontier import traverse_shared
+
+        rs = traverse_shared(net, domain.for_inputs(net.n_inputs), workers, tol=tol,
+                             chebyshev=chebyshev, seed=seed)
+        if max_regions is not None and len(rs) > max_regions:
+            raise ToleranceError(f"more than max_regions={max_regions} regions")
+        return rs
     if (workers is not None and workers != 1) or client is not None or parts not in (None, 1):
         from ..parallel import traverse_parts
 
