@@ -14,15 +14,15 @@ Sections
 --------
 speedup
     For each of :data:`SPEED_CASES`: ``polyreg.stream.count_streaming`` with one process, then
-    with 2 worker processes (``workers=2``: the domain cut into the default number of parts).
-    Wall clock of both (``speed-up = serial wall / parallel wall``), and, robust to other load
-    on the machine, the same ratio from CPU seconds: the serial run's CPU time over the
-    makespan of the parts' CPU times scheduled on 2 workers in the order the pool received
-    them (densest estimated first, each to the first free worker). ``found / regions`` is the
-    work duplicated by the cuts (regions crossing a cut are searched on both sides). The two
-    runs must agree on the numbers of regions and edges. Both runs alternate ``--repeat`` times
-    and the fastest of each counts (timings on a shared machine: the slower runs measure the
-    other load).
+    with 2 processes sharing one frontier (``workers=2``: :mod:`polyreg.frontier`, regions
+    owned by pattern hash), then with 2 processes on domain slabs (:mod:`polyreg.parallel`,
+    the default number of parts; what stores and dask clusters run). Wall-clock speed-up
+    (``serial wall / parallel wall``) and, robust to other load on the machine, the same ratio
+    from CPU seconds: the serial run's CPU time over the busiest worker's CPU time (shared
+    frontier) or over the makespan of the parts' CPU times scheduled on 2 workers in the order
+    the pool received them (slabs). ``found / regions`` is the slabs' duplicated work (regions
+    crossing a cut are searched on both sides). All runs must agree on the numbers of regions
+    and edges. The three runs alternate ``--repeat`` times and the fastest of each counts.
 memory
     Peak resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) of a count-only run
     in a fresh process, minus the resident memory just before the search (imports, network):
@@ -93,6 +93,18 @@ def child_serial(widths: list[int], seed: int, spec: str) -> dict:
     s = count_streaming(net, domain, workers=1)
     return {"regions": s["regions"], "edges": s["edges"], "wall": time.perf_counter() - t0,
             "cpu": time.process_time() - c0}
+
+
+def child_shared(widths: list[int], seed: int, spec: str, workers: int) -> dict:
+    import polyreg
+    from polyreg.stream import count_streaming
+
+    net = polyreg.random_network(widths, seed=seed)
+    domain = make_domain(widths[0], spec)
+    t0 = time.perf_counter()
+    s = count_streaming(net, domain, workers=workers)
+    return {"regions": s["regions"], "edges": s["edges"], "wall": time.perf_counter() - t0,
+            "cpu_workers": s["cpu"], "cpu_makespan": max(s["cpu"]), "messages": s["messages"]}
 
 
 def child_parallel(widths: list[int], seed: int, spec: str, workers: int,
@@ -195,38 +207,52 @@ def child_store(n: int) -> dict:
 
 
 def speedup_case(widths: list[int], seed: int, spec: str, repeat: int) -> dict:
-    """Serial and 2-worker runs alternated ``repeat`` times; the fastest of each counts (the
-    usual way to read timings on a shared machine: slower runs measure the other load)."""
+    """One process, 2 workers sharing a frontier, 2 workers on slabs, alternated ``repeat``
+    times; the fastest of each counts (the usual way to read timings on a shared machine: the
+    slower runs measure the other load)."""
     d = widths[0]
     print(f"== speed-up: random_network({widths}, seed={seed}) in {describe(d, spec)}")
-    sers, pars = [], []
+    runs: dict[str, list] = {"serial": [], "shared": [], "slabs": []}
     for k in range(repeat):
         ser = run_child("serial", json.dumps(widths), str(seed), spec)
         ser["load"] = load()
+        sh = run_child("shared", json.dumps(widths), str(seed), spec, "2")
+        sh["load"] = load()
         par = run_child("parallel", json.dumps(widths), str(seed), spec, "2", "-")
         par["load"] = load()
-        if (par["regions"], par["edges"]) != (ser["regions"], ser["edges"]):
-            raise SystemExit(f"FAIL: 2 workers found {par['regions']} regions / {par['edges']} "
-                             f"edges, one process {ser['regions']} / {ser['edges']}")
+        for name, r in (("shared frontier", sh), ("slabs", par)):
+            if (r["regions"], r["edges"]) != (ser["regions"], ser["edges"]):
+                raise SystemExit(f"FAIL: 2 workers ({name}) found {r['regions']} regions / "
+                                 f"{r['edges']} edges, one process {ser['regions']} / "
+                                 f"{ser['edges']}")
         print(f"   run {k + 1}: 1 process {ser['wall']:.1f} s wall / {ser['cpu']:.1f} s CPU "
-              f"[load {ser['load']}]; 2 workers {par['wall']:.1f} s wall, CPU makespan "
-              f"{par['cpu_makespan']:.1f} s [load {par['load']}]")
-        sers.append(ser)
-        pars.append(par)
-    ser = min(sers, key=lambda r: r["wall"])
-    par = min(pars, key=lambda r: r["wall"])
+              f"[load {ser['load']}]; shared frontier {sh['wall']:.1f} s wall, busiest worker "
+              f"{sh['cpu_makespan']:.1f} s CPU [load {sh['load']}]; slabs {par['wall']:.1f} s "
+              f"wall, CPU makespan {par['cpu_makespan']:.1f} s [load {par['load']}]")
+        runs["serial"].append(ser)
+        runs["shared"].append(sh)
+        runs["slabs"].append(par)
+    ser, sh, par = (min(runs[k], key=lambda r: r["wall"]) for k in ("serial", "shared", "slabs"))
     over = par["found"] / par["regions"]
-    print(f"   1 process : {ser['regions']:,} regions, {ser['wall']:.1f} s wall, "
-          f"{ser['cpu']:.1f} s CPU ({1e3 * ser['cpu'] / ser['regions']:.3f} ms/region)")
-    print(f"   2 workers : {par['regions']:,} regions ({par['parts']} parts, found "
-          f"{par['found']:,} = {over:.3f} x), {par['wall']:.1f} s wall "
-          f"(planning {par['plan_seconds']:.1f} s)")
-    best_cpu = min(r["cpu"] for r in sers) / min(r["cpu_makespan"] for r in pars)
-    print(f"   speed-up (wall clock, best of {repeat})     : {ser['wall'] / par['wall']:.2f}x")
-    print(f"   speed-up (CPU, 2-core makespan, best of {repeat}): {best_cpu:.2f}x")
-    return {"net": widths, "seed": seed, "domain": spec, "serial": ser, "parallel": par,
-            "runs": {"serial": sers, "parallel": pars},
-            "speedup_wall": ser["wall"] / par["wall"], "speedup_cpu": best_cpu}
+    cpu = min(r["cpu"] for r in runs["serial"])
+    speed = {
+        "shared_wall": ser["wall"] / sh["wall"],
+        "shared_cpu": cpu / min(r["cpu_makespan"] for r in runs["shared"]),
+        "slabs_wall": ser["wall"] / par["wall"],
+        "slabs_cpu": cpu / min(r["cpu_makespan"] for r in runs["slabs"]),
+    }
+    print(f"   1 process      : {ser['regions']:,} regions, {ser['edges']:,} edges, "
+          f"{ser['wall']:.1f} s wall, {ser['cpu']:.1f} s CPU "
+          f"({1e3 * ser['cpu'] / ser['regions']:.3f} ms/region)")
+    print(f"   shared frontier: {sh['wall']:.1f} s wall, {sh['messages']:,} batches exchanged; "
+          f"speed-up {speed['shared_wall']:.2f}x wall, {speed['shared_cpu']:.2f}x CPU "
+          f"(best of {repeat})")
+    print(f"   slabs          : {par['parts']} parts, found {par['found']:,} = {over:.3f} x, "
+          f"{par['wall']:.1f} s wall (planning {par['plan_seconds']:.1f} s); speed-up "
+          f"{speed['slabs_wall']:.2f}x wall, {speed['slabs_cpu']:.2f}x CPU makespan")
+    return {"net": widths, "seed": seed, "domain": spec, "serial": ser, "shared": sh,
+            "parallel": par, "runs": runs, "speedup": speed,
+            "speedup_wall": speed["slabs_wall"], "speedup_cpu": speed["slabs_cpu"]}
 
 
 def estimate(sp: dict, clusters: list[int], n: float = 1e8) -> dict:
@@ -270,8 +296,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a ~10^4-region speed-up case")
     parser.add_argument("--only", default="speedup,memory,overhead,store")
     parser.add_argument("--million", action="store_true", help="also a 10^6-region count")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="speed-up runs per case (the fastest counts; default 3)")
+    parser.add_argument("--repeat", type=int, default=2,
+                        help="speed-up runs per case (the fastest counts; default 2)")
     parser.add_argument("--cores", default="64,256,1024", help="cluster sizes of the estimate")
     parser.add_argument("--json", metavar="FILE")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -283,6 +309,8 @@ def main() -> int:
         elif kind == "parallel":
             res = child_parallel(json.loads(rest[0]), int(rest[1]), rest[2], int(rest[3]),
                                  None if rest[4] == "-" else int(rest[4]))
+        elif kind == "shared":
+            res = child_shared(json.loads(rest[0]), int(rest[1]), rest[2], int(rest[3]))
         elif kind == "memory":
             res = child_memory(json.loads(rest[0]), int(rest[1]), rest[2])
         elif kind == "overhead":

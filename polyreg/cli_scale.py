@@ -9,10 +9,12 @@ engine with one of them is an error.
     is then exported from the store.
 ``--workers N``
     Processes (default: the number of cores when a pilot sample finds the run large, else 1).
+    Without ``--store`` and ``--parts`` they share one search frontier (:mod:`polyreg.frontier`);
+    with a store the domain is cut into slabs, one resumable part each (:mod:`polyreg.parallel`).
 ``--scheduler tcp://HOST:PORT``
-    Run the parts on a ``dask.distributed`` cluster instead.
+    Run the slabs on a ``dask.distributed`` cluster instead.
 ``--parts K``
-    Number of parts of the domain (default per worker: 4 up to 2 inputs, 2 for 3, else 1).
+    Number of slabs of the domain (default per worker: 4 up to 2 inputs, 2 for 3, else 1).
 
 Sub-commands:
 

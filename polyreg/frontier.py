@@ -1,14 +1,22 @@
 """Shared-frontier search on one machine: ``N`` processes walk one region graph together.
 
-Every region is *owned* by one worker, chosen by a hash of its canonical pattern
-(:func:`owner_of`). Each worker runs the ordinary ``traverse`` search
-(:func:`polyreg.engines.traverse.walk` with ``owns=``): it expands only regions it owns; a new
-neighbour owned by another worker is sent to that worker (pattern key, certified interior
-point, margin) in batches, and the owner adds it to its frontier unless it knows it already
-(:func:`polyreg.engines.traverse.adopt`). Each region is therefore expanded exactly once, by
-its owner: unlike domain slabs (:mod:`polyreg.parallel`) nothing is searched twice, and the hash
-spreads the work evenly whatever the shape of the region density. An edge is reported by its
-endpoint with the smaller key.
+Every region is *owned* by one worker, chosen by a hash of its pattern (:func:`owner_of`).
+Each worker runs the ordinary ``traverse`` search (:func:`polyreg.engines.traverse.walk` with
+``owns=``) and expands only the regions it owns. Stepping across a facet into a region owned by
+another worker, it computes nothing more about it: it sends the owner the pattern, the facet
+point and the crossing direction (``("r", key, point, direction)``) and the crossing itself
+(``("e", source, target, neurons, point)``), in batches. The owner computes the region's rows
+and certified interior point once (:func:`polyreg.engines.traverse.adopt`, a no-op for a region
+it knows) and decides each crossing with the rule :func:`walk` applies to its own: an edge is
+reported from the endpoint with the smaller canonical key. So each region's rows, interior
+point and facets are computed once, by its owner, and the hash spreads the work evenly
+whatever the shape of the region density: unlike domain slabs (:mod:`polyreg.parallel`)
+nothing is searched twice.
+
+The hash is taken of the pattern as spelled across the facet. It differs from the canonical
+pattern only where a neuron is identically zero on the region, which only the owner's rows
+reveal; the owner then forwards both messages to the canonical key's owner. Messages from one
+worker to another arrive in order, so a crossing always reaches an owner after its region.
 
 Termination
 -----------
@@ -122,19 +130,35 @@ def _work(job: Job, inboxes: list, results: Any, shared: _Shared, stop: Any,
 
 
 def _search(job: Job, inboxes: list, shared: _Shared, stop: Any) -> dict:
+    import numpy as np
+
     from .engines._common import Context
-    from .engines.traverse import Expanded, Found, Foreign, WalkState, adopt, start_state, walk
+    from .engines.traverse import (
+        Crossing,
+        Expanded,
+        Found,
+        Foreign,
+        WalkState,
+        adopt,
+        start_state,
+        walk,
+    )
     from .lp import SolveCounter
 
     t0, c0 = time.perf_counter(), time.process_time()
     me, K = job.index, job.workers
+    n_hidden = job.net.n_hidden
     ctx = Context.create(job.net, job.domain, job.tol)
     counter = SolveCounter()
+
+    def owns(key: bytes) -> bool:
+        return owner_of(key, K) == me
+
     state, first = start_state(ctx, counter, job.seed)  # the same start region everywhere
     owned, edges, messages = 0, 0, 0
     regions: list[Region] = []
     edge_list: list[tuple] = []
-    if owner_of(state.keys[0], K) == me:
+    if owns(state.keys[0]):
         owned = 1
         if job.collect:
             regions.append(first.region)
@@ -145,6 +169,12 @@ def _search(job: Job, inboxes: list, shared: _Shared, stop: Any) -> dict:
     out: list[list] = [[] for _ in range(K)]
     inbox = inboxes[me]
 
+    def send(key: bytes, item: tuple) -> None:
+        k = owner_of(key, K)
+        out[k].append(item)
+        if len(out[k]) >= BATCH:
+            flush(k)
+
     def flush(k: int) -> None:
         nonlocal messages
         if out[k]:
@@ -153,14 +183,35 @@ def _search(job: Job, inboxes: list, shared: _Shared, stop: Any) -> dict:
             out[k] = []
             messages += 1
 
+    def edge(source: bytes, target: bytes, neurons: tuple, point: np.ndarray) -> None:
+        """The crossing ``source -> target`` (``target`` canonical and owned here)."""
+        nonlocal edges
+        if source < target:  # reported from the smaller key, as walk does for its own
+            edges += 1
+            if job.collect:
+                a = np.unpackbits(np.frombuffer(source, np.uint8))[:n_hidden]
+                b = np.unpackbits(np.frombuffer(target, np.uint8))[:n_hidden]
+                edge_list.append((source, target, neurons,
+                                  tuple(int(n) for n in np.flatnonzero(a != b)), point))
+
     def take(batch: list) -> None:
         nonlocal owned
-        for key, point, radius in batch:
-            found = adopt(ctx, state, key, point, radius, counter, chebyshev=job.chebyshev)
-            if found is not None:
-                owned += 1
-                if job.collect:
-                    regions.append(found.region)
+        for item in batch:
+            if item[0] == "r":  # a region met by another worker: ("r", key, point, direction)
+                j, found = adopt(ctx, state, item[1], item[2], item[3], counter, owns=owns,
+                                 chebyshev=job.chebyshev)
+                if found is not None:
+                    owned += 1
+                    if job.collect:
+                        regions.append(found.region)
+                elif j < 0 and state.key_of(j) != item[1]:  # spelled here, owned elsewhere
+                    send(state.key_of(j), ("r", state.key_of(j), item[2], item[3]))
+            else:  # a facet towards a region known here: ("e", source, target, neurons, q)
+                j = state.known[item[2]]
+                if j >= 0:
+                    edge(item[1], state.keys[j], item[3], item[4])
+                else:
+                    send(state.key_of(j), ("e", item[1], state.key_of(j), item[3], item[4]))
 
     def drain() -> None:
         while True:
@@ -173,13 +224,11 @@ def _search(job: Job, inboxes: list, shared: _Shared, stop: Any) -> dict:
 
     while True:
         expanded = 0
-        for ev in walk(ctx, state, counter, chebyshev=job.chebyshev,
-                       owns=lambda key: owner_of(key, K) == me):
-            if isinstance(ev, Foreign):
-                k = owner_of(ev.key, K)
-                out[k].append((ev.key, ev.point, ev.radius))
-                if len(out[k]) >= BATCH:
-                    flush(k)
+        for ev in walk(ctx, state, counter, chebyshev=job.chebyshev, owns=owns):
+            if isinstance(ev, Crossing):
+                send(ev.target, ("e", ev.source, ev.target, ev.neurons, ev.point))
+            elif isinstance(ev, Foreign):
+                send(ev.key, ("r", ev.key, ev.point, ev.direction))
             elif isinstance(ev, Found):
                 owned += 1
                 if job.collect:
@@ -187,7 +236,7 @@ def _search(job: Job, inboxes: list, shared: _Shared, stop: Any) -> dict:
             elif isinstance(ev, Expanded):
                 edges += len(ev.edges)
                 if job.collect:
-                    edge_list.extend((state.keys[e.u], state.key_of(e.v), e.neurons,
+                    edge_list.extend((state.keys[e.u], state.keys[e.v], e.neurons,
                                       e.flipped, e.point) for e in ev.edges)
                 expanded += 1
                 if expanded % POLL_EVERY == 0:
@@ -198,7 +247,7 @@ def _search(job: Job, inboxes: list, shared: _Shared, stop: Any) -> dict:
         for k in range(K):
             flush(k)
         drain()
-        if state.frontier:
+        if state.frontier or any(out):
             continue
         shared.idle(me, owned)
         while True:  # idle: wait for a batch or the end

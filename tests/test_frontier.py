@@ -148,3 +148,31 @@ def test_termination_counters():
 def test_bad_worker_count():
     with pytest.raises(ValueError, match="at least 2 workers"):
         run_shared(polyreg.random_network([2, 4, 1], seed=0), SQ, 1)
+
+
+def test_adopt_forwards_a_non_canonical_spelling():
+    # in the integer network some neuron is identically zero on a region: the spelling with its
+    # bit on is not canonical; a receiver that does not own the canonical key marks it foreign
+    from polyreg.engines._common import Context, region_rows
+    from polyreg.engines.traverse import WalkState, adopt
+    from polyreg.lp import SolveCounter
+    from polyreg.regions import pattern_key
+
+    net, box = DEGENERATE["integer"]
+    ctx = Context.create(net, box, polyreg.Tolerances())
+    pairs = []
+    for r in enum(net, box):
+        for k in np.flatnonzero(~r.pattern):
+            p = r.pattern.copy()
+            p[k] = True
+            p = ctx.canonical(p)
+            if pattern_key(p) != r.key and region_rows(ctx, p).pattern.tobytes() == (
+                    r.pattern.tobytes()):
+                pairs.append((pattern_key(p), r))
+    assert pairs, "the integer network should have a non-canonical spelling"
+    spelled, region = pairs[0]
+    state = WalkState()
+    j, found = adopt(ctx, state, spelled, region.point, np.zeros(2), SolveCounter(),
+                     owns=lambda key: key == spelled)
+    assert j < 0 and found is None and state.key_of(j) == region.key
+    assert state.known[spelled] == j

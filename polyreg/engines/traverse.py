@@ -242,13 +242,26 @@ class Found:
 
 @dataclass(frozen=True)
 class Foreign:
-    """A region found by :func:`walk` that another worker owns (``owns(key)`` was False): it
-    is not expanded here; ``point`` is a certified interior point, ``radius`` a ball around it
-    inside the region."""
+    """A region met by :func:`walk` that another worker owns (``owns(key)`` was False): it is
+    neither registered nor expanded here. ``key`` is the pattern as spelled across the facet
+    (canonical but for neurons identically zero on the region, which only ``region_rows``
+    finds); the owner steps in at ``point`` (on the facet) in direction ``direction``."""
 
     key: bytes
     point: np.ndarray
-    radius: float
+    direction: np.ndarray
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """Region ``source`` (canonical key, this worker's) has a facet at ``point`` carried by
+    ``neurons`` whose far side is the region spelled ``target``, owned by another worker: the
+    owner, who knows the target's canonical key, decides whether it reports the edge."""
+
+    source: bytes
+    target: bytes
+    neurons: tuple[int, ...]
+    point: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -280,28 +293,56 @@ def _register(state: WalkState, rr: RegionRows, ball: BallResult) -> Found:
     return found
 
 
+def _across(ctx: Context, nr: RegionRows, q: np.ndarray, u: np.ndarray, counter: SolveCounter,
+            carried: np.ndarray | None) -> BallResult:
+    """:func:`_interior_across`, raising when the region across is not full-dimensional
+    (``carried``: the neurons on the facet, None when not known here)."""
+    nb = _interior_across(ctx, nr, q, u, counter)
+    if not nb.full:
+        names = "?" if carried is None else [ctx.net.neuron_name(int(n)) for n in carried]
+        raise ToleranceError(
+            f"the region across the facet of neuron(s) {names} is not "
+            f"full-dimensional (radius {nb.radius:.3g}); the facet test and "
+            "the crossing disagree in float64"
+        )
+    return nb
+
+
 def adopt(
     ctx: Context,
     state: WalkState,
     key: bytes,
     point: np.ndarray,
-    radius: float,
+    direction: np.ndarray,
     counter: SolveCounter,
     *,
+    owns: Callable[[bytes], bool],
     chebyshev: bool = True,
-) -> Found | None:
-    """Add the region with canonical ``key`` (found by another worker at ``point``, inside it
-    with margin ``radius``) to this worker's frontier; None when it is already known here."""
-    if key in state.known:
-        return None
+) -> tuple[int, Found | None]:
+    """Take a region another worker met (:class:`Foreign`: spelled ``key``, crossing at
+    ``point`` in ``direction``). Returns its index here and, when it is new and owned here, the
+    :class:`Found` region (registered, on the frontier). A negative index: owned by yet another
+    worker (the spelling was not canonical); ``state.key_of(index)`` is its canonical key."""
+    j = state.known.get(key)
+    if j is not None:
+        return j, None
     nr = region_rows(ctx, np.unpackbits(np.frombuffer(key, np.uint8))[: ctx.net.n_hidden]
                      .astype(bool))
-    if pattern_key(nr.pattern) != key:
-        raise ToleranceError("a region sent by another worker does not have a canonical pattern")
-    ball = BallResult(True, np.asarray(point, dtype=float), float(radius))
-    if chebyshev:
-        ball = _chebyshev_ball(ctx, nr, ball, counter)
-    return _register(state, nr, ball)
+    ckey = pattern_key(nr.pattern)
+    j = state.known.get(ckey)
+    found = None
+    if j is None:
+        if not owns(ckey):
+            j = state.mark_foreign(ckey)
+        else:
+            q, u = np.asarray(point, dtype=float), np.asarray(direction, dtype=float)
+            nb = _across(ctx, nr, q, u, counter, None)
+            if chebyshev:
+                nb = _chebyshev_ball(ctx, nr, nb, counter)
+            found = _register(state, nr, nb)
+            j = found.index
+    state.known[key] = j
+    return j, found
 
 
 def walk(
@@ -312,7 +353,7 @@ def walk(
     chebyshev: bool = True,
     accept: Callable[[np.ndarray], bool] | None = None,
     owns: Callable[[bytes], bool] | None = None,
-) -> Iterator[Found | Foreign | Expanded]:
+) -> Iterator[Found | Foreign | Crossing | Expanded]:
     """Expand the frontier of ``state`` until it is empty, yielding each new region when found
     and each region's edges when it has been expanded (streaming: nothing is kept but the
     visited keys and the frontier).
@@ -323,9 +364,10 @@ def walk(
     cuts that carry a facet of the region (the region extends beyond them).
 
     ``owns(key)``, when given, shares the search among workers (``polyreg.frontier``): a new
-    region whose canonical key this worker does not own is yielded as :class:`Foreign` and
-    neither registered nor expanded, and an edge is reported by the endpoint with the smaller
-    key (without ``owns``: by the endpoint found first).
+    region whose key this worker does not own is yielded as :class:`Foreign` (its rows and
+    interior point are left to the owner) and neither registered nor expanded; a facet towards
+    such a region is yielded as a :class:`Crossing`. An edge is reported from the endpoint with
+    the smaller canonical key (without ``owns``: from the endpoint found first).
     """
     net, tol = ctx.net, ctx.tol
     while state.frontier:
@@ -347,36 +389,35 @@ def walk(
             new = ctx.canonical(news[f])
             key = pattern_key(new)
             j = state.known.get(key)
+            if j is None and owns is not None and not owns(key):
+                j = state.mark_foreign(key)  # its owner computes its rows and interior point
+                yield Foreign(key, q, rr.A[k])
             if j is None:
                 nr = region_rows(ctx, new)
-                j = state.known.get(pattern_key(nr.pattern))
-                if j is None:
-                    nb = _interior_across(ctx, nr, q, rr.A[k], counter)
-                    if not nb.full:
-                        carried = rr.neuron[on_facet[f] & (rr.neuron >= 0)]
-                        raise ToleranceError(
-                            "the region across the facet of neuron(s) "
-                            f"{[net.neuron_name(int(n)) for n in carried]} is not "
-                            f"full-dimensional (radius {nb.radius:.3g}); the facet test and "
-                            "the crossing disagree in float64"
-                        )
-                    ckey = pattern_key(nr.pattern)
-                    if owns is not None and not owns(ckey):
-                        j = state.mark_foreign(ckey)
-                        yield Foreign(ckey, nb.center, nb.radius)
-                    else:
-                        if chebyshev:
-                            nb = _chebyshev_ball(ctx, nr, nb, counter)
-                        found = _register(state, nr, nb)
-                        if accept is not None and not accept(nb.center):
-                            state.frontier.pop()
-                        j = found.index
-                        yield found
+                ckey = pattern_key(nr.pattern)
+                j = state.known.get(ckey)
+                if j is None and owns is not None and not owns(ckey):
+                    j = state.mark_foreign(ckey)
+                    yield Foreign(ckey, q, rr.A[k])
+                elif j is None:
+                    nb = _across(ctx, nr, q, rr.A[k], counter,
+                                 rr.neuron[on_facet[f] & (rr.neuron >= 0)])
+                    if chebyshev:
+                        nb = _chebyshev_ball(ctx, nr, nb, counter)
+                    found = _register(state, nr, nb)
+                    if accept is not None and not accept(nb.center):
+                        state.frontier.pop()
+                    j = found.index
+                    yield found
                 state.known[key] = j
+            carried = rr.neuron[on_facet[f] & (rr.neuron >= 0)]
+            if j < 0:  # owned by another worker, which decides about the edge
+                yield Crossing(state.keys[i], state.key_of(j),
+                               tuple(int(n) for n in np.sort(carried)), q)
+                continue
             # each edge once: from the region found first, or with the smaller key when shared
-            if (j > i) if owns is None else (state.key_of(j) > state.keys[i]):
-                other = np.unpackbits(np.frombuffer(state.key_of(j), np.uint8))[: net.n_hidden]
-                carried = rr.neuron[on_facet[f] & (rr.neuron >= 0)]
+            if (j > i) if owns is None else (state.keys[j] > state.keys[i]):
+                other = np.unpackbits(np.frombuffer(state.keys[j], np.uint8))[: net.n_hidden]
                 new_edges.append(Edge(
                     i, j, tuple(int(n) for n in np.sort(carried)),
                     tuple(int(n) for n in np.flatnonzero(rr.pattern != other.astype(bool))), q,
