@@ -176,3 +176,25 @@ def test_adopt_forwards_a_non_canonical_spelling():
                      owns=lambda key: key == spelled)
     assert j < 0 and found is None and state.key_of(j) == region.key
     assert state.known[spelled] == j
+
+
+def test_command_line_workers_share_a_frontier(tmp_path, capsys):
+    import json
+
+    from polyreg.cli import main
+
+    net = polyreg.random_network([3, 10, 8, 1], seed=5)
+    path = tmp_path / "net.npz"
+    net.save(path)
+    ball = Ball([0.0, 0.0, 0.0], 1.0)
+    ref = enum(net, ball)
+    argv = ["--ball", "1", "--center", "0,0,0", "--workers", "2", "--quiet"]
+    assert main(["count", str(path), *argv, "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert (s["regions"], s["edges"], s["workers"], s["parts"]) == (len(ref), len(ref.edges), 2, 1)
+    out = tmp_path / "regions.json"
+    assert main(["enumerate", str(path), *argv, "--out", str(out)]) == 0
+    capsys.readouterr()
+    data = json.loads(out.read_text())
+    assert {r["pattern"] for r in data["regions_list"]} == ref.patterns
+    assert len(data["edges_list"]) == len(ref.edges)

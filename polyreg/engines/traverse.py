@@ -221,7 +221,8 @@ class WalkState:
     foreign: list[bytes] = field(default_factory=list)
 
     def key_of(self, j: int) -> bytes:
-        """Canonical key of the region with index ``j`` in ``known`` (own or foreign)."""
+        """Key of the region with index ``j`` in ``known``: canonical for this worker's own
+        regions; for a foreign one, as first met here (its owner resolves the spelling)."""
         return self.keys[j] if j >= 0 else self.foreign[-1 - j]
 
     def mark_foreign(self, key: bytes) -> int:
