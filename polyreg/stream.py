@@ -46,6 +46,7 @@ def iter_regions(
     reduce: bool = True,
     seed: int = 0,
     progress: bool | None = False,
+    method: str = "traverse",
 ) -> Iterator[Region]:
     """Yield every activation region of ``net`` whose interior meets ``domain``'s, as found.
 
@@ -68,6 +69,10 @@ def iter_regions(
         Seed of the fallback start points.
     progress : bool, optional
         Progress on stderr (None: when stderr is a terminal).
+    method : {"traverse", "split"}
+        ``traverse``: graph search, memory ~ visited keys + frontier. ``split``: the layer-wise
+        subdivision run depth first (:func:`polyreg.engines.split.iter_split`), memory ~ keys +
+        the cells on the current path; ``seed`` and ``reduce`` do not apply.
 
     Yields
     ------
@@ -89,12 +94,25 @@ def iter_regions(
     from .lp import SolveCounter
 
     domain = _check(net, domain)
+    if method not in ("traverse", "split"):
+        raise ValueError(f"iter_regions streams method 'traverse' or 'split', not {method!r}")
+    show = ScaleProgress(progress)
+    n = 0
+    if method == "split":
+        from .engines.split import iter_split
+
+        try:
+            for region in iter_split(net, domain, tol=tol, chebyshev=chebyshev):
+                n += 1
+                yield region
+                show.update(n)
+        finally:
+            show.close(n)
+        return
     wnet, wdomain, red = working_space(net, domain, reduce)
     ctx = Context.create(wnet, wdomain, tol)
     counter = SolveCounter()
-    show = ScaleProgress(progress)
     state, first = start_state(ctx, counter, seed)
-    n = 0
 
     def lift(r: Region) -> Region:
         if red is None:

@@ -162,3 +162,29 @@ def test_auto_picks_streaming_traverse_only_where_it_would(tmp_path, capsys):
     assert main(["count", str(path), "--box", "-1", "1", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert "workers" not in summary
+
+
+@pytest.mark.parametrize("kind", sorted(DOMAINS))
+def test_iter_regions_split_streams_the_split_regions(kind):
+    net = polyreg.random_network([3, 5, 4, 1] if kind == "whole" else [3, 7, 5, 1], seed=11)
+    domain = DOMAINS[kind]
+    ref = polyreg.enumerate_regions(net, domain, method="split")
+    got = list(iter_regions(net, domain, method="split"))
+    assert len(got) == len(ref) and {r.hex for r in got} == ref.patterns
+    radius = {r.hex: r.radius for r in ref}
+    np.testing.assert_allclose([r.radius for r in got], [radius[r.hex] for r in got],
+                               rtol=1e-7)
+
+
+def test_iter_regions_split_on_a_degenerate_network():
+    # three lines through one point, one of them twice, and a dead neuron: 6 regions
+    W = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, 2.0], [0.0, 0.0]])
+    net = polyreg.Network.from_layers([(W, np.zeros(5)), (np.ones((1, 5)), np.zeros(1))])
+    got = list(iter_regions(net, Box.cube(2), method="split", chebyshev=False))
+    assert {r.hex for r in got} == enum(net, Box.cube(2)).patterns and len(got) == 6
+
+
+def test_iter_regions_unknown_method():
+    net = polyreg.random_network([2, 4, 1], seed=0)
+    with pytest.raises(ValueError, match="'traverse' or 'split'"):
+        next(iter_regions(net, Box.cube(2), method="skeleton"))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
@@ -391,3 +392,53 @@ def split(
         "edge_candidates": candidates,
     }
     return RegionSet(tuple(regions), tuple(edge_list), "split", ctx.domain, net.widths, stats)
+
+
+def iter_split(
+    net: Network,
+    domain: Domain,
+    *,
+    tol: Tolerances = DEFAULT,
+    chebyshev: bool = True,
+) -> Iterator[Region]:
+    """The regions of :func:`split`, yielded one by one: the subdivision runs depth first, so
+    memory holds the cells on the path from the domain to the current one and their siblings
+    (at most ``sum_l 2^n_l`` cells; in practice a few per layer), plus the keys of the regions
+    found (checked distinct, as :func:`split` does). No edges.
+
+    Examples
+    --------
+    >>> import polyreg
+    >>> net = polyreg.random_network([2, 6, 4, 1], seed=0)
+    >>> box = polyreg.Box.cube(2, -2, 2)
+    >>> {r.hex for r in iter_split(net, box)} == split(net, box).patterns
+    True
+    """
+    ctx = Context.create(net, domain, tol)
+    counter = SolveCounter()
+    counts = _Counts()
+    quiet = Progress(False)
+    start = inscribed_ball(ctx.dom_A, ctx.dom_b, ctx.domain, tol, counter, what="domain")
+    if not start.full:  # pragma: no cover - domains are full-dimensional by construction
+        raise ToleranceError("the domain has no interior at the tolerance")
+    root = _Cell(np.zeros(net.n_hidden, dtype=bool), ctx.dom_A, ctx.dom_b, start.center,
+                 start.radius)
+    stack: list[tuple[int, _Cell]] = [(0, root)]
+    seen: set[bytes] = set()
+    depth = len(net.hidden_widths)
+    while stack:
+        layer, cell = stack.pop()
+        if layer < depth:
+            children = _split_layer(ctx, [cell], layer, counter, counts, quiet)
+            stack.extend((layer + 1, c) for c in reversed(children))
+            continue
+        (region,), _ = regions_from_patterns(ctx, [(cell.pattern, cell.point, cell.radius)],
+                                             counter, chebyshev)
+        if region.key in seen:
+            raise ToleranceError(
+                f"two cells share the pattern {region.pattern.astype(int)}; the subdivision is "
+                "inconsistent in float64"
+            )
+        seen.add(region.key)
+        yield region
+
