@@ -45,7 +45,7 @@ from typing import Any, Callable
 from .domains import Domain
 from .errors import PolyregError
 from .network import Network
-from .regions import Edge, Region, RegionSet
+from .regions import Region, RegionSet
 from .tolerances import DEFAULT, Tolerances
 
 #: regions per message between workers
@@ -279,14 +279,11 @@ def run_shared(
     """Run the shared-frontier search on ``workers`` processes; one result dict per worker
     (``owned``, ``edges``, ``regions``, ``edge_list``, ``lps``, ``socps``, ``messages``,
     ``seconds``, ``cpu``). ``progress(regions)`` is called about twice a second."""
-    import multiprocessing as mp
+    from .parallel import process_context
 
     if workers < 2:
         raise ValueError(f"the shared frontier needs at least 2 workers, got {workers}")
-    methods = mp.get_all_start_methods()
-    ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["polyreg.frontier", "polyreg.engines.traverse"])
+    ctx = process_context(["polyreg.frontier", "polyreg.engines.traverse"])
     shared = _Shared(ctx, workers)
     inboxes = [ctx.Queue() for _ in range(workers)]
     results = ctx.Queue()
@@ -407,16 +404,12 @@ def traverse_shared(
     domain = domain.for_inputs(net.n_inputs)
     parts = run_shared(net, domain, workers, tol=tol, chebyshev=chebyshev, collect=True,
                        seed=seed)
-    regions = sorted((r for p in parts for r in p["regions"]), key=lambda r: r.key)
-    index = {r.key: i for i, r in enumerate(regions)}
-    if len(index) != len(regions):
+    from .parallel import merge_regions
+
+    found = sorted((r for p in parts for r in p["regions"]), key=lambda r: r.key)
+    regions, edges = merge_regions([found], [p["edge_list"] for p in parts])
+    if len(regions) != len(found):
         raise PolyregError("two workers reported the same region (ownership violated)")
-    edges: dict[tuple[int, int], Edge] = {}
-    for p in parts:
-        for ku, kv, neurons, flipped, point in p["edge_list"]:
-            u, v = sorted((index[ku], index[kv]))
-            edges.setdefault((u, v), Edge(u, v, neurons, flipped, point))
     stats = _totals(parts, workers, t0)
     stats["stable_neurons"] = int((~Context.create(net, domain, tol).stab.live).sum())
-    return RegionSet(tuple(regions), tuple(edges[k] for k in sorted(edges)), "traverse",
-                     domain, net.widths, stats)
+    return RegionSet(regions, edges, "traverse", domain, net.widths, stats)

@@ -450,6 +450,18 @@ def _exit_with(main_pid: int, every: float = 1.0) -> None:
     threading.Thread(target=watch, name="polyreg-parent-watch", daemon=True).start()
 
 
+def process_context(preload: list[str]) -> Any:
+    """The multiprocessing context for worker processes: ``forkserver`` where available (with
+    ``preload`` imported once in the server), else ``spawn``."""
+    import multiprocessing as mp
+
+    methods = mp.get_all_start_methods()
+    ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(preload)
+    return ctx
+
+
 class PoolRunner:
     """A pool of ``workers`` processes (``forkserver`` where available, else ``spawn``).
 
@@ -457,13 +469,8 @@ class PoolRunner:
     """
 
     def __init__(self, workers: int) -> None:
-        import multiprocessing as mp
-
         self.workers = workers
-        methods = mp.get_all_start_methods()
-        ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
-        if ctx.get_start_method() == "forkserver":
-            ctx.set_forkserver_preload(["polyreg.parallel", "polyreg.engines.traverse"])
+        ctx = process_context(["polyreg.parallel", "polyreg.engines.traverse"])
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
                                         initializer=_exit_with, initargs=(os.getpid(),))
         # start the processes in the background, while the caller plans the partition
@@ -715,33 +722,54 @@ def traverse_parts(
 
     t0 = time.perf_counter()
     domain = domain.for_inputs(net.n_inputs)
+    runner, partition, results = _run_partitioned(
+        net, domain, workers, client, parts, runner, tol=tol, chebyshev=chebyshev, collect=True,
+        seed=seed, progress=progress)
+    parts_ = partition.parts()
+    regions, edges = merge_regions([results[p].regions for p in parts_],
+                                   [results[p].edges for p in parts_])
+    stats = _stats(results, runner, partition, t0)
+    stats["stable_neurons"] = int((~Context.create(net, domain, tol).stab.live).sum())
+    return RegionSet(regions, edges, "traverse", domain, net.widths, stats)
+
+
+def _run_partitioned(
+    net: Network, domain: Domain, workers: int | None, client: Any, parts: int | None,
+    runner: Runner | None, **options: Any,
+) -> tuple[Runner, Partition, dict[Part, PartResult]]:
+    """Plan the slabs and :func:`drive` them on ``runner`` (made from ``workers``/``client``
+    and closed here when not given); ``options`` go to :func:`drive`."""
     own = runner is None
     runner = make_runner(workers, client) if runner is None else runner
     try:
         partition = plan_partition(net, domain, default_parts(parts, runner.workers, net.n_inputs),
-                                   seed=seed)
-        partition, results = drive(net, domain, partition, runner, tol=tol, chebyshev=chebyshev,
-                                   collect=True, seed=seed, progress=progress)
+                                   seed=options.get("seed", 0))
+        partition, results = drive(net, domain, partition, runner, **options)
     finally:
         if own:
             runner.close()
+    return runner, partition, results
+
+
+def merge_regions(
+    region_lists: Iterable[list[Region]], edge_lists: Iterable[list[tuple]]
+) -> tuple[tuple[Region, ...], tuple[Edge, ...]]:
+    """Regions listed once each (first occurrence kept, in order) and edges given as
+    ``(key_u, key_v, neurons, flipped, point)`` re-indexed into them, once per pair."""
     regions: list[Region] = []
     index: dict[bytes, int] = {}
-    for p in partition.parts():
-        for r in results[p].regions:
+    for rs in region_lists:
+        for r in rs:
             if r.key not in index:
                 index[r.key] = len(regions)
                 regions.append(r)
     edges: dict[tuple[int, int], Edge] = {}
-    for p in partition.parts():
-        for ku, kv, neurons, flipped, point in results[p].edges:
+    for es in edge_lists:
+        for ku, kv, neurons, flipped, point in es:
             u, v = sorted((index[ku], index[kv]))
             if (u, v) not in edges:
                 edges[(u, v)] = Edge(u, v, neurons, flipped, point)
-    stats = _stats(results, runner, partition, t0)
-    stats["stable_neurons"] = int((~Context.create(net, domain, tol).stab.live).sum())
-    return RegionSet(tuple(regions), tuple(edges[k] for k in sorted(edges)), "traverse",
-                     domain, net.widths, stats)
+    return tuple(regions), tuple(edges[k] for k in sorted(edges))
 
 
 def _stats(results: dict[Part, PartResult], runner: Runner, partition: Partition,
@@ -793,16 +821,9 @@ def count_parts(
     """
     t0 = time.perf_counter()
     domain = domain.for_inputs(net.n_inputs)
-    own = runner is None
-    runner = make_runner(workers, client) if runner is None else runner
-    try:
-        partition = plan_partition(net, domain, default_parts(parts, runner.workers, net.n_inputs),
-                                   seed=seed)
-        partition, results = drive(net, domain, partition, runner, tol=tol, chebyshev=False,
-                                   collect=False, seed=seed, progress=progress)
-    finally:
-        if own:
-            runner.close()
+    runner, partition, results = _run_partitioned(
+        net, domain, workers, client, parts, runner, tol=tol, chebyshev=False, collect=False,
+        seed=seed, progress=progress)
     cut_edges: set = set()
     for r in results.values():
         cut_edges |= r.cut_edges

@@ -129,6 +129,15 @@ def _cut(
     return [near_cell, far]
 
 
+def _root(ctx: Context, counter: SolveCounter) -> _Cell:
+    """The cell the subdivision starts from: the whole domain, at its inscribed ball."""
+    start = inscribed_ball(ctx.dom_A, ctx.dom_b, ctx.domain, ctx.tol, counter, what="domain")
+    if not start.full:  # pragma: no cover - domains are full-dimensional by construction
+        raise ToleranceError("the domain has no interior at the tolerance")
+    return _Cell(np.zeros(ctx.net.n_hidden, dtype=bool), ctx.dom_A, ctx.dom_b, start.center,
+                 start.radius)
+
+
 def _with_bit(cell: _Cell, k: int, bit: bool) -> _Cell:
     pattern = cell.pattern.copy()
     pattern[k] = bit
@@ -357,12 +366,7 @@ def split(
     counter = SolveCounter()
     counts = _Counts()
     show = Progress(progress)
-    start = inscribed_ball(ctx.dom_A, ctx.dom_b, ctx.domain, tol, counter, what="domain")
-    if not start.full:  # pragma: no cover - domains are full-dimensional by construction
-        raise ToleranceError("the domain has no interior at the tolerance")
-    cells = [
-        _Cell(np.zeros(net.n_hidden, dtype=bool), ctx.dom_A, ctx.dom_b, start.center, start.radius)
-    ]
+    cells = [_root(ctx, counter)]
     per_layer = []
     for layer in range(len(net.hidden_widths)):
         cells = _split_layer(ctx, cells, layer, counter, counts, show)
@@ -418,12 +422,7 @@ def iter_split(
     counter = SolveCounter()
     counts = _Counts()
     quiet = Progress(False)
-    start = inscribed_ball(ctx.dom_A, ctx.dom_b, ctx.domain, tol, counter, what="domain")
-    if not start.full:  # pragma: no cover - domains are full-dimensional by construction
-        raise ToleranceError("the domain has no interior at the tolerance")
-    root = _Cell(np.zeros(net.n_hidden, dtype=bool), ctx.dom_A, ctx.dom_b, start.center,
-                 start.radius)
-    stack: list[tuple[int, _Cell]] = [(0, root)]
+    stack: list[tuple[int, _Cell]] = [(0, _root(ctx, counter))]
     seen: set[bytes] = set()
     depth = len(net.hidden_widths)
     while stack:

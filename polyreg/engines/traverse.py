@@ -507,19 +507,17 @@ def traverse(
                          max_regions=max_regions, chebyshev=chebyshev, seed=seed,
                          workers=workers, client=client, parts=parts)
         return _lift(small, reduction, net, domain, t0)
-    if workers is not None and workers > 1 and client is None and parts in (None, 1):
-        from ..frontier import traverse_shared
-
-        rs = traverse_shared(net, domain.for_inputs(net.n_inputs), workers, tol=tol,
-                             chebyshev=chebyshev, seed=seed)
-        if max_regions is not None and len(rs) > max_regions:
-            raise ToleranceError(f"more than max_regions={max_regions} regions")
-        return rs
     if (workers is not None and workers != 1) or client is not None or parts not in (None, 1):
-        from ..parallel import traverse_parts
+        if workers is not None and workers > 1 and client is None and parts in (None, 1):
+            from ..frontier import traverse_shared
 
-        rs = traverse_parts(net, domain, workers=workers, client=client, parts=parts, tol=tol,
-                            chebyshev=chebyshev, seed=seed)
+            rs = traverse_shared(net, domain.for_inputs(net.n_inputs), workers, tol=tol,
+                                 chebyshev=chebyshev, seed=seed)
+        else:
+            from ..parallel import traverse_parts
+
+            rs = traverse_parts(net, domain, workers=workers, client=client, parts=parts,
+                                tol=tol, chebyshev=chebyshev, seed=seed)
         if max_regions is not None and len(rs) > max_regions:
             raise ToleranceError(f"more than max_regions={max_regions} regions")
         return rs
