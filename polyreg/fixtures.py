@@ -369,7 +369,7 @@ def closed_form_margins(net: Network, x: np.ndarray, tol: Tolerances = DEFAULT) 
     >>> import numpy as np, polyreg
     >>> net = polyreg.Network.from_layers([([[3.0, 4.0]], [0.0]), ([[1.0]], [0.0])])
     >>> m = closed_form_margins(net, np.array([1.0, 1.0]))
-    >>> m["margin_2"], m["margin_inf"], m["neuron_2"]
+    >>> round(m["margin_2"], 6), round(m["margin_inf"], 6), m["neuron_2"]
     (1.4, 1.0, 0)
     """
     x = np.asarray(x, dtype=float)

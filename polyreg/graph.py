@@ -485,7 +485,7 @@ def region_graph(
     >>> import numpy as np, polyreg
     >>> net = polyreg.Network.from_layers([(np.eye(2), np.zeros(2)), (np.ones((1, 2)), [0.0])])
     >>> g = region_graph(polyreg.enumerate_regions(net, polyreg.Box([-1, -1], [1, 1])), net)
-    >>> sorted(d["facet_area"] for *_, d in g.edges(data=True))
+    >>> sorted(round(d["facet_area"], 6) for *_, d in g.edges(data=True))
     [1.0, 1.0, 1.0, 1.0]
     >>> sorted({n for *_, d in g.edges(data=True) for n in d["neurons"]})
     [(1, 0), (1, 1)]

@@ -197,7 +197,7 @@ class Slice(Domain):
     >>> Slice([0, 0], [1, 1], [2, 2], polyreg.Box([0, 0], [1, 1]))
     Traceback (most recent call last):
     ...
-    polyreg.errors.InvalidDomain: u and v are linearly dependent (singular values of [u v]: 3.16, 0)
+    polyreg.errors.InvalidDomain: u and v are linearly dependent (the smaller singular value of [u v] is at most 1e-10 times the larger)
     """
 
     origin: np.ndarray
@@ -216,7 +216,8 @@ class Slice(Domain):
         sv = np.linalg.svd(np.column_stack([u, v]), compute_uv=False)
         if not (sv[0] > 0 and sv[1] > INDEPENDENCE * sv[0]):
             raise InvalidDomain(
-                f"u and v are linearly dependent (singular values of [u v]: {sv[0]:.3g}, {sv[1]:.3g})"
+                "u and v are linearly dependent (the smaller singular value of [u v] is at most "
+                f"{INDEPENDENCE:g} times the larger)"
             )
         object.__setattr__(self, "origin", origin)
         object.__setattr__(self, "u", u)

@@ -74,7 +74,7 @@ class PathResult:
     >>> from polyreg.engines.line import line
     >>> net = polyreg.Network.from_layers([([[1.0], [-1.0]], [0.0, 0.5]), ([[1.0, 1.0]], [0.0])])
     >>> res = line(net, Path.segment([-1.0], [1.0]))
-    >>> res.breakpoints.tolist(), res.flips.tolist(), res.n_pieces
+    >>> res.breakpoints.round(6).tolist(), res.flips.tolist(), res.n_pieces
     ([0.5, 0.75], [1, 1], 3)
     """
 
