@@ -30,6 +30,7 @@ from typing import Sequence
 
 import numpy as np
 
+from . import npyfile
 from .api import enumerate_regions
 from .domains import Ball, Box, Domain, Polytope, Whole
 from .errors import PolyregError, SolverFailed, ToleranceError
@@ -134,7 +135,7 @@ def load_center(text: str, d: int) -> np.ndarray:
         if not os.path.isfile(text):
             raise InputError(f"--center: file {text!r} does not exist")
         try:
-            arr = np.load(text, allow_pickle=False)
+            arr = npyfile.load(text)
         except Exception as exc:  # numpy raises ValueError, OSError, EOFError, ...
             raise InputError(f"--center: cannot read {text!r} as a .npy array: {exc}") from exc
         if not isinstance(arr, np.ndarray) or arr.ndim != 1:
@@ -165,9 +166,8 @@ def load_polytope(path: str) -> Polytope:
     if not os.path.isfile(path):
         raise InputError(f"--polytope: file {path!r} does not exist")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-    except Exception as exc:  # zipfile, pickle and format errors of every kind
+        arrays = npyfile.load_npz(path)
+    except Exception as exc:  # zipfile, pickle, size and format errors of every kind
         raise InputError(f"--polytope: cannot read {path!r} as an .npz file: {exc}") from exc
     missing = [key for key in ("A", "b") if key not in arrays]
     if missing:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import npyfile
 from .api import enumerate_regions
 from .cli import (
     PROG,
@@ -170,7 +171,7 @@ def _load_array(path: str, flag: str) -> np.ndarray:
     if not os.path.isfile(path):
         raise InputError(f"{flag}: file {path!r} does not exist")
     try:
-        arr = np.load(path, allow_pickle=False)
+        arr = npyfile.load(path)
     except Exception as exc:  # numpy raises ValueError, OSError, EOFError, ...
         raise InputError(f"{flag}: cannot read {path!r} as a .npy array: {exc}") from exc
     if not isinstance(arr, np.ndarray):

@@ -40,11 +40,13 @@ import argparse
 import json
 import os
 import pickle
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from . import npyfile
 from .errors import InvalidNetwork, PolyregError, UntrustedFile
 from .network import Network
 
@@ -163,14 +165,13 @@ def load_flax_file(path: str, trust_pickle: bool = False) -> dict[str, Any]:
     if path.endswith(".npz"):
         tree: dict[str, Any] = {}
         try:
-            with np.load(path, allow_pickle=False) as data:
-                for key in data.files:
-                    node = tree
-                    parts = key.split("/")
-                    for part in parts[:-1]:
-                        node = node.setdefault(part, {})
-                    node[parts[-1]] = data[key]
-        except (ValueError, OSError) as exc:
+            for key, value in npyfile.load_npz(path).items():
+                node = tree
+                parts = key.split("/")
+                for part in parts[:-1]:
+                    node = node.setdefault(part, {})
+                node[parts[-1]] = value
+        except (ValueError, OSError, zipfile.BadZipFile) as exc:
             raise InvalidNetwork(f"cannot read {path!r} as an .npz of arrays: {exc}") from exc
         return tree
     if not trust_pickle:

@@ -41,6 +41,7 @@ import numpy as np
 from .domains import Ball, Domain
 from .errors import PolyregError
 from .network import Network
+from .npyfile import ArrayFileError, load_npz
 from .regions import RegionSet
 from .tolerances import DEFAULT, Tolerances
 
@@ -945,8 +946,9 @@ def _write_npz(g: nx.Graph, path: Path) -> None:
 
 def _read_npz(path: Path) -> nx.Graph:
     try:
-        with np.load(path, allow_pickle=False) as data:
-            z = {k: data[k] for k in data.files}
+        z = load_npz(path)
+    except ArrayFileError:
+        raise
     except Exception as exc:  # zipfile / format errors of every kind
         raise ValueError(
             f"cannot read {str(path)!r} as a graph .npz: {type(exc).__name__}"

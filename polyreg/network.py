@@ -16,6 +16,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .errors import InvalidNetwork
+from .npyfile import ArrayFileError, load_npz
 
 
 @dataclass(frozen=True)
@@ -153,8 +154,9 @@ class Network:
         if not path.exists():
             raise InvalidNetwork(f"network file {str(path)!r} does not exist")
         try:
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {key: data[key] for key in data.files}
+            arrays = load_npz(path)
+        except ArrayFileError as exc:  # too large, objects, not .npy members
+            raise InvalidNetwork(str(exc)) from exc
         except Exception as exc:  # zipfile / pickle / format errors of every kind
             raise InvalidNetwork(
                 f"cannot read {str(path)!r} as an .npz archive of arrays W0, b0, ...: "
