@@ -337,9 +337,9 @@ def _apply_layer(
             raise InvalidNetwork(
                 f"{where} has max_value/threshold: a clamp or a shifted kink, not a ReLU"
             )
-        chain.activation(float(cfg.get("negative_slope", 0.0)), where)
+        chain.activation(cfg.get("negative_slope", 0.0), where)
     elif cls == "LeakyReLU":
-        chain.activation(float(cfg.get("negative_slope", cfg.get("alpha", 0.3))), where)
+        chain.activation(cfg.get("negative_slope", cfg.get("alpha", 0.3)), where)
     elif cls == "Activation":
         _activation(chain, cfg.get("activation"), where)
     elif cls == "Flatten":
