@@ -203,6 +203,11 @@ def from_state_dict(
     """
     if not isinstance(state_dict, Mapping):
         raise InvalidNetwork(f"state_dict must be a mapping, got {type(state_dict).__name__}")
+    if isinstance(architecture, (str, bytes, Mapping)) or not isinstance(architecture, Sequence):
+        raise InvalidNetwork(
+            "architecture must be a list of layers (strings or dicts), got "
+            f"{type(architecture).__name__}"
+        )
     used: set[str] = set()
     specs: list[tuple[dict[str, Any], str]] = []
     for i, entry in enumerate(architecture):

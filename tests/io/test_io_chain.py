@@ -179,3 +179,9 @@ def test_state_dict_complex_or_string_weights_refused():
         sd = {"0.weight": bad, "2.weight": np.ones((1, 2))}
         with pytest.raises(polyreg.errors.InvalidNetwork, match=rf"must hold real numbers.*{match}"):
             polyreg.io.from_state_dict(sd, arch)
+
+
+@pytest.mark.parametrize("arch", ["relu", None, {"type": "linear"}, 3])
+def test_state_dict_architecture_must_be_a_list(arch):
+    with pytest.raises(polyreg.errors.InvalidNetwork, match="architecture must be a list of layers"):
+        polyreg.io.from_state_dict({"0.weight": np.eye(2)}, arch)
