@@ -8,7 +8,6 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-
 #: rows per block of the candidate sweep in :func:`group_rows` (bounds its memory)
 _BLOCK = 64
 
