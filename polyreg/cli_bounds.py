@@ -119,13 +119,15 @@ def _robustness(args: argparse.Namespace) -> int:
         max_radius = float(parse_numbers(args.max_radius, "--max-radius")[0])
         if max_radius <= 0:
             raise InputError(f"--max-radius must be positive, got {args.max_radius}")
-    res = robustness_radius(net, x, args.norm, max_radius=max_radius, seed=args.seed)
+    res = robustness_radius(
+        net, x, args.norm, max_radius=max_radius, seed=args.seed, progress=not args.json
+    )
     if args.json:
         print(json.dumps(res.to_dict()))
         return 0
     rows = [
         (f"robustness radius (L{res.norm})", _fmt(res.radius) if res.exact
-         else f">= {res.ball_radius:.6g} (no class change found)"),
+         else f"> {res.lower_bound:.6g} (certified: no class change within the ball)"),
         ("class at centre", str(res.label)),
         ("class reached", "-" if res.other is None else str(res.other)),
         ("nearest point", _point_text(res.point)),
