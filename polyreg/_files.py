@@ -316,7 +316,8 @@ def refuse_same_file(
 
 class FileLock:
     """An exclusive lock of ``resource`` held by this process: ``fcntl.flock`` on the side
-    file ``RESOURCE.lock`` (holding our PID), released by :meth:`release` or when the process
+    file ``RESOURCE.lock`` (holding our PID and ``doing``, for the message another process
+    gets), released by :meth:`release` or when the process
     dies (``kill -9`` included); the side file is removed on release.
 
     Raises
@@ -344,11 +345,13 @@ class FileLock:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                try:
-                    pid = os.read(fd, 32).decode("ascii", "replace").strip() or "?"
+                try:  # the holder wrote "PID VERB"
+                    held = os.read(fd, 64).decode("ascii", "replace").split()
                 finally:
                     os.close(fd)
-                raise Busy(f"{what} {str(resource)!r} is being {doing} by process {pid} "
+                pid = held[0] if held else "?"
+                verb = " ".join(held[1:]) or "used"
+                raise Busy(f"{what} {str(resource)!r} is being {verb} by process {pid} "
                            f"(lock {str(self.path)!r}); wait for it to finish") from None
             # the holder before us may have removed the file after we opened it: then our
             # lock is on an unlinked inode and means nothing; take the new file's lock
@@ -360,7 +363,7 @@ class FileLock:
                 break
             os.close(fd)
         os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        os.write(fd, f"{os.getpid()} {doing}\n".encode())
         self.fd = fd
 
     def release(self) -> None:
