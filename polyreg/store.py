@@ -444,7 +444,7 @@ class RegionStore:
             raise StoreError(f"store directory {str(target.parent)!r} does not exist")
         lock = FileLock(target, "this store", "written")  # Busy: another run creates it
         try:
-            if os.path.lexists(path) or os.path.lexists(target):
+            if os.path.lexists(target):  # a dangling link names a new store
                 raise StoreError(
                     f"store {str(path)!r} exists: continue it with `polyreg resume {path}` or "
                     "choose another file"
