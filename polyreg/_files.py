@@ -10,7 +10,9 @@ Every file polyreg writes for the user (``--out`` of every command, :meth:`Netwo
 * a **symbolic link**: its resolved target is written (atomically, as above); the link stays a
   link;
 * a **character device or FIFO** (``/dev/stdout``, ``/dev/null``, a pipe): **streamed** into it
-  (opened for writing, never created, truncated-by-replace or renamed over);
+  (opened for writing, never created, truncated-by-replace or renamed over); so is a regular
+  file named through an open descriptor (``/dev/stdout``, ``/dev/fd/N``, ``/proc/...``: the
+  shell's ``> file``), appended to;
 * a directory, socket or block device: refused with :class:`OutputError`.
 
 Temporary files of that naming left by a killed process (``kill -9`` during a write) are removed
@@ -74,9 +76,10 @@ def resolve(path: str | os.PathLike[str]) -> Path:
 def destination(path: str | os.PathLike[str], what: str = "--out") -> tuple[Path, bool]:
     """Where to write ``path`` and how: ``(target, stream)``.
 
-    ``target`` is ``path`` with symbolic links resolved; ``stream`` is True for a character
-    device or FIFO (write into it directly), False for a regular file or a new path (write
-    atomically).
+    ``stream`` is True for a character device or FIFO, or a regular file named through an
+    open descriptor such as ``/dev/stdout`` (write into it directly; ``target`` is ``path``),
+    False for a regular file or a new path (write atomically; ``target`` is ``path`` with
+    symbolic links resolved).
 
     Raises
     ------
@@ -95,21 +98,35 @@ def destination(path: str | os.PathLike[str], what: str = "--out") -> tuple[Path
     ...
     polyreg._files.OutputError: --out: '...' is a directory; give a file name
     """
-    target = resolve(path)
+    given = Path(path)
     try:
-        mode = os.stat(target).st_mode
+        mode = os.stat(given).st_mode  # through every link, /dev/stdout's included
     except FileNotFoundError:
+        target = resolve(given)
         if not target.parent.is_dir():
             raise OutputError(f"{what}: directory {str(target.parent)!r} does not exist") from None
         return target, False
-    if stat.S_ISREG(mode):
-        return target, False
     if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
-        return target, True
+        return given, True  # opened by the name given: /proc/self/fd/1 -> pipe:[N] is no path
+    if stat.S_ISREG(mode):
+        if _is_descriptor(given):
+            return given, True  # /dev/stdout redirected to a file: write where the shell opened
+        return resolve(given), False
     kind = ("a directory" if stat.S_ISDIR(mode) else "a socket" if stat.S_ISSOCK(mode)
             else "a block device" if stat.S_ISBLK(mode) else "not a regular file")
-    shown = str(path) if Path(path) == target else f"{path} (-> {target})"
+    target = resolve(given)
+    shown = str(path) if given == target else f"{path} (-> {target})"
     raise OutputError(f"{what}: {shown!r} is {kind}; give a file name")
+
+
+#: names of open descriptors (``/dev/stdout``, ``/dev/fd/3``, ``/proc/self/fd/1``)
+_DESCRIPTORS = ("/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/")
+
+
+def _is_descriptor(path: Path) -> bool:
+    text = os.path.abspath(path)
+    return any(text == d or text.startswith(d) for d in _DESCRIPTORS if d.endswith("/")) or \
+        text in _DESCRIPTORS
 
 
 def check_output(path: str | os.PathLike[str], what: str = "--out") -> None:
@@ -247,8 +264,12 @@ def open_output(
     if mode == "w":
         kwargs = {"encoding": encoding or "utf-8", "newline": newline}
     if stream:
-        # no O_CREAT, no O_TRUNC: a device or pipe is written into, never replaced
-        fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
+        # no O_CREAT, no O_TRUNC: a device or pipe is written into, never replaced (a regular
+        # file behind /dev/stdout is appended to, as the shell's `>`/`>>` left it)
+        flags = os.O_WRONLY | getattr(os, "O_NOCTTY", 0)
+        if stat.S_ISREG(os.stat(target).st_mode):
+            flags |= os.O_APPEND
+        fd = os.open(target, flags)
         with os.fdopen(fd, mode, **kwargs) as handle:
             yield handle
         return

@@ -338,7 +338,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(enum)
     enum.add_argument(
         "--out", required=True, metavar="FILE.json",
-        help="output file (written atomically: a temporary file, then renamed)",
+        help="output file (written atomically: a temporary file, then renamed; a symbolic "
+             "link's target is written; a device or FIFO such as /dev/stdout is written into)",
     )
     for name in COMMAND_MODULES:
         importlib.import_module(f".{name}", __package__).add_parsers(subs)

@@ -204,6 +204,26 @@ def test_dev_null_stays_a_character_device(net_path, capsys):
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
 
 
+def test_open_descriptors_are_streamed(tmp_path):
+    """``--out /dev/stdout`` is a pipe or, with ``> file``, a regular file behind a descriptor:
+    written into (``/proc/self/fd/1`` resolves to ``pipe:[N]``, which is no path)."""
+    r, w = os.pipe()
+    try:
+        with open_output(f"/dev/fd/{w}", "wb") as f:
+            f.write(b"through a pipe")
+        assert os.read(r, 100) == b"through a pipe"
+    finally:
+        os.close(r)
+        os.close(w)
+    path = tmp_path / "redirected.txt"
+    with open(path, "w") as shell:  # the shell's `> redirected.txt`
+        inode = path.stat().st_ino
+        with open_output(f"/proc/self/fd/{shell.fileno()}") as f:
+            f.write("into the file")
+    assert path.read_text() == "into the file" and path.stat().st_ino == inode
+    assert os.listdir(tmp_path) == ["redirected.txt"]
+
+
 @pytest.mark.parametrize("command", ["enumerate", "import", "fixtures"])
 def test_directory_destination_is_refused(tmp_path, net_path, capsys, command):
     out = tmp_path / "adir"
