@@ -193,7 +193,7 @@ def clean_stale(target: str | os.PathLike[str]) -> list[Path]:
     """
     target = Path(target)
     pattern = re.compile(_STALE.format(name=re.escape(target.name)))
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(target.parent))
     except OSError:

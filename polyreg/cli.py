@@ -363,7 +363,7 @@ OUTPUT_OPTIONS = (("out", "--out"), ("plot", "--plot"))
 def command_inputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
     """``(name, path)`` of the files the command reads (:data:`INPUT_OPTIONS`; ``--store``
     of ``count``/``enumerate`` is an output, see :func:`command_outputs`)."""
-    out = []
+    out: list[tuple[str, str | None]] = []
     for key, name in INPUT_OPTIONS:
         value = getattr(args, key, None)
         if not isinstance(value, str):
