@@ -39,7 +39,15 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from ._files import Busy, FileLock, OutputError, clean_stale, open_output, resolve, same_file, temp_path
+from ._files import (
+    FileLock,
+    OutputError,
+    clean_stale,
+    open_output,
+    resolve,
+    same_file,
+    temp_path,
+)
 from .domains import Ball, Box, Domain, Polytope, Whole
 from .errors import InvalidDomain, InvalidNetwork, PolyregError
 from .network import Network
