@@ -22,13 +22,13 @@ import argparse
 import csv
 import json
 import os
-import secrets
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from . import npyfile
+from ._files import open_output
 from .api import enumerate_regions
 from .cli import (
     PROG,
@@ -205,18 +205,12 @@ def _load_labels(path: str, n: int) -> list[str]:
 
 
 def write_csv_atomic(header: list[str], rows: list[list[object]], path: Path) -> None:
-    """Write a CSV file through a temporary file in the same directory and :func:`os.replace`."""
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows(rows)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Write a CSV file through :func:`polyreg._files.open_output` (a temporary file renamed
+    over a regular file; streamed into a device or FIFO; a symbolic link's target written)."""
+    with open_output(path, newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
 
 
 AROUND_COLUMNS = [
@@ -308,13 +302,11 @@ def _histogram(rows: list[dict], path: Path, radius: float, norm: str) -> None:
     ax.set_xlabel(f"regions in the L{norm} ball of radius {radius:g}")
     ax.set_ylabel("points")
     ax.legend()
-    tmp = path.parent / f".{path.stem}.{os.getpid()}.{secrets.token_hex(4)}{path.suffix}"
     try:
-        fig.savefig(tmp)
-        os.replace(tmp, path)
+        with open_output(path, "wb", what="--plot") as handle:
+            fig.savefig(handle, format=path.suffix.lstrip(".").lower() or "png")
     finally:
         plt.close(fig)
-        tmp.unlink(missing_ok=True)
 
 
 def _around(args: argparse.Namespace) -> int:
@@ -323,7 +315,7 @@ def _around(args: argparse.Namespace) -> int:
     plot = None
     if args.plot is not None:
         plot = Path(args.plot)
-        _check_out(plot)
+        _check_out(plot, "--plot")
         if not _have_matplotlib():
             print(f"{PROG}: warning: matplotlib is not installed (pip install 'polyreg[plot]'); "
                   "no histogram", file=sys.stderr)

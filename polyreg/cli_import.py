@@ -80,7 +80,8 @@ def add_parsers(subparsers: Any) -> None:
         "--out",
         required=True,
         metavar="NET.npz",
-        help="output network file (written atomically: a temporary file, then renamed)",
+        help="output network file (written atomically: a temporary file, then renamed; a "
+             "symbolic link's target is written; a device or FIFO is written into)",
     )
     sub.add_argument(
         "--format",

@@ -33,11 +33,12 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import networkx as nx
 import numpy as np
 
+from ._files import open_output
 from .domains import Ball, Domain
 from .errors import PolyregError
 from .network import Network
@@ -858,7 +859,7 @@ def _graphml_value(value: object) -> object | None:
     return json.dumps(_plain(value))
 
 
-def _write_graphml(g: nx.Graph, path: Path) -> None:
+def _write_graphml(g: nx.Graph, path: Any) -> None:
     h = nx.Graph()
     for key, value in g.graph.items():
         stored = _graphml_value(value)
@@ -904,7 +905,7 @@ def _ragged(seqs: list[tuple[int, ...]]) -> tuple[np.ndarray, np.ndarray]:
     return ptr, flat
 
 
-def _write_npz(g: nx.Graph, path: Path) -> None:
+def _write_npz(g: nx.Graph, path: Any) -> None:
     n = g.number_of_nodes()
     if sorted(g.nodes) != list(range(n)):
         raise ValueError("the .npz format needs nodes 0, 1, ..., n-1 (as region_graph makes)")
@@ -940,8 +941,7 @@ def _write_npz(g: nx.Graph, path: Path) -> None:
     arrays["same_map"] = np.array([a.get("same_map", False) for a in eattrs], dtype=bool)
     if any("facet_area" in a for a in eattrs):
         arrays["facet_area"] = np.array([a.get("facet_area", np.nan) for a in eattrs], dtype=float)
-    with open(path, "wb") as handle:
-        np.savez_compressed(handle, **arrays)
+    np.savez_compressed(path, **arrays)  # a binary handle (write_graph) or a path
 
 
 def _read_npz(path: Path) -> nx.Graph:
@@ -1021,20 +1021,13 @@ def write_graph(g: nx.Graph, path: str | os.PathLike[str], format: str | None = 
     """
     path = Path(path)
     fmt = _fmt(path, format)
-    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
-    try:
-        if fmt == "graphml":
-            _write_graphml(g, tmp)
-        elif fmt == "json":
-            with open(tmp, "w", encoding="utf-8") as handle:
-                json.dump(to_node_link(g), handle, allow_nan=False)
-                handle.write("\n")
-        else:
-            _write_npz(g, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    if fmt == "json":
+        with open_output(path, what="path") as handle:
+            json.dump(to_node_link(g), handle, allow_nan=False)
+            handle.write("\n")
+    else:
+        with open_output(path, "wb", what="path") as handle:
+            (_write_graphml if fmt == "graphml" else _write_npz)(g, handle)
     return path
 
 

@@ -8,13 +8,13 @@ neuron, ``z > 0`` meaning on, concatenated layer after layer.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
+from ._files import open_output
 from .errors import InvalidNetwork
 from .npyfile import ArrayFileError, load_npz
 
@@ -276,7 +276,8 @@ class Network:
         )
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the canonical ``.npz`` atomically (a temporary file renamed into place)."""
+        """Write the canonical ``.npz`` (atomically: a temporary file renamed over a regular file;
+        a symbolic link's target is written; see :func:`polyreg._files.open_output`)."""
         path = Path(path)
         arrays: dict[str, np.ndarray] = {}
         for k, (W, b) in enumerate(zip(self.weights, self.biases)):
@@ -284,17 +285,8 @@ class Network:
             arrays[f"b{k}"] = b
         if self.negative_slope:
             arrays["negative_slope"] = np.array(self.negative_slope)
-        fd, tmp = tempfile.mkstemp(suffix=".npz", dir=path.parent or ".")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.savez(handle, **arrays)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual file mode
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with open_output(path, "wb", what="path") as handle:
+            np.savez(handle, **arrays)
 
     # ----------------------------------------------------------------- shape
     @property
