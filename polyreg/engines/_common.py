@@ -77,9 +77,18 @@ class Context:
         >>> ctx.cut_A.tolist(), ctx.cut_b.tolist()
         ([[1.0, 0.0]], [0.25])
         """
+        from ..canonical import canonical_network
+        from ..domains import check_thickness, extent
         from ..propagation import stability
 
         domain = domain.for_inputs(net.n_inputs)
+        # exact power-of-two rescaling: same patterns and maps, tolerances mean the same thing
+        # however the neurons are scaled; radius/zero/merge floored relative to the domain's
+        # extent (what float64 resolves there); a domain thinner than that is refused
+        net = canonical_network(net)
+        size = extent(domain)
+        tol = tol.effective(size)
+        check_thickness(domain, tol.radius, size)
         rows = domain.rows()
         if rows is None:
             dom_A, dom_b = np.zeros((0, net.n_inputs)), np.zeros(0)
