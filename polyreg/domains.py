@@ -360,8 +360,9 @@ def inradius(domain: Domain) -> float:
 
 def check_thickness(domain: Domain, radius: float, extent_: float | None = None) -> None:
     """Refuse (:class:`~polyreg.errors.InvalidDomain`) a domain thinner than the radius
-    tolerance ``radius``: no region in it could be certified full-dimensional, and counting it
-    as empty would be a wrong answer.
+    tolerance ``radius`` (no region in it could be certified full-dimensional, and counting it
+    as empty would be a wrong answer) or, given its ``extent_``, one larger than
+    ``tolerances.MAX_EXTENT``.
 
     Examples
     --------
@@ -371,6 +372,15 @@ def check_thickness(domain: Domain, radius: float, extent_: float | None = None)
     ...
     polyreg.errors.InvalidDomain: box side 1e-13 is below twice the radius tolerance 1e-09 ...
     """
+    from .tolerances import MAX_EXTENT
+
+    if extent_ is not None and extent_ > MAX_EXTENT:
+        raise InvalidDomain(
+            f"the domain reaches {extent_:.3g} from the origin it is computed around (its "
+            f"centre), beyond {MAX_EXTENT:.3g}: float64 could not tell regions narrower than "
+            f"about {extent_ * 2.0**-47:.3g} from empty ones there; rescale the inputs "
+            "(the first layer's columns) or restrict the domain"
+        )
     r = inradius(domain)
     if r >= radius:
         return

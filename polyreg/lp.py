@@ -226,7 +226,9 @@ def _domain_margin(x: np.ndarray, domain: Domain, p: np.ndarray | None = None) -
     of a domain not given by rows (or +inf)."""
     if isinstance(domain, Ball) and domain.rows() is None:
         centre = domain.center if p is None else domain.center - p
-        dist = np.linalg.norm(x - centre, ord=domain.norm)
+        v = x - centre
+        big = float(np.abs(v).max(initial=0.0))
+        dist = big * np.linalg.norm(v / big, ord=domain.norm) if big > 0 else 0.0  # no overflow
         factor = 1.0 if domain.norm == 2 else np.sqrt(domain.dim)
         return (domain.radius - dist) / factor
     return np.inf
@@ -353,11 +355,11 @@ def inscribed_ball(
         keep[on_row] = False
         if skip is not None:
             keep &= ~skip
-    # Solve in the frame u = (x - p) / s of the domain (p its interior point, s a power of two
-    # near its half-width): the solver sees numbers of order 1 wherever the domain lies and
-    # however large it is (HiGHS takes bounds >= 1e20 for infinite), and the answer is
-    # certified in shifted coordinates x - p.
-    p, s = _frame(domain)
+    # Solve in the frame u = (x - p) / s (p the domain's interior point, s a power of two, 1
+    # unless the domain is huge): the solver sees numbers of moderate size wherever the domain
+    # lies and however large it is (HiGHS takes bounds >= 1e20 for infinite), and the answer
+    # is certified in shifted coordinates x - p.
+    p, s = _frame(domain, tol)
     Ak = A[keep]
     bk = b[keep] - Ak @ p if p is not None else b[keep]
     eq = None
@@ -431,18 +433,16 @@ def inscribed_ball(
     )
 
 
-def _frame(domain: Domain) -> tuple[np.ndarray | None, float]:
-    """Reference point ``p`` (None: the origin) and power-of-two scale ``s`` of the frame
-    :func:`inscribed_ball` solves in: the domain's interior point and a power of two near its
-    half-width (1 for the whole space)."""
+def _frame(domain: Domain, tol: Tolerances) -> tuple[np.ndarray | None, float]:
+    """Reference point ``p`` (None: the origin) and power-of-two scale ``s >= 1`` of the frame
+    :func:`inscribed_ball` solves in: the domain's interior point, and the scale at which
+    ``tol.radius`` is ten times the solvers' feasibility tolerance (1 unless the tolerances
+    were raised for a domain of large extent, see :meth:`Tolerances.effective`)."""
+    ratio = tol.radius / (10 * tol.solver_feasibility)
+    s = float(2.0 ** np.round(np.log2(ratio))) if ratio > 1 else 1.0
     if not domain.bounded:
-        return None, 1.0
-    if isinstance(domain, Ball):
-        p, half = domain.center, float(domain.radius)
-    else:
-        lo, hi = domain.bounding_box()
-        p, half = domain.interior_point(), float(np.max(hi - lo)) / 2
-    s = float(2.0 ** np.round(np.log2(half))) if half > 0 and np.isfinite(half) else 1.0
+        return None, s
+    p = domain.center if isinstance(domain, Ball) else domain.interior_point()
     if not np.any(p):
         p = None
     return p, s

@@ -18,7 +18,8 @@ power-of-two factors, :mod:`polyreg.canonical`) and :func:`polyreg.enumerate_reg
 in coordinates centred on the domain. Float64 cannot resolve distances below a few ulps of the
 coordinates it computes with, so :meth:`Tolerances.effective` raises ``radius``, ``zero`` and
 ``merge`` to floors proportional to the domain's *extent* (the largest coordinate magnitude of
-the domain in the working coordinates): below ``RADIUS_FLOOR * extent`` nothing is certified.
+the domain in the working coordinates): below ``RADIUS_FLOOR * extent`` (about 1.1e-13 times
+it) nothing is certified.
 """
 
 from __future__ import annotations
@@ -29,10 +30,16 @@ import numpy as np
 
 #: float64 machine epsilon
 EPS = float(np.finfo(np.float64).eps)
-#: floors relative to the domain's extent (see :meth:`Tolerances.effective`): 256, 64 and 16 ulps
-RADIUS_FLOOR = 256 * EPS
-MERGE_FLOOR = 64 * EPS
-ZERO_FLOOR = 16 * EPS
+#: floors relative to the domain's extent (see :meth:`Tolerances.effective`): 2^-43 (about 512
+#: ulps), 2^-45, 2^-47; at extent 1e4 the default tolerances are above them
+RADIUS_FLOOR = 2.0**-43
+MERGE_FLOOR = 2.0**-45
+ZERO_FLOOR = 2.0**-47
+#: largest domain extent (in the coordinates the engines run in: centred on the domain by
+#: ``enumerate_regions``) that polyreg accepts: there float64 still resolves sets of width
+#: 2^-7 ~ 0.008 (``ZERO_FLOOR * MAX_EXTENT``); beyond, small regions could not be told from
+#: empty ones, so such a domain is refused rather than counted
+MAX_EXTENT = 2.0**40
 
 @dataclass(frozen=True)
 class Tolerances:
@@ -91,17 +98,20 @@ class Tolerances:
     def effective(self, extent: float) -> "Tolerances":
         """These tolerances for a domain of the given extent (largest coordinate magnitude of
         the domain, in the coordinates the computation runs in): ``radius``, ``zero`` and
-        ``merge`` raised to ``RADIUS_FLOOR``, ``ZERO_FLOOR``, ``MERGE_FLOOR`` times ``extent``
-        (float64 resolves nothing finer), the others unchanged.
+        ``merge`` raised to at least ``RADIUS_FLOOR``, ``ZERO_FLOOR``, ``MERGE_FLOOR`` times
+        ``extent`` (float64 resolves nothing finer, and the solvers work in a frame scaled so
+        that their feasibility tolerance stays a tenth of ``radius``); the others unchanged.
 
         Examples
         --------
         >>> t = Tolerances().effective(1.0)
         >>> t.radius, t.zero
         (1e-09, 1e-12)
+        >>> Tolerances().effective(1e4).radius
+        1e-09
         >>> big = Tolerances().effective(1e9)
-        >>> round(big.radius / 1e9 / EPS), round(big.zero / 1e9 / EPS)
-        (256, 16)
+        >>> float(big.radius / 1e9 / RADIUS_FLOOR), float(big.zero / 1e9 / ZERO_FLOOR)
+        (1.0, 1.0)
         """
         extent = float(extent)
         if not np.isfinite(extent) or extent <= 0:
