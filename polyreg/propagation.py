@@ -88,14 +88,18 @@ def stability(net: Network, domain: Domain, tol: Tolerances) -> Stability:
     >>> s.on.tolist(), s.live.tolist()
     ([True, False], [False, True])
     """
+    with np.errstate(over="ignore", invalid="ignore"):  # infinite bounds (unbounded domains)
+        return _stability(net, domain, tol)
+
+
+def _stability(net: Network, domain: Domain, tol: Tolerances) -> Stability:
     alpha = net.negative_slope
     eps = float(np.finfo(np.float64).eps)
     lowers, uppers = [], []
     W0 = net.weights[0]
     lo, hi, mag = first_layer_bounds(W0, net.biases[0], domain, with_magnitude=True)
     rel = max(tol.stable, 4 * (W0.shape[1] + 2) * eps)
-    with np.errstate(invalid="ignore"):
-        lo, hi = lo - rel * mag, hi + rel * mag
+    lo, hi = lo - rel * mag, hi + rel * mag
     for layer in range(len(net.weights) - 1):
         if layer > 0:
             W, b = net.weights[layer], net.biases[layer]
@@ -103,12 +107,11 @@ def stability(net: Network, domain: Domain, tol: Tolerances) -> Stability:
             a_hi = _act(hi, alpha)
             Wp, Wn = np.maximum(W, 0), np.minimum(W, 0)
             rel = max(tol.stable, 4 * (W.shape[1] + 2) * eps)
-            with np.errstate(invalid="ignore"):
-                new_lo = _safe_dot(Wp, a_lo) + _safe_dot(Wn, a_hi) + b
-                new_hi = _safe_dot(Wp, a_hi) + _safe_dot(Wn, a_lo) + b
-                mag_lo = _safe_dot(Wp, np.abs(a_lo)) - _safe_dot(Wn, np.abs(a_hi)) + np.abs(b)
-                mag_hi = _safe_dot(Wp, np.abs(a_hi)) - _safe_dot(Wn, np.abs(a_lo)) + np.abs(b)
-                lo, hi = new_lo - rel * mag_lo, new_hi + rel * mag_hi
+            new_lo = _safe_dot(Wp, a_lo) + _safe_dot(Wn, a_hi) + b
+            new_hi = _safe_dot(Wp, a_hi) + _safe_dot(Wn, a_lo) + b
+            mag_lo = _safe_dot(Wp, np.abs(a_lo)) - _safe_dot(Wn, np.abs(a_hi)) + np.abs(b)
+            mag_hi = _safe_dot(Wp, np.abs(a_hi)) - _safe_dot(Wn, np.abs(a_lo)) + np.abs(b)
+            lo, hi = new_lo - rel * mag_lo, new_hi + rel * mag_hi
         lo = np.nan_to_num(lo, nan=-np.inf)
         hi = np.nan_to_num(hi, nan=np.inf)
         lowers.append(lo)

@@ -107,7 +107,7 @@ class Tolerances:
         >>> t = Tolerances().effective(1.0)
         >>> t.radius, t.zero
         (1e-09, 1e-12)
-        >>> Tolerances().effective(1e4).radius
+        >>> Tolerances().effective(1e3).radius
         1e-09
         >>> big = Tolerances().effective(1e9)
         >>> float(big.radius / 1e9 / RADIUS_FLOOR), float(big.zero / 1e9 / ZERO_FLOOR)
