@@ -17,7 +17,7 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 import polyreg
@@ -87,7 +87,14 @@ TOLERANCE_ERRORS = {"allowed": 0}
 
 def check_same(base: tuple[Network, object], moved: tuple[Network, object], engines=ENGINES,
                allow_tolerance: bool = False) -> None:
-    truth = count(*base, "traverse")
+    try:
+        truth = count(*base, "traverse")
+    except polyreg.ToleranceError:
+        # the untransformed problem itself is undecidable in float64 (seen: two integer
+        # hyperplanes meeting in a line tangent to the L2 ball, a facet of inscribed radius
+        # ~1e-12 that only the conic solver sees): nothing to compare
+        TOLERANCE_ERRORS["reference"] = TOLERANCE_ERRORS.get("reference", 0) + 1
+        reject()
     assert isinstance(truth, int)
     for method in engines:
         try:
