@@ -20,7 +20,7 @@ SCOPE = ("polyreg", "tests", "docs", "benchmarks", "README.md")
 #: a citation of the design notes that live outside the repository, or a path leaving it
 FORBIDDEN = re.compile(
     "REFERENCE" + r"\.md"          # the out-of-repository mathematics notes
-    + "|" + "REFERENCE" + r" ?§"  # "REFERENCE §3"
+    + "|" + "REFERENCE" + r" ?§"  # the same notes cited by section
     + "|" + r"\.\./shared"         # a relative path out of the checkout
     + "|" + "/work/" + "shared"    # an absolute one
 )
