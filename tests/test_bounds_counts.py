@@ -1,4 +1,4 @@
-"""Region-count bounds (REFERENCE §2-3) against exact counts."""
+"""Region-count bounds (docs/theory.md §2-3) against exact counts."""
 
 from __future__ import annotations
 

@@ -9,6 +9,8 @@
 * :mod:`.robustness` -- exact robustness radius and adversarial upper bounds;
 * :mod:`.report` -- every bound against the exact enumeration (``polyreg bounds``).
 
+Every formula, its paper and the soundness proofs: docs/theory.md.
+
 Examples
 --------
 >>> import numpy as np, polyreg

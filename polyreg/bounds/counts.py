@@ -1,4 +1,4 @@
-"""Upper bounds on the number of activation regions, global and local (REFERENCE §2-3).
+"""Upper bounds on the number of activation regions, global and local (docs/theory.md §2-3).
 
 Every function returns a :class:`CountBound`: the value (an exact Python ``int``) and the
 quantities it used, so a table can show *why* a bound is what it is.

@@ -4,6 +4,8 @@ bounds on it from adversarial points (random rays, DeepFool-like steps).
 
 The predicted class is ``argmax f(x)`` (first index on ties); a network with one output is a
 binary classifier, class 1 when ``f(x) > 0``.
+
+The mathematics, with its papers: docs/theory.md §7.
 """
 
 from __future__ import annotations

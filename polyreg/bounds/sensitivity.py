@@ -1,4 +1,4 @@
-"""Sensitivity of a network to its input (REFERENCE §4-5).
+"""Sensitivity of a network to its input (docs/theory.md §4-5).
 
 * :func:`softmax_jacobian` / :func:`jacobian_norms`: ``||d softmax(f(x)) / dx||_F`` at points
   (Novak et al. 2018, "Sensitivity and Generalization in Neural Networks").
@@ -164,7 +164,7 @@ def tangent_sensitivity(
 
     Inside a region ``df/dW^m_{ij} = delta^m_i a^{m-1}_j(x)`` with ``delta^m = df/dz^m``
     constant, so ``||d/dx grad_W f||_F^2 = sum_m ||delta^m||_2^2 ||J_{m-1}||_F^2``,
-    ``J_{-1} = I``, ``J_{m-1} = D^{m-1} W^{m-1} ... D^0 W^0`` (REFERENCE §5; bias gradients do not
+    ``J_{-1} = I``, ``J_{m-1} = D^{m-1} W^{m-1} ... D^0 W^0`` (docs/theory.md §5; bias gradients do not
     depend on ``x``). For several outputs, ``delta^m`` is the matrix of all outputs' deltas
     (Frobenius norm), or one row with ``output``.
 

@@ -27,7 +27,8 @@ As an engine (``method="line"``, :func:`line_regions`) a path is a domain whose 
 the distinct activation patterns met along it.
 
 :func:`transitions` gives the exact number of neuron flips along a path and the sampled
-estimate of Novak et al. (2018), ``sum_i Hamming(pattern(x_i), pattern(x_{i+1}))``.
+estimate of Novak et al. (2018), ``sum_i Hamming(pattern(x_i), pattern(x_{i+1}))``
+(docs/theory.md §4).
 """
 
 from __future__ import annotations
