@@ -26,7 +26,10 @@ Examples
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from fractions import Fraction
+
 import numpy as np
 
 from .domains import Ball, Box, Domain, Polytope, _vector
@@ -35,6 +38,50 @@ from .network import Network
 
 #: smallest ratio of the singular values of ``[u v]`` accepted as linearly independent
 INDEPENDENCE = 1e-10
+
+
+_SPLIT = 134217729.0  # 2**27 + 1 (Veltkamp splitting)
+
+
+def _two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``a * b = p + e`` exactly (Dekker), elementwise, barring overflow/underflow."""
+    p = a * b
+    ta, tb = _SPLIT * a, _SPLIT * b
+    ah = ta - (ta - a)
+    al = a - ah
+    bh = tb - (tb - b)
+    bl = b - bh
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    return p, e
+
+
+def exact_affine(W: np.ndarray, x: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``W @ x + b`` with every entry correctly rounded (error-free products, exact sums).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[1.0, 1.0]]); x = np.array([1e16, 1.0]); b = np.array([-1e16])
+    >>> float((W @ x + b)[0]), float(exact_affine(W, x, b)[0])
+    (0.0, 1.0)
+    """
+    W = np.asarray(W, dtype=float)
+    x = np.asarray(x, dtype=float)
+    b = np.asarray(b, dtype=float)
+    with np.errstate(all="ignore"):
+        p, e = _two_product(W, x[None, :])
+    terms = np.concatenate([p, e, b[:, None]], axis=1)
+    out = np.empty(W.shape[0])
+    ok = np.all(np.isfinite(terms), axis=1)
+    for k in range(W.shape[0]):
+        if ok[k]:
+            out[k] = math.fsum(terms[k].tolist())
+        else:  # huge entries: exact rational arithmetic
+            exact = Fraction(float(b[k])) + sum(
+                (Fraction(float(w)) * Fraction(float(v)) for w, v in zip(W[k], x)), Fraction(0)
+            )
+            out[k] = float(exact)
+    return out
 
 
 def _points(value: object, name: str) -> np.ndarray:
@@ -263,7 +310,8 @@ class Slice(Domain):
 
     def network(self, net: Network) -> Network:
         """The 2-input network ``(s, t) -> net(origin + s u + t v)``: ``W0 [u v]`` and
-        ``b0 + W0 origin``; every other layer unchanged.
+        ``b0 + W0 origin`` (correctly rounded, :func:`exact_affine`: a slice moved together
+        with the network gives the same composed network); every other layer unchanged.
 
         Examples
         --------
@@ -275,7 +323,7 @@ class Slice(Domain):
         """
         self.for_inputs(net.n_inputs)
         W0, b0 = net.weights[0], net.biases[0]
-        layers = [(W0 @ self.basis, b0 + W0 @ self.origin)]
+        layers = [(W0 @ self.basis, exact_affine(W0, self.origin, b0))]
         layers += list(zip(net.weights[1:], net.biases[1:]))
         return Network.from_layers(layers, negative_slope=net.negative_slope)
 
