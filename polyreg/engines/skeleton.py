@@ -33,6 +33,7 @@ from ..lp import SolveCounter, inscribed_ball
 from ..network import Network
 from ..regions import Edge, Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances
+from ._centred import centre_of, check_extent, exact_affine, translate
 from ._common import Context, patterns_across, region_rows
 
 #: largest input dimension accepted (the 1-skeleton grows quickly with d)
@@ -76,8 +77,8 @@ class _Complex:
     vertex (general position, which the symbolic perturbation guarantees); ``nbr`` (cap, 2 d)
     the edges: ``nbr[v, 2 i + (sign > 0)]`` is the vertex reached by leaving zero column
     ``Zc[v, i]`` to that sign (``v`` itself: no such edge); ``H1``, ``H2`` two 64-bit hashes of
-    the sign vectors; ``sus`` vertices touched by a tie; ``amax`` magnitude of the current
-    layer's inputs; ``Z`` (cap, n_l) the current layer's pre-activations.
+    the sign vectors; ``sus`` vertices touched by a tie; ``Z`` (cap, n_l) the current layer's
+    pre-activations and ``Zm`` the magnitudes they are computed from (``|W| |a| + |b|``).
     """
 
     def __init__(self, d: int, M: int, ndom: int, seed: int) -> None:
@@ -94,8 +95,8 @@ class _Complex:
         self.H1 = np.zeros(cap, dtype=np.int64)
         self.H2 = np.zeros(cap, dtype=np.int64)
         self.sus = np.zeros(cap, dtype=bool)
-        self.amax = np.zeros(cap)
         self.Z: np.ndarray | None = None
+        self.Zm: np.ndarray | None = None
         self.nV = 0
         self.ties = 0
 
@@ -104,19 +105,22 @@ class _Complex:
         if self.nV + nv <= cap:
             return
         new = max(2 * cap, self.nV + nv)
-        for name in ("X", "S", "Zc", "nbr", "H1", "H2", "sus", "amax", "Z"):
+        for name in ("X", "S", "Zc", "nbr", "H1", "H2", "sus", "Z", "Zm"):
             old = getattr(self, name)
             if old is not None:
                 arr = np.zeros((new,) + old.shape[1:], dtype=old.dtype)
                 arr[: self.nV] = old[: self.nV]
                 setattr(self, name, arr)
 
-    def set_layer(self, Z: np.ndarray, amax: np.ndarray) -> None:
-        """Install the next layer's pre-activations ``Z`` (nV, n_l) at the current vertices."""
+    def set_layer(self, Z: np.ndarray, Zm: np.ndarray) -> None:
+        """Install the next layer's pre-activations ``Z`` (nV, n_l) at the current vertices,
+        with their magnitudes ``Zm``."""
         buf = np.zeros((self.X.shape[0], Z.shape[1]))
         buf[: self.nV] = Z
         self.Z = buf
-        self.amax[: self.nV] = amax
+        buf = np.zeros((self.X.shape[0], Z.shape[1]))
+        buf[: self.nV] = Zm
+        self.Zm = buf
 
     def edges(self) -> np.ndarray:
         """Skeleton edges as index pairs ``(u, v)``, ``u < v``, shape (E, 2)."""
@@ -197,7 +201,7 @@ class _Complex:
                 Z = self.Z
                 Z[w] = (1.0 - t)[:, None] * Z[u] + t[:, None] * Z[x]
                 Z[w, krow] = 0.0
-                self.amax[w] = np.maximum(self.amax[u], self.amax[x])
+                self.Zm[w] = np.maximum(self.Zm[u], self.Zm[x])
             # the edge keeps u's zeros but the one it leaves (position su // 2)
             keep = np.ones((ns, d), dtype=bool)
             keep[np.arange(ns), su // 2] = False
@@ -241,7 +245,7 @@ class _Complex:
         """Drop the vertices not in ``keep``; edges to them become empty slots."""
         n = int(keep.sum())
         new_index = np.cumsum(keep) - 1
-        for name in ("X", "S", "Zc", "nbr", "H1", "H2", "sus", "amax"):
+        for name in ("X", "S", "Zc", "nbr", "H1", "H2", "sus"):
             arr = getattr(self, name)
             arr[:n] = arr[: self.nV][keep]
         nb = self.nbr[:n]
@@ -590,8 +594,9 @@ def _box_and_clips(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
         lo, hi = dom.bounding_box()
         return lo, hi, np.zeros((0, d)), np.zeros(0)
     lo, hi = dom.bounding_box()
-    # widened so that no side of the box lies on a facet: the clips then cut cleanly
-    pad = 1e-6 * (hi - lo) + 1e-9 * (1.0 + np.abs(lo) + np.abs(hi))
+    # widened so that no side of the box lies on a facet: the clips then cut cleanly (the
+    # coordinates are centred on the domain, so a fraction of its width is enough)
+    pad = 1e-6 * (hi - lo)
     return lo - pad, hi + pad, ctx.dom_A, ctx.dom_b
 
 
@@ -653,7 +658,6 @@ def _build(ctx: Context, seed: int, max_vertices: int, show: _Progress) -> _Comp
     cx = _Complex(d, ndom + live.size, ndom, seed)
     cx.box(lo, hi)
     rel = tol.stable
-    floor = tol.gradient * ctx.scale  # a constant this small is zero (as in region_rows)
     for r in range(Cb.size):
         X = cx.X[: cx.nV]
         z = X @ CA[r] - Cb[r]
@@ -665,14 +669,18 @@ def _build(ctx: Context, seed: int, max_vertices: int, show: _Progress) -> _Comp
     inputs = cx.X[: cx.nV]
     for layer in range(len(net.weights) - 1):
         W, b = net.weights[layer], net.biases[layer]
-        cx.set_layer(inputs @ W.T + b, np.abs(inputs).max(axis=1))
-        wn1, ab = np.abs(W).sum(axis=1), np.abs(b)
+        cx.set_layer(inputs @ W.T + b, np.abs(inputs) @ np.abs(W).T + np.abs(b))
+        if not np.all(np.isfinite(cx.Z[: cx.nV])):
+            raise ToleranceError(
+                f"skeleton: the pre-activations of layer {layer + 1} overflow float64 "
+                "(weights times the domain's extent); rescale the network or the inputs"
+            )
         for k in range(offsets[layer], offsets[layer + 1]):
             if column[k] < 0:
                 continue
             j = k - offsets[layer]
             n = cx.nV
-            tau = rel * (cx.amax[:n] * wn1[j] + ab[j]) + floor[k]
+            tau = rel * cx.Zm[:n, j]
             cx.cut(int(column[k]), cx.Z[:n, j], tau, clip=False, krow=j)
             if cx.nV > max_vertices:
                 raise ToleranceError(
@@ -682,7 +690,7 @@ def _build(ctx: Context, seed: int, max_vertices: int, show: _Progress) -> _Comp
             show(f"neuron {net.neuron_name(k)}  vertices {cx.nV:,}")
         Zl = cx.Z[: cx.nV]
         inputs = np.maximum(Zl, alpha * Zl) if alpha else np.maximum(Zl, 0.0)
-    cx.Z = None
+    cx.Z = cx.Zm = None
     return cx
 
 
@@ -797,6 +805,24 @@ def skeleton(
     else:
         domain = given
     _check_domain(domain, net.n_inputs)
+    lo, hi = domain.bounding_box()
+    if float(np.min(hi - lo)) / 2 <= tol.zero:  # an upper bound on the domain's inradius
+        raise InvalidDomain(
+            f"the domain is thinner than tol.zero={tol.zero:g} (inscribed radius at most "
+            f"{float(np.min(hi - lo)) / 2:.3g}): it has no full-dimensional region"
+        )
+    # coordinates centred on the domain (exact first-layer offsets, see ._centred)
+    orig_net, orig_domain = net, domain
+    centre = centre_of(domain)
+    if np.any(centre):
+        b0 = exact_affine(net.weights[0], centre, net.biases[0])
+        net = Network.from_layers(
+            [(net.weights[0], b0)] + list(zip(net.weights[1:], net.biases[1:])),
+            negative_slope=net.negative_slope,
+        )
+        domain = translate(domain, centre)
+    clo, chi = domain.bounding_box()
+    check_extent(float(np.max(np.maximum(np.abs(clo), np.abs(chi)))), "skeleton")
     ctx = Context.create(net, domain, tol)
     show = _Progress(progress)
     if max_vertices is None:
@@ -811,6 +837,24 @@ def skeleton(
         rs = traverse(net, domain, tol=tol, progress=progress, chebyshev=chebyshev, seed=seed)
         stats = dict(rs.stats, fallback=str(exc), seconds=time.perf_counter() - t0)
         rs = SkeletonRegionSet(rs.regions, rs.edges, "skeleton", rs.domain, rs.widths, stats)
+    if len(rs) == 0:
+        raise ToleranceError(
+            f"skeleton found no region of inscribed radius >= tol.radius={tol.radius:g} in the "
+            "domain (is the domain itself thinner than that?)"
+        )
+    if np.any(centre):  # back to the input coordinates
+        regions = tuple(
+            Region(r.pattern, r.point + centre, r.radius, r.out_W, r.out_b - r.out_W @ centre)
+            for r in rs.regions
+        )
+        edges = tuple(
+            Edge(e.u, e.v, e.neurons, e.flipped, None if e.point is None else e.point + centre)
+            for e in rs.edges
+        )
+        verts = rs.vertices + centre if rs.vertices.size else rs.vertices
+        rs = SkeletonRegionSet(regions, edges, "skeleton", orig_domain, rs.widths, rs.stats,
+                               vertices=verts, edges_xy=rs.edges_xy)
+    net, domain = orig_net, orig_domain
     if given is not domain or rs.widths != widths:
         rs = SkeletonRegionSet(rs.regions, rs.edges, "skeleton", given, widths, rs.stats,
                                vertices=rs.vertices, edges_xy=rs.edges_xy)
