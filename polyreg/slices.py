@@ -37,7 +37,11 @@ from .errors import InvalidDomain
 from .network import Network
 
 #: smallest ratio of the singular values of ``[u v]`` accepted as linearly independent
+#: (relative: unchanged when ``u`` and ``v`` are scaled together or the slice is moved)
 INDEPENDENCE = 1e-10
+#: polygon checks, relative to the polygon's extent about its mean: coinciding vertices (edge
+#: length), zero area and reflex corners (area and cross products, times the extent squared)
+POLYGON_REL = 1e-12
 
 
 _SPLIT = 134217729.0  # 2**27 + 1 (Veltkamp splitting)
@@ -128,18 +132,19 @@ def convex_polygon(vertices: object, name: str = "bound") -> np.ndarray:
         raise InvalidDomain(f"{name}: a polygon needs at least 3 vertices (k, 2), got shape {P.shape}")
     edges = np.roll(P, -1, axis=0) - P
     length = np.linalg.norm(edges, axis=1)
-    scale = max(1.0, float(np.abs(P).max()))
-    if np.any(length <= 1e-12 * scale):
+    # thresholds relative to the polygon's own extent about its mean (translation invariant)
+    scale = float(np.abs(P - P.mean(axis=0)).max())
+    if np.any(length <= POLYGON_REL * scale):
         k = int(np.argmin(length))
         raise InvalidDomain(f"{name}: vertices {k} and {(k + 1) % len(P)} coincide")
     area = polygon_area(P)
-    if abs(area) <= 1e-12 * scale**2:
+    if abs(area) <= POLYGON_REL * scale**2:
         raise InvalidDomain(f"{name}: the polygon has zero area (collinear vertices?)")
     if area < 0:
         P = P[::-1].copy()
         edges = np.roll(P, -1, axis=0) - P
     cross = edges[:, 0] * np.roll(edges, -1, axis=0)[:, 1] - edges[:, 1] * np.roll(edges, -1, axis=0)[:, 0]
-    if np.any(cross < -1e-12 * scale**2):
+    if np.any(cross < -POLYGON_REL * scale**2):
         raise InvalidDomain(
             f"{name}: the polygon is not convex, or its vertices are not in order around it"
         )
@@ -186,7 +191,8 @@ def _polytope_vertices(A: np.ndarray, b: np.ndarray, inner: np.ndarray) -> np.nd
     pts = pts[np.argsort(angle)]
     keep = np.ones(len(pts), dtype=bool)
     step = np.linalg.norm(np.roll(pts, -1, axis=0) - pts, axis=1)
-    keep[step <= 1e-12 * max(1.0, float(np.abs(pts).max()))] = False  # degenerate duplicates
+    # degenerate duplicates, relative to the polygon's extent about its interior point
+    keep[step <= POLYGON_REL * float(np.abs(pts - inner).max())] = False
     return pts[keep] if keep.sum() >= 3 else pts
 
 
