@@ -22,7 +22,7 @@ import gc
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 import numpy as np
@@ -31,6 +31,7 @@ from ..domains import Ball, Box, Domain
 from ..errors import InvalidDomain, ToleranceError
 from ..lp import SolveCounter, inscribed_ball
 from ..network import Network
+from ..propagation import Stability
 from ..regions import Edge, Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances
 from ._centred import centre_of, check_extent, exact_affine, translate
@@ -240,6 +241,12 @@ class _Complex:
             keep_v[:nV] = s < 0
             self._compact(keep_v)
         return ns
+
+    def fill(self, col: int, sign: int) -> None:
+        """Column ``col`` takes ``sign`` at every vertex (a neuron stable on the domain)."""
+        self.S[: self.nV, col] = sign
+        self.H1[: self.nV] += sign * self.w1[col]
+        self.H2[: self.nV] += sign * self.w2[col]
 
     def _compact(self, keep: np.ndarray) -> None:
         """Drop the vertices not in ``keep``; edges to them become empty slots."""
@@ -648,22 +655,26 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _build(ctx: Context, seed: int, max_vertices: int, show: _Progress) -> _Complex:
-    """Subdivide the domain by every live neuron, layer after layer."""
+def _build(
+    ctx: Context, seed: int, max_vertices: int, show: _Progress
+) -> tuple[_Complex, np.ndarray]:
+    """Subdivide the domain by every neuron, layer after layer; returns the complex and the
+    neurons bound propagation called stable that the vertices contradict (they are cut as
+    live ones; a confirmed stable neuron's column just takes its sign)."""
     net, tol = ctx.net, ctx.tol
     d = net.n_inputs
     lo, hi, CA, Cb = _box_and_clips(ctx)
-    live = np.flatnonzero(ctx.stab.live)
+    N = net.n_hidden
     ndom = 2 * d + Cb.size
-    cx = _Complex(d, ndom + live.size, ndom, seed)
+    cx = _Complex(d, ndom + N, ndom, seed)
     cx.box(lo, hi)
     rel = tol.stable
     for r in range(Cb.size):
         X = cx.X[: cx.nV]
         z = X @ CA[r] - Cb[r]
         cx.cut(2 * d + r, z, rel * (np.abs(X) @ np.abs(CA[r]) + abs(Cb[r])), clip=True)
-    column = np.full(net.n_hidden, -1)
-    column[live] = ndom + np.arange(live.size)
+    column = ndom + np.arange(N)
+    wrong = np.zeros(N, dtype=bool)
     offsets = net.layer_offsets
     alpha = net.negative_slope
     inputs = cx.X[: cx.nV]
@@ -676,11 +687,15 @@ def _build(ctx: Context, seed: int, max_vertices: int, show: _Progress) -> _Comp
                 "(weights times the domain's extent); rescale the network or the inputs"
             )
         for k in range(offsets[layer], offsets[layer + 1]):
-            if column[k] < 0:
-                continue
             j = k - offsets[layer]
             n = cx.nV
             tau = rel * cx.Zm[:n, j]
+            if not ctx.stab.live[k]:  # trust bound propagation only where the vertices agree
+                z = cx.Z[:n, j]
+                if (ctx.stab.on[k] and np.all(z >= -tau)) or (ctx.stab.off[k] and np.all(z <= tau)):
+                    cx.fill(int(column[k]), 1 if ctx.stab.on[k] else -1)
+                    continue
+                wrong[k] = True
             cx.cut(int(column[k]), cx.Z[:n, j], tau, clip=False, krow=j)
             if cx.nV > max_vertices:
                 raise ToleranceError(
@@ -691,7 +706,7 @@ def _build(ctx: Context, seed: int, max_vertices: int, show: _Progress) -> _Comp
         Zl = cx.Z[: cx.nV]
         inputs = np.maximum(Zl, alpha * Zl) if alpha else np.maximum(Zl, 0.0)
     cx.Z = cx.Zm = None
-    return cx
+    return cx, wrong
 
 
 def skeleton(
@@ -728,7 +743,7 @@ def skeleton(
     max_vertices : int, optional
         Stop with :class:`~polyreg.errors.ToleranceError` beyond this many skeleton vertices.
         Default: as many as fit in :data:`MEMORY_BUDGET` bytes (a vertex takes about
-        ``M + 28 d + 8 w + 25`` bytes, ``M`` the domain facets plus live neurons, ``w`` the
+        ``M + 28 d + 8 w + 25`` bytes, ``M`` the domain facets plus the neurons, ``w`` the
         widest layer; arrays grow by doubling).
 
     Returns
@@ -826,7 +841,7 @@ def skeleton(
     ctx = Context.create(net, domain, tol)
     show = _Progress(progress)
     if max_vertices is None:
-        rows = domain.rows()[1].size + 2 * net.n_inputs + int(ctx.stab.live.sum())
+        rows = domain.rows()[1].size + 2 * net.n_inputs + net.n_hidden
         per_vertex = rows + 28 * net.n_inputs + 8 * max(net.widths) + 25
         max_vertices = MEMORY_BUDGET // (2 * per_vertex)
     try:
@@ -866,7 +881,11 @@ def _skeleton(
 ) -> SkeletonRegionSet:
     net = ctx.net
     counter = SolveCounter()
-    cx = _build(ctx, seed, max_vertices, show)
+    cx, wrong = _build(ctx, seed, max_vertices, show)
+    if wrong.any():  # stability claims the skeleton's vertices contradict: those are live
+        st = ctx.stab
+        ctx = replace(ctx, stab=Stability(st.lower, st.upper, st.on & ~wrong, st.off & ~wrong,
+                                          st.live | wrong))
     t_skel = time.perf_counter()
     cells = None
     if cx.ties == 0:
@@ -874,7 +893,7 @@ def _skeleton(
             cells = _cells_min(cx, seed)
         except _Inconsistent:
             cells = None
-    live = np.flatnonzero(ctx.stab.live)
+    live = np.arange(net.n_hidden)  # every neuron has a column (stable ones a constant sign)
     while True:
         if cells is None:
             cells = _cells(cx)
@@ -928,6 +947,7 @@ def _skeleton(
         "skeleton_seconds": t_skel - t0,
         "read_seconds": t_read - t0,
         "stable_neurons": int((~ctx.stab.live).sum()),
+        "unconfirmed_stable": int(wrong.sum()),
         "vertices": cx.nV,
         "skeleton_edges": int(E.shape[0]),
         "cells": C,
