@@ -9,19 +9,25 @@ t``. All pieces and all neurons of a layer are handled at once with NumPy.
 
 Conventions
 -----------
+* The path is computed about its centre (an ellipse's ``c``, the middle of a polyline's
+  bounding box) with the first layer's offsets correctly rounded
+  (:mod:`polyreg.engines._centred`), so moving network and path together changes nothing.
 * A piece's pattern is ``z > 0`` at its interior points; a neuron identically zero along the
   piece (e.g. the path runs inside its hyperplane) is off there. "Zero" means at most
   ``tol.gradient`` times the magnitude the value is computed from (``|W| m + |b|`` layer by
-  layer, inputs bounded by the path's ``|x|_inf``); a neuron whose slope along a piece is
-  that small is constant there.
-* Two breakpoints closer than ``snap = tol.merge * max(1, |x|_inf on the path)`` in input
-  distance are one breakpoint (coinciding roots: several neurons flip together); pieces
-  shorter than that are points, not pieces. Roots are exact up to rounding (~1e-16
-  relative), far below ``snap``.
+  layer, per piece, from the centred path's coordinates; invariant when a neuron is
+  rescaled); a neuron whose slope along a piece is below ``tol.gradient`` times the slope's
+  own magnitude is constant there.
+* Each root carries a gap: its float uncertainty (``NOISE`` = 64 ulps of the value's
+  magnitude, divided by the slope there) and at least ``tol.merge`` in input distance (an
+  absolute distance, so translation and rescaling do not change it). Two breakpoints within
+  their gaps are one breakpoint (coinciding roots: several neurons flip together); pieces
+  shorter than that are points, not pieces.
 * ``flips`` counts, per breakpoint, the neurons whose bit differs on its two sides (the
   Hamming distance of the patterns); a neuron touching zero without changing sign is no flip.
 * Unlike the full-dimensional engines there is no undecidable band: in 1-D only the merging
-  of coinciding roots needs a tolerance, so ``line`` never raises ``ToleranceError``.
+  of coinciding roots needs a tolerance, so ``line`` raises ``ToleranceError`` only when the
+  values overflow float64.
 
 As an engine (``method="line"``, :func:`line_regions`) a path is a domain whose regions are
 the distinct activation patterns met along it.

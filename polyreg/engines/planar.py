@@ -13,16 +13,29 @@ any network on a :class:`~polyreg.slices.Slice` (through the composed 2-input ne
 
 Conventions (the same as :func:`~polyreg.engines.traverse.traverse`)
 --------------------------------------------------------------------
-* pattern bit ``z > 0``; a neuron whose gradient on a cell is below ``tol.gradient`` times its
-  weight scale is constant there (it cuts nothing), and off when its value is below the same
-  bound (identically zero);
-* a vertex within ``snap = tol.merge * max(1, |domain|_inf)`` of a neuron's line lies on it
-  (repeated lines, lines through one point, lines along the domain's sides cut nothing twice);
+* Coordinates are centred on the domain (a box's midpoint, a ball's centre, the middle of a
+  polytope's bounding box) and the first layer's offsets ``b + W centre`` are correctly
+  rounded (:mod:`polyreg.engines._centred`): translating network and domain together changes
+  nothing. Results are reported in the input (plane) coordinates.
+* Every neuron map ``g . x + c`` on a cell carries the magnitudes it was computed from
+  (``|W|`` times the previous layer's, ``|b|`` added), invariant when a neuron is rescaled;
+  ``mag = |g|_mag extent + |c|_mag`` bounds what a value inside the domain is computed from.
+* pattern bit ``z > 0``; a neuron whose gradient on a cell is below ``tol.gradient`` times the
+  magnitude of that gradient is constant there (it cuts nothing), and off when its value is
+  below ``tol.gradient * mag`` (identically zero);
+* a vertex within ``snap = NOISE * mag / |g|`` of a neuron's line lies on it (``NOISE``: 64
+  ulps, the float error of the signed distance); and a neuron line within ``tol.merge`` of
+  the line of a cell's edge (unit normal and offset from the centre, as ``traverse`` groups
+  rows) is that line (repeated lines, lines along the domain's sides cut nothing twice);
 * a region counts when the largest disk inside region ∩ domain has radius ``>= tol.radius``;
   a cell whose inscribed radius is provably ``<= tol.zero`` is dropped (it is a segment or a
   point up to rounding); in between a ``ToleranceError`` is raised, as ``traverse`` does;
 * two regions are adjacent when they share a boundary segment of length ``>= 2 tol.radius``
-  (shorter contacts are corners).
+  (shorter contacts are corners);
+* refused: a domain farther than ``1e150`` from its centre or within ``1e-150`` of it
+  (squared distances would overflow / underflow: ``InvalidDomain``), a domain thinner than
+  ``tol.zero`` (``InvalidDomain``), maps that overflow float64 (``ToleranceError``); when no
+  cell certifies (a domain below ``tol.radius``) a ``ToleranceError``, never an empty result.
 
 Certificates. A region's ``point`` is its polygon's centroid and ``radius`` the centroid's
 distance to the nearest edge line (a disk of that radius lies in region ∩ domain; the
@@ -493,9 +506,12 @@ def planar(
     Raises
     ------
     InvalidNetwork, InvalidDomain
-        Wrong input dimension or a domain other than a 2-D box, ball, polytope or slice.
+        Wrong input dimension or a domain other than a 2-D box, ball, polytope or slice; a
+        domain thinner than ``tol.zero``, or farther than ``1e150`` from (within ``1e-150`` of)
+        its centre.
     ToleranceError
-        A region's inscribed radius lies between ``tol.zero`` and ``tol.radius``.
+        A region's inscribed radius lies between ``tol.zero`` and ``tol.radius``; no region
+        certifies at all; the maps overflow float64.
 
     Notes
     -----

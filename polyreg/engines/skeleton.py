@@ -14,6 +14,19 @@ Exactness (see :func:`skeleton`, Notes): sign decisions follow a symbolic pertur
 biases, so the combinatorics are always those of a network in general position; every region
 is then certified against its own constraint rows (an LP decides the few that the cheap
 certificate cannot), and adjacency around degenerate spots is recomputed exactly.
+
+Thresholds. The skeleton is built in coordinates centred on the domain (first-layer offsets
+``b + W centre`` correctly rounded, :mod:`polyreg.engines._centred`), so translating network
+and domain together changes nothing. A vertex lies on a neuron's hyperplane when its value is
+within ``tol.stable`` times the magnitude it is computed from, ``|W| |a| + |b|`` at that
+vertex (invariant when a neuron is rescaled; no absolute floor); on a domain facet, within
+``tol.stable`` times ``|A| |x| + |b|``. Stable neurons from bound propagation are trusted only
+where every vertex agrees (their maximum over each cell is at a vertex); a contradicted one is
+cut as a live neuron (``stats['unconfirmed_stable']``). Non-box domains start from their
+bounding box widened by ``1e-6`` of its width. Refused: domains thinner than ``tol.zero``,
+farther than ``1e150`` from their centre or within ``1e-150`` of it (``InvalidDomain``);
+values that overflow float64, or no certified region at all (``ToleranceError``, never an
+empty result).
 """
 
 from __future__ import annotations
@@ -764,9 +777,9 @@ def skeleton(
 
     Notes
     -----
-    *General position is never assumed.* A value ``|z| <= tol.stable * (max|a| ||w||_1 + |b|)
-    + tol.gradient * scale`` at a vertex (``a`` the layer's inputs there, ``scale`` the
-    neuron's weight scale) is a *tie*: the vertex lies on the hyperplane. All ties of a neuron
+    *General position is never assumed.* A value ``|z| <= tol.stable * (|w| . |a| + |b|)`` at
+    a vertex (``a`` the layer's inputs there, in coordinates centred on the domain) is a
+    *tie*: the vertex lies on the hyperplane. All ties of a neuron
     go to one side (the one splitting fewer edges): symbolically the neuron's bias gets an
     infinitesimal ``+-eps_k`` dominating every earlier neuron's, and a domain facet an outward
     one. The skeleton is then exactly that of a network in general position: every real region
