@@ -306,9 +306,9 @@ def test_long_polyline_in_a_wide_network():
 
 
 # ============================================================================ invariance
-from hypothesis import HealthCheck, assume, settings  # noqa: E402
+from hypothesis import HealthCheck, assume, settings
 
-from lowdim_transforms import count, move, small_networks, transform, variants  # noqa: E402
+from lowdim_transforms import count, move, small_networks, transform, variants
 
 
 def test_path_far_from_the_origin_keeps_its_pieces():

@@ -404,11 +404,11 @@ def test_large_network_tiles_the_box():
 # Translation, per-neuron rescaling and permutation leave the arrangement unchanged: planar
 # computes in coordinates centred on the domain (exact first-layer offsets) and snaps only at
 # float noise relative to each neuron's own magnitudes, so the count must not change.
-from hypothesis import HealthCheck, assume, settings  # noqa: E402
+from hypothesis import HealthCheck, assume, settings
 
-from lowdim_transforms import count, move, small_networks, transform, variants  # noqa: E402
+from lowdim_transforms import count, move, small_networks, transform, variants
 
-TRIANGLE = polyreg.Network.from_layers(
+TINY_TRIANGLE_NET = polyreg.Network.from_layers(
     [([[1, 0], [0, 1], [-1, -1]], [0.0, 0.0, 1e-6]), ([[1, 1, 1]], [0.0])]
 )
 
@@ -417,7 +417,7 @@ TRIANGLE = polyreg.Network.from_layers(
 def test_tiny_triangle_in_a_large_ball(norm):
     # three lines bounding a triangle of inradius ~2.9e-7 at the centre of a ball of radius
     # 1e4: the old snap (1e-10 * 1e4) merged its vertices (6 regions); truth 7 (traverse)
-    assert len(planar(TRIANGLE, Ball([0.0, 0.0], 1e4, norm=norm))) == 7
+    assert len(planar(TINY_TRIANGLE_NET, Ball([0.0, 0.0], 1e4, norm=norm))) == 7
 
 
 def test_tiny_triangle_far_from_the_origin():
@@ -433,7 +433,7 @@ def test_tiny_triangle_far_from_the_origin():
                                  Ball([0.0, 0.0], 1e-300), Box([0.0, 0.0], [1e-13, 1.0])])
 def test_degenerate_extents_are_refused_never_zero(dom):
     with pytest.raises((InvalidDomain, polyreg.ToleranceError)):
-        planar(TRIANGLE, dom)
+        planar(TINY_TRIANGLE_NET, dom)
 
 
 def test_rescaled_neurons_keep_their_lines():

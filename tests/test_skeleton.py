@@ -401,18 +401,18 @@ def test_auto_runs_and_reports_the_engine():
 
 
 # ============================================================================ invariance
-from hypothesis import HealthCheck, assume, settings  # noqa: E402
+from hypothesis import HealthCheck, assume, settings
 
-from lowdim_transforms import count, move, small_networks, transform, variants  # noqa: E402
+from lowdim_transforms import count, move, small_networks, transform, variants
 
-TRIANGLE = polyreg.Network.from_layers(
+TINY_TRIANGLE_NET = polyreg.Network.from_layers(
     [([[1, 0], [0, 1], [-1, -1]], [0.0, 0.0, 1e-6]), ([[1, 1, 1]], [0.0])]
 )
 
 
 @pytest.mark.parametrize("norm", [np.inf, 1])
 def test_tiny_triangle_in_a_large_ball(norm):
-    assert len(skeleton(TRIANGLE, Ball([0.0, 0.0], 1e4, norm=norm))) == 7
+    assert len(skeleton(TINY_TRIANGLE_NET, Ball([0.0, 0.0], 1e4, norm=norm))) == 7
 
 
 def test_tiny_triangle_far_from_the_origin():
@@ -428,7 +428,7 @@ def test_tiny_triangle_far_from_the_origin():
                                  Ball([0.0, 0.0], 1e-300, norm=np.inf)])
 def test_degenerate_extents_are_refused_never_zero(dom):
     with pytest.raises((InvalidDomain, ToleranceError)):
-        skeleton(TRIANGLE, dom)
+        skeleton(TINY_TRIANGLE_NET, dom)
 
 
 def test_rescaled_neurons_are_not_called_stable():

@@ -266,7 +266,7 @@ def _roots(
     A neuron whose slope along the piece is below ``tol.gradient`` times the slope's own
     magnitude is constant there (no root).
     """
-    P, _, n = coef.shape
+    P = coef.shape[0]
     if ellipse:
         alpha, beta, delta = coef[:, 0], coef[:, 1], coef[:, 2]
         R = np.hypot(beta, delta)
@@ -375,7 +375,7 @@ def line(net: Network, path: Path, *, tol: Tolerances = DEFAULT) -> PathResult:
         raise InvalidNetwork(f"net must be a polyreg.Network, got {type(net).__name__}")
     path.for_inputs(net.n_inputs)
     ellipse = path.kind == "ellipse"
-    lo, hi, coef, mag, speed, centre = _initial(net, path)
+    lo, hi, coef, mag, speed, _centre = _initial(net, path)
     if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(mag))):
         raise ToleranceError(
             "line: the first layer's values along the path overflow float64; rescale the "
