@@ -345,3 +345,14 @@ def test_property_invariant(data, path, exact):
     factors, shift, perms = data.draw(variants(net, exact=exact))
     moved = count(line_regions, transform(net, factors, shift, perms), move(path, shift), "line")
     assert moved == base
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.sampled_from(PATHS), st.booleans())
+def test_property_invariant_thorough(data, path, exact):
+    net = data.draw(small_networks(degenerate=exact))
+    base = count(line_regions, net, path, "line")
+    assume(base is not None)
+    factors, shift, perms = data.draw(variants(net, exact=exact))
+    assert count(line_regions, transform(net, factors, shift, perms), move(path, shift), "line") == base

@@ -472,3 +472,14 @@ def test_property_invariant_degenerate(data, dom):
     factors, shift, perms = data.draw(variants(net, exact=True))
     moved = count(_planar, transform(net, factors, shift, perms), move(dom, shift), "planar")
     assert moved == base
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.sampled_from(PLANAR_DOMAINS), st.booleans())
+def test_property_invariant_thorough(data, dom, exact):
+    net = data.draw(small_networks(degenerate=exact))
+    base = count(_planar, net, dom, "planar")
+    assume(base is not None)
+    factors, shift, perms = data.draw(variants(net, exact=exact))
+    assert count(_planar, transform(net, factors, shift, perms), move(dom, shift), "planar") == base

@@ -465,3 +465,14 @@ def test_property_invariant_random(data, dom):
     factors, shift, perms = data.draw(variants(net, exact=False))
     moved = count(skeleton, transform(net, factors, shift, perms), move(dom, shift), "skeleton")
     assert moved == base
+
+
+@pytest.mark.slow
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.sampled_from(SKELETON_DOMAINS), st.booleans())
+def test_property_invariant_thorough(data, dom, exact):
+    net = data.draw(small_networks(degenerate=exact))
+    base = count(skeleton, net, dom, "skeleton")
+    assume(base is not None)
+    factors, shift, perms = data.draw(variants(net, exact=exact))
+    assert count(skeleton, transform(net, factors, shift, perms), move(dom, shift), "skeleton") == base
