@@ -119,8 +119,10 @@ def _robustness(args: argparse.Namespace) -> int:
         if max_radius <= 0:
             raise InputError(f"--max-radius must be positive, got {args.max_radius}")
     res = robustness_radius(net, x, args.norm, max_radius=max_radius, seed=args.seed)
+    certified = certified_fields(net, x, args.norm, _certifiers(args.certify),
+                                 res.radius if res.exact else None, res.upper_bound)
     if args.json:
-        print(json.dumps(res.to_dict()))
+        print(json.dumps({**res.to_dict(), **certified}))
         return 0
     rows = [
         (f"robustness radius (L{res.norm})", _fmt(res.radius) if res.exact
@@ -131,9 +133,51 @@ def _robustness(args: argparse.Namespace) -> int:
         ("adversarial upper bound", _fmt(res.upper_bound)),
         ("regions examined", f"{res.regions} (ball radius {res.ball_radius:.6g})"),
     ]
+    rows += _certified_rows(certified)
     width = max(len(k) for k, _ in rows)
     print("\n".join(f"{k:<{width}}  {v}" for k, v in rows))
     return 0
+
+
+def _certifiers(text: str) -> tuple[str, ...]:
+    """``--certify``: a comma-separated subset of ``ibp,crown,lp``, or ``none``."""
+    from .bounds.certify import METHODS
+
+    names = tuple(t.strip() for t in text.split(",") if t.strip())
+    if names == ("none",):
+        return ()
+    bad = [t for t in names if t not in METHODS]
+    if bad or not names:
+        raise InputError(f"--certify must be 'none' or a comma-separated subset of "
+                         f"{','.join(METHODS)}, got {text!r}")
+    return tuple(m for m in METHODS if m in names)
+
+
+def certified_fields(
+    net: Network, x: np.ndarray, norm: str, methods: tuple[str, ...], exact: float | None,
+    upper: float | None,
+) -> dict:
+    """``{"lower_bounds": {method: r}, "ratios": {method: r / exact}}``: certified lower bounds
+    of the robustness radius (:func:`polyreg.bounds.certify.certified_radii`) and their ratios
+    to the exact radius (``None`` when it is not known or is 0). Empty without methods."""
+    from .bounds.certify import certified_radii
+
+    if not methods:
+        return {}
+    hint = exact if exact is not None else (upper if upper is not None and np.isfinite(upper) else None)
+    radii = certified_radii(net, x, norm, methods, upper=hint)
+    lower = {m: radii[m].radius for m in methods}
+    ratios = {m: (lower[m] / exact if exact is not None and exact > 0 else None) for m in methods}
+    return {"lower_bounds": lower, "ratios": ratios}
+
+
+def _certified_rows(certified: dict) -> list[tuple[str, str]]:
+    rows = []
+    for m, r in certified.get("lower_bounds", {}).items():
+        ratio = certified["ratios"][m]
+        rows.append((f"certified lower bound ({m})",
+                     _fmt(r) + ("" if ratio is None else f" (ratio {ratio:.4g})")))
+    return rows
 
 
 # ---------------------------------------------------------------------------- bounds
@@ -408,6 +452,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--norm", choices=NORM_CHOICES, default="2", help="L_p norm (default: 2)")
     p.add_argument("--max-radius", metavar="R", help="largest ball to enumerate")
     p.add_argument("--seed", type=int, default=0, help="seed of the adversarial search")
+    p.add_argument("--certify", default="ibp,crown,lp", metavar="LIST",
+                   help="certified lower bounds to compute: a comma-separated subset of "
+                   "ibp,crown,lp, or none (default: ibp,crown,lp)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_robustness)
 

@@ -90,6 +90,25 @@ def test_robustness_json_and_text(capsys, net3):
                  "--max-radius must be positive")
 
 
+@pytest.mark.parametrize("norm", ["1", "2", "inf"])
+def test_robustness_certified_lower_bounds(capsys, net3, norm):
+    data = run_json(capsys, "robustness", str(net3), "--center", "0.1,-0.2,0.3", "--norm", norm)
+    assert set(data["lower_bounds"]) == {"ibp", "crown", "lp"}
+    for m, r in data["lower_bounds"].items():
+        assert 0 <= r <= data["radius"] * (1 + 1e-9) <= data["upper_bound"] * (1 + 1e-7)
+        assert data["ratios"][m] == pytest.approx(r / data["radius"])
+    assert main(["robustness", str(net3), "--center", "0.1,-0.2,0.3", "--norm", norm]) == 0
+    out = capsys.readouterr()[0]
+    for m in ("ibp", "crown", "lp"):
+        assert f"certified lower bound ({m})" in out
+    data = run_json(capsys, "robustness", str(net3), "--center", "0.1,-0.2,0.3", "--certify", "none")
+    assert "lower_bounds" not in data
+    data = run_json(capsys, "robustness", str(net3), "--center", "0.1,-0.2,0.3", "--certify", "crown")
+    assert list(data["lower_bounds"]) == ["crown"]
+    expect_error(capsys, ["robustness", str(net3), "--center", "0,0,0", "--certify", "ibp,abc"],
+                 "--certify must be 'none' or a comma-separated subset of ibp,crown,lp")
+
+
 # ---------------------------------------------------------------------------- bounds
 def test_bounds_table_and_json(capsys, net3):
     assert main(["bounds", str(net3), "--ball", "0.4", "--center", "0.1,0,0", "--norm", "1"]) == 0

@@ -7,6 +7,7 @@
 * :mod:`.relaxation` -- triangle-LP bounds of the pre-activations (used by the local bound);
 * :mod:`.sensitivity` -- softmax Jacobian norms, tangent sensitivity and its weight-norm bound;
 * :mod:`.robustness` -- exact robustness radius and adversarial upper bounds;
+* :mod:`.certify` -- certified lower bounds of the radius (IBP, CROWN, triangle LP, bisection);
 * :mod:`.report` -- every bound against the exact enumeration (``polyreg bounds``).
 
 Examples
@@ -25,6 +26,7 @@ Examples
 
 from __future__ import annotations
 
+from .certify import CertifiedRadius, certified_radii, certified_radius, certifies
 from .counts import (
     CountBound,
     local_bound,
@@ -64,9 +66,10 @@ from .sensitivity import (
 )
 
 __all__ = [
-    "AdversarialResult", "BoundaryDistance", "CountBound", "JacobianResult",
+    "AdversarialResult", "BoundaryDistance", "CertifiedRadius", "CountBound", "JacobianResult",
     "LinearMarginResult", "MarginResult", "NeuronBounds", "RobustnessResult",
-    "TangentSensitivity", "adversarial_search", "jacobian_norms", "linear_region_margin",
+    "TangentSensitivity", "adversarial_search", "certified_radii", "certified_radius",
+    "certifies", "jacobian_norms", "linear_region_margin",
     "local_bound", "lp_distance_to_boundary", "margin", "montufar2014_lower", "montufar_bound",
     "predicted_class", "relaxation_bounds", "robustness_radius", "serra_bound", "serra_lower",
     "softmax_jacobian", "tangent_bound", "tangent_sensitivities", "tangent_sensitivity",
