@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..domains import Ball
+from ..errors import SolverFailed
 from ..network import Network
 from ..tolerances import DEFAULT, Tolerances
 from ._util import check_point, dual_norm, norm_name, parse_norm
@@ -325,6 +326,16 @@ def certifies(net: Network, x: np.ndarray, radius: float, norm: float | str = 2,
     return bool(np.all(margin_lower_bounds(net, x, radius, norm, method, label=label, tol=tol) > 0))
 
 
+def _certifies_or_fails(net: Network, x: np.ndarray, radius: float, p: float, method: str,
+                        label: int, tol: Tolerances) -> bool | None:
+    """:func:`certifies`, or None when the LP / SOCP solver fails (a failed solve certifies
+    nothing: the bisection treats it as "not certified", which keeps the answer sound)."""
+    try:
+        return certifies(net, x, radius, p, method, label=label, tol=tol)
+    except SolverFailed:
+        return None
+
+
 @dataclass(frozen=True)
 class CertifiedRadius:
     """Answer of :func:`certified_radius`.
@@ -341,6 +352,8 @@ class CertifiedRadius:
         bisection's upper end.
     steps : int
         Certifier calls.
+    solver_failures : int
+        Calls where the LP / SOCP solver failed (counted as "not certified").
     """
 
     radius: float
@@ -348,12 +361,13 @@ class CertifiedRadius:
     norm: str
     failed_at: float
     steps: int
+    solver_failures: int = 0
 
     def to_dict(self) -> dict:
         return {
             "radius": self.radius, "method": self.method, "norm": self.norm,
             "failed_at": None if not np.isfinite(self.failed_at) else self.failed_at,
-            "steps": self.steps,
+            "steps": self.steps, "solver_failures": self.solver_failures,
         }
 
 
@@ -379,7 +393,8 @@ def certified_radius(
     start`` if certified. While ``lo = 0`` the radius is halved from ``hi``; then it is bisected
     until ``hi - lo <= rel_tol * lo``. The answer is ``lo``: a radius at which the certifier
     succeeded, so it is sound even when the certifier is not monotone in ``r`` (CROWN's adaptive
-    slopes need not be).
+    slopes need not be). A failed LP / SOCP solve counts as "not certified"
+    (``solver_failures``).
 
     Parameters
     ----------
@@ -402,16 +417,18 @@ def certified_radius(
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     label = int(predicted_class(net, x))
-    steps = 0
+    steps = failures = 0
 
     def ok(r: float) -> bool:
-        nonlocal steps
+        nonlocal steps, failures
         steps += 1
-        return certifies(net, x, r, p, method, label=label, tol=tol)
+        got = _certifies_or_fails(net, x, r, p, method, label, tol)
+        failures += got is None
+        return bool(got)
 
     lo, hi = 0.0, np.inf if upper is None else float(upper)
     if not hi > 0:
-        return CertifiedRadius(0.0, method, norm_name(p), hi, steps)
+        return CertifiedRadius(0.0, method, norm_name(p), hi, steps, failures)
     if start is not None and 0 < start < hi:
         if ok(start):
             lo = float(start)
@@ -426,7 +443,7 @@ def certified_radius(
                 hi = r
                 break
         if not np.isfinite(hi):
-            return CertifiedRadius(lo, method, norm_name(p), hi, steps)
+            return CertifiedRadius(lo, method, norm_name(p), hi, steps, failures)
     tiny = 1e-12 * (1.0 + float(np.linalg.norm(x, ord=p)))
     while lo == 0.0 and steps < max_steps:  # find a certified radius by halving
         r = hi / 2
@@ -442,7 +459,7 @@ def certified_radius(
             lo = mid
         else:
             hi = mid
-    return CertifiedRadius(lo, method, norm_name(p), hi, steps)
+    return CertifiedRadius(lo, method, norm_name(p), hi, steps, failures)
 
 
 def certified_radii(
@@ -480,11 +497,81 @@ def certified_radii(
     return out
 
 
+@dataclass(frozen=True)
+class RadiusBounds:
+    """The robustness radius of one point with its bounds: answer of :func:`radius_bounds`.
+
+    Attributes
+    ----------
+    exact : float or None
+        The exact radius (None when no class change was found within the search's reach).
+    upper : float
+        Adversarial upper bound (``inf`` when none was found).
+    lower : dict
+        Certified lower bound per certifier.
+    label : int
+        Class of the point.
+    """
+
+    exact: float | None
+    upper: float
+    lower: dict
+    label: int
+
+    @property
+    def ratios(self) -> dict:
+        """Each lower bound divided by the exact radius (None when unknown or 0)."""
+        ok = self.exact is not None and self.exact > 0
+        return {m: (r / self.exact if ok else None) for m, r in self.lower.items()}  # type: ignore[operator]
+
+    def to_dict(self) -> dict:
+        return {
+            "radius": self.exact,
+            "upper_bound": self.upper if np.isfinite(self.upper) else None,
+            "lower_bounds": dict(self.lower),
+            "ratios": self.ratios,
+            "label": self.label,
+        }
+
+
+def radius_bounds(
+    net: Network,
+    x: np.ndarray,
+    norm: float | str = 2,
+    methods: tuple[str, ...] = METHODS,
+    *,
+    max_radius: float | None = None,
+    rel_tol: float = 1e-3,
+    tol: Tolerances = DEFAULT,
+) -> RadiusBounds:
+    """Exact robustness radius (:func:`polyreg.bounds.robustness_radius`, balls up to
+    ``max_radius`` when the adversarial search finds nothing), its adversarial upper bound and
+    the certified lower bounds of ``methods``.
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> net = polyreg.random_network([2, 6, 6, 3], seed=1)
+    >>> rb = radius_bounds(net, np.array([0.2, 0.1]), "inf")
+    >>> rb.lower["ibp"] <= rb.lower["lp"] <= rb.exact <= rb.upper * (1 + 1e-9)
+    True
+    """
+    from .robustness import robustness_radius
+
+    res = robustness_radius(net, x, norm, max_radius=max_radius, tol=tol)
+    exact = float(res.radius) if res.exact else None
+    hint = exact if exact is not None else (res.upper_bound if np.isfinite(res.upper_bound) else None)
+    radii = certified_radii(net, x, norm, methods, upper=hint, rel_tol=rel_tol, tol=tol)
+    return RadiusBounds(exact, float(res.upper_bound), {m: radii[m].radius for m in methods},
+                        res.label)
+
+
 __all__ = [
     "FLOAT_WIDEN",
     "LP_WIDEN",
     "METHODS",
     "CertifiedRadius",
+    "RadiusBounds",
     "certified_radii",
     "certified_radius",
     "certifies",
@@ -493,4 +580,5 @@ __all__ = [
     "lp_bounds",
     "margin_lower_bounds",
     "margin_network",
+    "radius_bounds",
 ]
