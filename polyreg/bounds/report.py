@@ -152,6 +152,11 @@ def _local(method: str) -> Check:
     return check
 
 
+def check_serra_ramalingam(ctx: CheckContext) -> BoundRow:
+    return _count_row(counts.serra_ramalingam_bound(ctx.net, ctx.domain, tol=ctx.tol),
+                      len(ctx.regions), "first layer exact (MILP), later layers LP-live + rank")
+
+
 def check_tangent(ctx: CheckContext) -> BoundRow:
     values = tangent_sensitivities(ctx.net, (r.pattern for r in ctx.regions))
     bound, terms = tangent_bound(ctx.net)
@@ -210,6 +215,7 @@ CHECKS: tuple[Check, ...] = (
     _local("interval"),
     _local("lp"),
     _local("exact"),
+    check_serra_ramalingam,
     check_tangent,
     _radius("ibp"),
     _radius("crown"),
