@@ -27,7 +27,6 @@ from polyreg.cli import main
 ENGINES = ("traverse", "split", "milp", "skeleton", "planar", "auto")
 KINDS = ("box", "polytope", "l1", "l2", "linf", "whole")
 #: planar-internal thresholds (vertex merging relative to max|coord|) are fixed on branch lowdim
-LOWDIM = pytest.mark.xfail(strict=False, reason="planar/skeleton internal thresholds: branch lowdim")
 
 
 # ---------------------------------------------------------------------------- transformations
@@ -252,9 +251,7 @@ def test_random_rescaling_keeps_counts(kind):
 
 @pytest.mark.parametrize("norm", ["inf", 2])
 @pytest.mark.parametrize("method", [m for m in ENGINES if m != "milp"])
-def test_tiny_triangle_in_a_large_ball(method, norm, request):
-    if method in ("planar", "auto") and norm == 2 or method == "planar":
-        request.applymarker(LOWDIM)
+def test_tiny_triangle_in_a_large_ball(method, norm):
     net = Network.from_layers([([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]], [0.0, 0.0, 1e-6]),
                                ([[1.0, 1.0, 1.0]], [0.0])])
     got = count(net, Ball([0.0, 0.0], 1e4, norm=norm), method)
