@@ -412,3 +412,116 @@ def draw(
         with open_output(out, "wb") as handle:  # atomic; devices and FIFOs streamed
             fig.savefig(handle, dpi=dpi, format=out.suffix.lstrip(".").lower() or "png")
     return fig
+
+
+#: Okabe & Ito (2008) colour-blind-safe qualitative colours (black left out), RGB in [0, 1]
+OKABE_ITO = np.array([
+    (230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114, 178),
+    (213, 94, 0), (204, 121, 167),
+]) / 255.0
+
+
+def _save(fig: Any, out: str | os.PathLike[str], dpi: int, tight: bool = False) -> None:
+    """Write ``fig`` through :func:`polyreg._files.open_output` (format from the suffix)."""
+    out = Path(out)
+    extra = {"bbox_inches": "tight", "pad_inches": 0.03} if tight else {}
+    with open_output(out, "wb") as handle:  # atomic; devices and FIFOs streamed
+        fig.savefig(handle, dpi=dpi, format=out.suffix.lstrip(".").lower() or "png", **extra)
+
+
+def _figure(figsize: tuple[float, float], dpi: int) -> Any:
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise ImportError(
+            "pictures need matplotlib: pip install 'polyreg[plot]' (or pip install matplotlib)"
+        ) from exc
+    fig = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def sweep_figure(
+    sweep: Sequence[dict],
+    out: str | os.PathLike[str] | None = None,
+    *,
+    norm: object = 2,
+    ax: Any = None,
+    logy: bool | None = None,
+    dpi: int = 200,
+):
+    """Count-vs-radius curves per label group: the median with a band from the first to the
+    third quartile (the summary of ``polyreg around``, :func:`polyreg.bounds.sweep.summarize`).
+
+    Parameters
+    ----------
+    sweep : sequence of dict
+        Rows with ``label``, ``ball_radius``, ``regions_q1``, ``regions_median``,
+        ``regions_q3``, ``points``, ``complete``.
+    out : path-like, optional
+        Image file to write (format from the suffix: ``.png``, ``.pdf``, ``.svg``).
+    norm : 1, 2 or "inf"
+        For the axis label.
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes instead of a new figure.
+    logy : bool, optional
+        Logarithmic count axis (default: when the counts span more than a factor 20).
+    dpi : int
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from polyreg.plot import sweep_figure
+    >>> rows = [{"label": "train", "ball_radius": r, "regions_q1": q, "regions_median": q + 1,
+    ...          "regions_q3": q + 3, "points": 5, "complete": 5} for r, q in ((0.1, 1), (0.2, 4))]
+    >>> fig = sweep_figure(rows)  # doctest: +SKIP
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]  # doctest: +SKIP
+    ['train (5 points)']
+    """
+    groups: dict[str, list[dict]] = {}
+    for row in sweep:
+        groups.setdefault(str(row["label"]), []).append(row)
+    if ax is None:
+        fig = _figure((4.2, 3.0), dpi)
+        ax = fig.add_subplot(1, 1, 1)
+    else:
+        fig = ax.figure
+    top = max((float(r["regions_q3"]) for r in sweep), default=1.0)
+    low = max(min((float(r["regions_q1"]) for r in sweep), default=1.0), 1.0)
+    for i, (label, rows) in enumerate(groups.items()):
+        rows = sorted(rows, key=lambda r: float(r["ball_radius"]))
+        r = np.array([float(v["ball_radius"]) for v in rows])
+        q1, med, q3 = (np.array([float(v[k]) for v in rows])
+                       for k in ("regions_q1", "regions_median", "regions_q3"))
+        colour = OKABE_ITO[i % len(OKABE_ITO)]
+        lower = any(v["complete"] < v["points"] for v in rows)
+        ax.fill_between(r, q1, q3, color=colour, alpha=0.25, linewidth=0)
+        ax.plot(r, med, color=colour, marker="os^Dv<>"[i % 7], markersize=4, linewidth=1.5,
+                label=f"{label} ({rows[0]['points']} points)" + (" (lower bounds)" if lower else ""))
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    plain = FuncFormatter(lambda v, _pos: f"{v:g}")
+    if logy if logy is not None else top / low > 20:
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(plain)
+    radii = sorted({float(row["ball_radius"]) for row in sweep})
+    if radii and radii[-1] / radii[0] >= 4:  # geometric sweeps: a log axis ticked at the radii
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(FixedLocator(radii))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_major_formatter(plain)
+    ax.set_xlabel(f"ball radius (L{'∞' if str(norm) == 'inf' else norm})")
+    ax.set_ylabel("regions in the ball")
+    ax.grid(True, which="major", color="0.88", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(fontsize=8, frameon=False, title="median, quartile band", title_fontsize=8)
+    fig.tight_layout()
+    if out is not None:
+        _save(fig, out, dpi)
+    return fig
