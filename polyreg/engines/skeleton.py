@@ -64,7 +64,7 @@ class _Inconsistent(Exception):
     """The float64 sign decisions produced a combinatorially impossible skeleton."""
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)  # the short RegionSet repr
 class SkeletonRegionSet(RegionSet):
     """A :class:`~polyreg.regions.RegionSet` plus the 1-skeleton it was read from.
 
