@@ -207,8 +207,33 @@ def build_domain(args: argparse.Namespace, d: int) -> Domain:
 
 
 # ---------------------------------------------------------------------------- output
+#: vectors longer than this are abbreviated in tables (first and last ``VECTOR_ENDS`` values);
+#: JSON output always holds every value
+VECTOR_MAX = 8
+VECTOR_ENDS = 3
+
+
+def format_vector(values: Sequence[float] | np.ndarray, fmt: str = "g") -> str:
+    """A vector for a table: every value up to :data:`VECTOR_MAX`, else the first and last
+    :data:`VECTOR_ENDS` with the length.
+
+    Examples
+    --------
+    >>> format_vector([0.0, 0.5])
+    '[0, 0.5]'
+    >>> format_vector(range(64))
+    '[0, 1, 2, ..., 61, 62, 63] (64 values)'
+    """
+    vals = [float(v) for v in np.ravel(np.asarray(values, dtype=float))]
+    if len(vals) <= VECTOR_MAX:
+        return "[" + ", ".join(f"{v:{fmt}}" for v in vals) + "]"
+    head = ", ".join(f"{v:{fmt}}" for v in vals[:VECTOR_ENDS])
+    tail = ", ".join(f"{v:{fmt}}" for v in vals[-VECTOR_ENDS:])
+    return f"[{head}, ..., {tail}] ({len(vals)} values)"
+
+
 def _fmt_vector(values: list[float]) -> str:
-    return "[" + ", ".join(f"{v:g}" for v in values) + "]"
+    return format_vector(values)
 
 
 def describe_domain(desc: dict) -> str:

@@ -45,6 +45,7 @@ from .cli import (
     _engine_names,
     build_domain,
     describe_domain,
+    format_vector,
     load_center,
     parse_numbers,
 )
@@ -62,7 +63,7 @@ def _fmt(value: float | None) -> str:
 
 
 def _point_text(point: np.ndarray | None) -> str:
-    return "-" if point is None else "[" + ", ".join(f"{v:.6g}" for v in point) + "]"
+    return "-" if point is None else format_vector(point, ".6g")
 
 
 # ---------------------------------------------------------------------------- margin
