@@ -390,6 +390,7 @@ def _add_common(sub: argparse.ArgumentParser) -> None:
         "--json", action="store_true", help="print one JSON object (the summary) on stdout"
     )
     sub.add_argument("--quiet", action="store_true", help="no progress line on stderr")
+    add_progress_option(sub)
     sub.add_argument(
         "--linear", action="store_true",
         help="also count linear regions (adjacent regions with equal affine maps merged)",
@@ -415,6 +416,25 @@ def _count_arg(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def add_progress_option(sub: argparse.ArgumentParser) -> None:
+    """``--progress/--no-progress``: force the progress line on or off."""
+    sub.add_argument(
+        "--progress", action=argparse.BooleanOptionalAction, default=None,
+        help="force the progress line on stderr on (also when stderr is not a terminal, and "
+             "with --json) or off (default: on when stderr is a terminal, off with --quiet or "
+             "--json)",
+    )
+
+
+def progress_option(args: argparse.Namespace) -> bool | None:
+    """The ``progress`` argument of the API for a command: ``--progress``/``--no-progress``
+    when given, else False with ``--quiet``/``--json``, else None (when stderr is a terminal)."""
+    forced = getattr(args, "progress", None)
+    if forced is not None:
+        return bool(forced)
+    return False if (getattr(args, "quiet", False) or getattr(args, "json", False)) else None
 
 
 def add_budget_options(sub: argparse.ArgumentParser, what: str = "the enumeration") -> None:
@@ -530,7 +550,7 @@ def _run(args: argparse.Namespace, net: Network, domain: Domain, out: Path | Non
     scaled = getattr(args, "scaled", None)  # --store / --workers / --scheduler (cli_scale)
     if scaled is not None and (status := scaled(args, net, domain, out)) is not None:
         return status
-    progress = False if (args.quiet or args.json) else None
+    progress = progress_option(args)
     options = dict(getattr(args, "engine_options", {}))
     if args.command == "count" and args.method == "traverse":
         options["chebyshev"] = False  # a count needs certified interior points, not centres

@@ -41,6 +41,7 @@ from .cli import (
     InputError,
     _check_out,
     add_budget_options,
+    add_progress_option,
     budget_options,
     _engine_names,
     build_domain,
@@ -48,6 +49,7 @@ from .cli import (
     format_vector,
     load_center,
     parse_numbers,
+    progress_option,
 )
 from .domains import Ball
 from .network import Network
@@ -209,7 +211,7 @@ def _bounds(args: argparse.Namespace) -> int:
         raise InputError("--center is only used with --ball")
     net = Network.load(args.network)
     domain = build_domain(args, net.n_inputs).for_inputs(net.n_inputs)
-    progress = False if (args.quiet or args.json) else None
+    progress = progress_option(args)
     budget = budget_options(args)
     regions = enumerate_regions(net, domain, method=args.method, progress=progress, **budget)
     rep = report.check_bounds(net, domain, regions=regions, **budget)
@@ -550,6 +552,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                    help="enumeration engine (default: traverse)")
     p.add_argument("--json", action="store_true", help="print one JSON object (the report)")
     p.add_argument("--quiet", action="store_true", help="no progress line on stderr")
+    add_progress_option(p)
     add_budget_options(p)
     p.set_defaults(handler=_bounds)
 

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from ._files import refuse_same_file
-from .cli import add_budget_options, format_summary
+from .cli import add_budget_options, add_progress_option, format_summary, progress_option
 from .domains import Domain, sample
 from .errors import PolyregError
 from .network import Network
@@ -114,6 +114,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     _scale_options(resume, store=False)
     resume.add_argument("--json", action="store_true", help="print the summary as JSON")
     resume.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    add_progress_option(resume)
     add_budget_options(resume, "this session")
     resume.set_defaults(handler=_resume)
     export = subparsers.add_parser(
@@ -194,7 +195,7 @@ def run_scaled(
         if (args.workers or 1) > 1 or args.scheduler is not None or args.parts not in (None, 1):
             check_engine("traverse", parallel=True)
         args.workers = 1  # a budget runs in one process
-    progress = False if (args.quiet or args.json) else None
+    progress = progress_option(args)
     client = args.scheduler
     workers = args.workers
     if workers is None and client is None:
@@ -243,7 +244,7 @@ def _resume(args: argparse.Namespace) -> int:
     from .cli import budget_options
     from .store import resume
 
-    progress = False if (args.quiet or args.json) else None
+    progress = progress_option(args)
     summary = resume(args.store, workers=args.workers, client=args.scheduler, progress=progress,
                      **budget_options(args))
     _print(summary, args.json)
