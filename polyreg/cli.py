@@ -2,10 +2,16 @@
 
 Commands
 --------
-``count NET.npz DOMAIN [--method M] [--json] [--quiet]``
+``count NET.npz DOMAIN [--method M] [--max-regions N] [--time-limit S] [--json] [--quiet]``
     Count the activation regions of a network inside a domain.
-``enumerate NET.npz DOMAIN --out FILE.json [--method M] [--json] [--quiet]``
-    Write every region and every shared facet as JSON (see ``RegionSet.to_dict``).
+``enumerate NET.npz DOMAIN --out FILE [--format F] [--method M] [--max-regions N]
+[--time-limit S] [--json] [--quiet]``
+    Write every region and every shared facet: JSON (``RegionSet.to_dict``), GraphML, ``.npz``
+    or node-link JSON, chosen by the extension or ``--format``.
+
+``--max-regions``/``--time-limit`` are a budget (:mod:`polyreg.budget`): a stopped run exits
+with status 0 and reports ``"complete": false`` (the regions found are a lower bound).
+``--progress/--no-progress`` force the progress line on stderr on or off.
 
 ``DOMAIN`` is exactly one of ``--box LO HI``, ``--ball R --center C [--norm 1|2|inf]``,
 ``--polytope FILE.npz`` (arrays ``A``, ``b``: the set ``A x <= b``) or ``--whole``.
