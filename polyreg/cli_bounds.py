@@ -38,15 +38,21 @@ import numpy as np
 from . import npyfile
 from ._files import open_output
 from .api import enumerate_regions
+from .budget import count_text, describe_stop
 from .cli import (
     PROG,
     InputError,
     _check_out,
+    add_budget_options,
+    add_progress_option,
+    budget_options,
     _engine_names,
     build_domain,
     describe_domain,
+    format_vector,
     load_center,
     parse_numbers,
+    progress_option,
 )
 from .domains import Ball
 from .network import Network
@@ -62,7 +68,7 @@ def _fmt(value: float | None) -> str:
 
 
 def _point_text(point: np.ndarray | None) -> str:
-    return "-" if point is None else "[" + ", ".join(f"{v:.6g}" for v in point) + "]"
+    return "-" if point is None else format_vector(point, ".6g")
 
 
 # ---------------------------------------------------------------------------- margin
@@ -129,16 +135,24 @@ def _robustness(args: argparse.Namespace) -> int:
             raise InputError(f"--max-radius must be positive, got {args.max_radius}")
     certifiers = _certifiers(args.certify)  # bad input is refused before any work
     res = robustness_radius(
-        net, x, args.norm, max_radius=max_radius, seed=args.seed, progress=not args.json
+        net, x, args.norm, max_radius=max_radius, seed=args.seed, progress=not args.json,
+        **budget_options(args),
     )
     certified = certified_fields(net, x, args.norm, certifiers,
                                  res.radius if res.exact else None, res.upper_bound)
     if args.json:
         print(json.dumps({**res.to_dict(), **certified}))
         return 0
+    if res.exact:
+        radius_text = _fmt(res.radius)
+    elif not res.complete:
+        radius_text = (f"between {res.lower_bound:.6g} and {_fmt(res.upper_bound)} (stopped: "
+                       f"{describe_stop({'stopped': res.stopped, **budget_options(args)})}; "
+                       "not the exact radius)")
+    else:
+        radius_text = f"> {res.lower_bound:.6g} (certified: no class change within the ball)"
     rows = [
-        (f"robustness radius (L{res.norm})", _fmt(res.radius) if res.exact
-         else f"> {res.lower_bound:.6g} (certified: no class change within the ball)"),
+        (f"robustness radius (L{res.norm})", radius_text),
         ("class at centre", str(res.label)),
         ("class reached", "-" if res.other is None else str(res.other)),
         ("nearest point", _point_text(res.point)),
@@ -200,14 +214,15 @@ def _bounds(args: argparse.Namespace) -> int:
         raise InputError("--center is only used with --ball")
     net = Network.load(args.network)
     domain = build_domain(args, net.n_inputs).for_inputs(net.n_inputs)
-    progress = False if (args.quiet or args.json) else None
-    regions = enumerate_regions(net, domain, method=args.method, progress=progress)
-    rep = report.check_bounds(net, domain, regions=regions)
+    progress = progress_option(args)
+    budget = budget_options(args)
+    regions = enumerate_regions(net, domain, method=args.method, progress=progress, **budget)
+    rep = report.check_bounds(net, domain, regions=regions, **budget)
     if args.json:
         print(json.dumps(rep.to_dict()))
     else:
         print(f"network {'-'.join(map(str, net.widths))}, {describe_domain(domain.describe())}: "
-              f"{rep.regions:,} regions")
+              f"{count_text(rep.summary, 'regions')}")
         print(report.format_table(rep))
     bad = rep.violated
     if bad:
@@ -626,6 +641,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                    help="certified lower bounds to compute: a comma-separated subset of "
                    "ibp,crown,lp, or none (default: ibp,crown,lp)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_budget_options(p, "each ball's enumeration (--max-regions) or the search (--time-limit)")
     p.set_defaults(handler=_robustness)
 
     p = subparsers.add_parser(
@@ -641,6 +657,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                    help="enumeration engine (default: traverse)")
     p.add_argument("--json", action="store_true", help="print one JSON object (the report)")
     p.add_argument("--quiet", action="store_true", help="no progress line on stderr")
+    add_progress_option(p)
+    add_budget_options(p)
     p.set_defaults(handler=_bounds)
 
     p = subparsers.add_parser(

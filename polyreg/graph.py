@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
-import networkx as nx
 import numpy as np
 
 from ._files import open_output
@@ -64,9 +63,15 @@ BALL_BOUNDARY_MAX_DIM = 8
 POLAR_MAX_DIM = 6
 
 if TYPE_CHECKING:
-    from .engines._common import RegionRows
+    import networkx as nx
 
-GraphLike = Union[nx.Graph, RegionSet]
+    from .engines._common import RegionRows
+else:
+    from ._lazy import LazyModule
+
+    nx = LazyModule("networkx")  # imported on first use: `import polyreg.plot` stays light
+
+GraphLike = Union["nx.Graph", RegionSet]
 
 #: attributes holding arrays / tuples, decoded on reading
 _NODE_ARRAYS = ("point", "out_W", "out_b")

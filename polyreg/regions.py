@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-import networkx as nx
 import numpy as np
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def pattern_key(pattern: np.ndarray) -> bytes:
@@ -217,6 +219,8 @@ class RegionSet:
     def graph(self) -> nx.Graph:
         """Adjacency graph: node ``i`` per region (attributes ``pattern`` hex, ``point``,
         ``radius``), an edge per shared facet (attributes ``neurons``, ``flipped``)."""
+        import networkx as nx  # here: `import polyreg` stays light
+
         g = nx.Graph()
         for i, r in enumerate(self.regions):
             g.add_node(i, pattern=r.hex, point=r.point, radius=r.radius)
