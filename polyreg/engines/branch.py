@@ -135,8 +135,9 @@ class BranchSearch:
         self.lp: RowStackLP | None = None
         self._model_rows: list[int] = []  # ids of the rows in the LP model, bottom up
         self._lo, self._hi = dom.bounding_box()
-        self._mid = (self._lo + self._hi) / 2
-        self._half = (self._hi - self._lo) / 2
+        if dom.bounded:
+            self._mid = (self._lo + self._hi) / 2
+            self._half = (self._hi - self._lo) / 2
         self._box_cols = isinstance(dom, Box) or (isinstance(dom, Ball) and dom.norm == np.inf)
         self.n_layers = len(self.net.hidden_widths)
         self.seen: set[bytes] = set()
@@ -257,18 +258,6 @@ class BranchSearch:
         av = abs(v)
         # the near side as a row a x <= beta: -s (n x + e) <= 0
         a_near, b_near = -s * n, s * e
-        merge = tol.merge
-        if p.b.size:
-            R = np.hstack([p.A, p.b[:, None]])
-            row = np.append(a_near, b_near)
-            if np.min(np.sum((R - row) ** 2, axis=1)) <= merge * merge:
-                p.pattern[k] = near
-                self.counts.free += 1
-                return
-            if np.min(np.sum((R + row) ** 2, axis=1)) <= merge * merge:
-                p.pattern[k] = not near
-                self.counts.free += 1
-                return
         r = p.r
         A_far = np.vstack([p.A, -a_near[None, :]])
         b_far = np.append(p.b, -b_near)
@@ -287,6 +276,22 @@ class BranchSearch:
                 far_ball = self._hull_ball(p, p.witnesses[j], float(m[j]), av, A_far, b_far)
                 if far_ball is not None:
                     self.counts.witness += 1
+        if far_ball is None and p.b.size:
+            # a row of the piece on the same hyperplane: the neuron cannot cut the piece
+            # (a ball crossing the hyperplane or a witness beyond it rule this out)
+            merge2 = tol.merge * tol.merge
+            dA = p.A - a_near
+            db = p.b - b_near
+            if np.min(np.einsum("ij,ij->i", dA, dA) + db * db) <= merge2:
+                p.pattern[k] = near
+                self.counts.free += 1
+                return
+            dA = p.A + a_near
+            db = p.b + b_near
+            if np.min(np.einsum("ij,ij->i", dA, dA) + db * db) <= merge2:
+                p.pattern[k] = not near
+                self.counts.free += 1
+                return
         if far_ball is None:
             far_ball = self._far_test(p, n, e, s, av, A_far, b_far, k)
             if far_ball is None:
