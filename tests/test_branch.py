@@ -92,12 +92,27 @@ def test_branch_degenerate_by_hand(name):
 @pytest.mark.parametrize(
     "widths, seed, kind",
     [([2, 8, 8, 1], 0, "box"), ([3, 6, 5, 1], 1, "linf"), ([2, 5, 4, 3, 1], 2, "l1"),
-     ([4, 6, 1], 3, "box"), ([1, 6, 6, 6, 1], 4, "box"), ([6, 8, 8, 1], 5, "box"),
-     ([10, 8, 8, 1], 6, "linf")],
+     ([4, 6, 1], 3, "box"), ([1, 6, 6, 6, 1], 4, "box")],
 )
 def test_branch_fixed_with_edges(widths, seed, kind):
     net = polyreg.random_network(widths, seed=seed)
     agree(net, make_domain(kind, widths[0], 0.1), edges=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("widths, seed, kind", [([6, 8, 8, 1], 5, "box"),
+                                                ([10, 8, 8, 1], 6, "linf")])
+def test_branch_fixed_with_edges_larger(widths, seed, kind):
+    net = polyreg.random_network(widths, seed=seed)
+    agree(net, make_domain(kind, widths[0], 0.1), edges=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("widths, seed, kind", [([6, 8, 8, 1], 5, "box"),
+                                                ([10, 8, 8, 1], 6, "linf")])
+def test_branch_fixed_larger_patterns(widths, seed, kind):
+    net = polyreg.random_network(widths, seed=seed)
+    agree(net, make_domain(kind, widths[0], 0.1))
 
 
 def test_branch_agrees_with_milp_and_split():
