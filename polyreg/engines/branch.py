@@ -89,6 +89,8 @@ class Piece:
     r: float
     G: np.ndarray
     c: np.ndarray
+    N: np.ndarray | None = None  # the rows of G scaled to unit norm (0 for constant ones)
+    E: np.ndarray | None = None
     todo: list = field(default_factory=list)
     witnesses: np.ndarray | None = None
     row_ids: list = field(default_factory=list)  # labels of the split rows (LP model sync)
@@ -174,9 +176,11 @@ class BranchSearch:
         if not cand.any():
             p.todo = []
             return
+        safe = np.where(cand, gnorm, 1.0)
+        p.N = G / safe[:, None]
+        p.E = c / safe
         k = np.flatnonzero(cand)
-        n = G[k] / gnorm[k, None]
-        e = c[k] / gnorm[k]
+        n, e = p.N[k], p.E[k]
         v = n @ p.x + e  # signed distance of the centre
         dom = ctx.domain
         if isinstance(dom, Ball):
@@ -248,24 +252,20 @@ class BranchSearch:
         """Decide neuron ``k`` on piece ``p``: set its bit, or split ``p`` (the far child goes
         on ``stack``, ``p`` becomes the near child)."""
         tol = self.tol
-        layer_lo = self.net.layer_offsets[p.layer]
-        g, c0 = p.G[k - layer_lo], float(p.c[k - layer_lo])
-        gn = float(np.linalg.norm(g))
-        n, e = g / gn, c0 / gn
-        v = float(n @ p.x + e)
+        i = k - self.net.layer_offsets[p.layer]
+        n, e = p.N[i], float(p.E[i])
+        v = float(n @ p.x) + e
         near = v > 0
         s = 1.0 if near else -1.0
         av = abs(v)
         # the near side as a row a x <= beta: -s (n x + e) <= 0
         a_near, b_near = -s * n, s * e
         r = p.r
-        A_far = np.vstack([p.A, -a_near[None, :]])
-        b_far = np.append(p.b, -b_near)
         far_ball: tuple[np.ndarray, float] | None = None
         if av < r and (r - av) / 2 >= tol.radius:
             # through the ball: both caps hold a ball
             xf = p.x - s * n * (r + av) / 2
-            rf = self._certify(A_far, b_far, xf)
+            rf = min(self._certify(p.A, p.b, xf), -s * (float(n @ xf) + e))
             if rf >= tol.radius:
                 far_ball = (xf, rf)
                 self.counts.ball += 1
@@ -273,32 +273,36 @@ class BranchSearch:
             m = -s * (p.witnesses @ n + e)  # distance beyond the hyperplane
             j = int(np.argmax(m))
             if m[j] > 0:
-                far_ball = self._hull_ball(p, p.witnesses[j], float(m[j]), av, A_far, b_far)
+                far_ball = self._hull_ball(p, p.witnesses[j], float(m[j]), av, n, e, s)
                 if far_ball is not None:
                     self.counts.witness += 1
         if far_ball is None and p.b.size:
             # a row of the piece on the same hyperplane: the neuron cannot cut the piece
             # (a ball crossing the hyperplane or a witness beyond it rule this out)
-            merge2 = tol.merge * tol.merge
-            dA = p.A - a_near
-            db = p.b - b_near
-            if np.min(np.einsum("ij,ij->i", dA, dA) + db * db) <= merge2:
-                p.pattern[k] = near
-                self.counts.free += 1
-                return
-            dA = p.A + a_near
-            db = p.b + b_near
-            if np.min(np.einsum("ij,ij->i", dA, dA) + db * db) <= merge2:
-                p.pattern[k] = not near
-                self.counts.free += 1
-                return
+            dots = p.A @ a_near
+            close = np.flatnonzero(np.abs(dots) > 0.5)
+            if close.size:
+                merge2 = tol.merge * tol.merge
+                A, b = p.A[close], p.b[close]
+                dA, db = A - a_near, b - b_near
+                if np.min(np.einsum("ij,ij->i", dA, dA) + db * db) <= merge2:
+                    p.pattern[k] = near
+                    self.counts.free += 1
+                    return
+                dA, db = A + a_near, b + b_near
+                if np.min(np.einsum("ij,ij->i", dA, dA) + db * db) <= merge2:
+                    p.pattern[k] = not near
+                    self.counts.free += 1
+                    return
         if far_ball is None:
-            far_ball = self._far_test(p, n, e, s, av, A_far, b_far, k)
+            far_ball = self._far_test(p, n, e, s, av, k)
             if far_ball is None:
                 p.pattern[k] = near
                 p.r = min(p.r, av)
                 return
         # split: the far child on the stack, p becomes the near child
+        A_far = np.vstack([p.A, -a_near[None, :]])
+        b_far = np.append(p.b, -b_near)
         A_near = np.vstack([p.A, a_near[None, :]])
         b_near_v = np.append(p.b, b_near)
         if av >= r:
@@ -311,7 +315,7 @@ class BranchSearch:
         far_pattern = p.pattern.copy()
         far_pattern[k] = not near
         far = Piece(p.layer, far_pattern, A_far, b_far, far_ball[0], far_ball[1], p.G, p.c,
-                    list(p.todo), self._filter(p.witnesses, n, e, -s))
+                    p.N, p.E, list(p.todo), self._filter(p.witnesses, n, e, -s))
         far.row_ids = ids + [self._row_counter]
         self._row_counter += 1
         p.row_ids = ids + [self._row_counter]
@@ -328,20 +332,20 @@ class BranchSearch:
             return w
         return w[s * (w @ n + e) >= 0]
 
-    def _hull_ball(self, p: Piece, w: np.ndarray, m: float, av: float, A_far: np.ndarray,
-                   b_far: np.ndarray) -> tuple[np.ndarray, float] | None:
+    def _hull_ball(self, p: Piece, w: np.ndarray, m: float, av: float, n: np.ndarray, e: float,
+                   s: float) -> tuple[np.ndarray, float] | None:
         """A ball beyond the hyperplane inside the hull of ``B(p.x, p.r)`` and ``w`` (``w``
         at distance ``m`` beyond it, the centre at ``av`` before it), certified in float64."""
         r = p.r
         t = (av + r) / (m + av + r)
         y = p.x + t * (w - p.x)
-        ry = self._certify(A_far, b_far, y)
+        ry = min(self._certify(p.A, p.b, y), -s * (float(n @ y) + e))
         if ry >= self.tol.radius:
             return y, ry
         return None
 
     def _far_test(self, p: Piece, n: np.ndarray, e: float, s: float, av: float,
-                  A_far: np.ndarray, b_far: np.ndarray, k: int) -> tuple[np.ndarray, float] | None:
+                  k: int) -> tuple[np.ndarray, float] | None:
         """The far side of neuron ``k`` in ``p``: its certified ball, or None when it has no
         interior (one LP; a Chebyshev solve when the LP's optimum does not certify)."""
         tol = self.tol
@@ -357,11 +361,13 @@ class BranchSearch:
             if m <= tol.zero:
                 self.counts.lp_kept += 1
                 return None
-            ball = self._hull_ball(p, w, m, av, A_far, b_far)
+            ball = self._hull_ball(p, w, m, av, n, e, s)
             if ball is not None:
                 self.counts.lp_split += 1
                 return ball
         self.counts.chebyshev += 1
+        A_far = np.vstack([p.A, s * n[None, :]])
+        b_far = np.append(p.b, -s * e)
         res = inscribed_ball(A_far, b_far, self.ctx.domain, tol, self.counter,
                              what=f"piece of neuron {self.net.neuron_name(k)}")
         if not res.full:
