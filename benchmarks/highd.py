@@ -12,9 +12,11 @@ reference where it finishes within ``--traverse-timeout``; nnenum 1.x in exact b
 (no specification, the output layer linear, ``Settings.NUM_PROCESSES = --workers``) run as a
 subprocess of another interpreter (``NNENUM_PYTHON``, or ``/work/peers/nnenum-venv/bin/python``
 when it exists; nnenum is GPL and never imported here) through ``benchmarks/nnenum_count.py``,
-its leaf-star count and seconds (``enumerate_network`` only). ``ratio`` is nnenum's seconds
-over branch's; ``check`` says whether every count agrees. Without nnenum the ratio is
-traverse's seconds over branch's.
+its leaf-star count and seconds (``enumerate_network`` only). ``ratio`` is nnenum's wall
+seconds over branch's; ``cpu s`` are the CPU seconds of the run and its worker processes, and
+``cpu ratio`` their ratio: on a loaded machine (the load average is printed) wall seconds
+depend on what else runs, CPU seconds much less. ``check`` says whether every count agrees.
+Without nnenum the ratio is traverse's seconds over branch's.
 
 The networks: ``polyreg.random_network(widths, seed)`` in boxes ``[-h, h]^d``, and the
 [64, 32, 32, 10] MLP trained on 8x8 digits (``benchmarks/train_digits.py``, weights in
@@ -72,17 +74,27 @@ def box_of(domain: polyreg.Domain) -> tuple[np.ndarray, np.ndarray]:
     return domain.bounding_box()
 
 
+def cpu_seconds() -> float:
+    """CPU seconds of this process and of its children waited for."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + ru.ru_utime + ru.ru_stime
+
+
 def _child(conn, fn, args, kwargs) -> None:
     try:
-        t0 = time.perf_counter()
+        c0, t0 = cpu_seconds(), time.perf_counter()
         rs = fn(*args, **kwargs)
-        conn.send(("ok", len(rs), rs.stats.get("lps", 0), time.perf_counter() - t0))
+        conn.send(("ok", len(rs), rs.stats.get("lps", 0), time.perf_counter() - t0,
+                   cpu_seconds() - c0))
     except BaseException as exc:  # report any failure to the parent
-        conn.send(("error", repr(exc), 0, 0.0))
+        conn.send(("error", repr(exc), 0, 0.0, 0.0))
 
 
-def timed(fn, args, kwargs, timeout: float) -> tuple[str, int, int, float]:
-    """Run ``fn`` in a forked child with a wall-clock limit: (status, regions, lps, s)."""
+def timed(fn, args, kwargs, timeout: float) -> tuple[str, int, int, float, float]:
+    """Run ``fn`` in a forked child with a wall-clock limit:
+    (status, regions, lps, wall s, CPU s)."""
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(child, fn, args, kwargs))
@@ -94,7 +106,7 @@ def timed(fn, args, kwargs, timeout: float) -> tuple[str, int, int, float]:
         return out
     proc.kill()
     proc.join()
-    return ("timeout", 0, 0, timeout)
+    return ("timeout", 0, 0, timeout, 0.0)
 
 
 def nnenum_python() -> str | None:
@@ -106,7 +118,7 @@ def nnenum_python() -> str | None:
 
 
 def run_nnenum(py: str, net: polyreg.Network, domain: polyreg.Domain, workers: int,
-               timeout: float) -> tuple[str, int, float]:
+               timeout: float) -> tuple[str, int, float, float]:
     lo, hi = box_of(domain)
     with tempfile.TemporaryDirectory() as tmp:
         net.save(Path(tmp) / "net.npz")
@@ -119,11 +131,11 @@ def run_nnenum(py: str, net: polyreg.Network, domain: polyreg.Domain, workers: i
                 capture_output=True, text=True, timeout=timeout,
             )
         except subprocess.TimeoutExpired:
-            return "timeout", 0, timeout
+            return "timeout", 0, timeout, 0.0
     if out.returncode != 0:
-        return "error: " + out.stderr.strip().splitlines()[-1][:80], 0, 0.0
+        return "error: " + out.stderr.strip().splitlines()[-1][:80], 0, 0.0, 0.0
     data = json.loads(out.stdout.strip().splitlines()[-1])
-    return "ok", int(data["stars"]), float(data["seconds"])
+    return "ok", int(data["stars"]), float(data["seconds"]), float(data.get("cpu", 0.0))
 
 
 def fmt(status: str, value: float, digits: int = 2) -> str:
@@ -154,22 +166,22 @@ def main(argv: list[str] | None = None) -> int:
           f"{getattr(highspy, '__version__', '?')}, loadavg_1min {os.getloadavg()[0]:.2f}")
     print(f"branch workers {args.workers}; nnenum: {py or 'not found (ratio vs traverse)'}"
           f" with {args.workers} processes; traverse limit {t_limit:g} s\n")
-    header = ["case", "d", "regions", "branch s", "LP/reg", "reg/s", "traverse s", "LP/reg",
-              "nnenum s", "stars", "ratio", "check"]
+    header = ["case", "d", "regions", "branch s", "cpu s", "LP/reg", "reg/s", "traverse s",
+              "LP/reg", "nnenum s", "cpu s", "stars", "ratio", "cpu ratio", "check"]
     rows = []
     failed = False
     for name in names:
         kind, spec, _ = CASES[name]
         net, domain, what = build(kind, spec)
-        st, n_b, lps_b, s_b = timed(branch, (net, domain), {"workers": args.workers},
-                                    args.timeout)
-        st_t, n_t, lps_t, s_t = ("skipped", 0, 0, 0.0)
+        st, n_b, lps_b, s_b, c_b = timed(branch, (net, domain),
+                                         {"workers": args.workers, "edges": False}, args.timeout)
+        st_t, n_t, lps_t, s_t, _ = ("skipped", 0, 0, 0.0, 0.0)
         if not args.no_traverse:
-            st_t, n_t, lps_t, s_t = timed(traverse, (net, domain), {"chebyshev": False},
-                                          t_limit)
-        st_n, n_n, s_n = ("absent", 0, 0.0)
+            st_t, n_t, lps_t, s_t, _ = timed(traverse, (net, domain), {"chebyshev": False},
+                                             t_limit)
+        st_n, n_n, s_n, c_n = ("absent", 0, 0.0, 0.0)
         if py is not None:
-            st_n, n_n, s_n = run_nnenum(py, net, domain, args.workers, args.timeout)
+            st_n, n_n, s_n, c_n = run_nnenum(py, net, domain, args.workers, args.timeout)
         counts = [n for s, n in ((st, n_b), (st_t, n_t), (st_n, n_n)) if s == "ok"]
         ok = st == "ok" and len(set(counts)) == 1
         failed |= not ok
@@ -177,13 +189,15 @@ def main(argv: list[str] | None = None) -> int:
         ratio = f"{ref / s_b:.2f}x" if (ref is not None and st == "ok") else "-"
         if st_n != "ok" and st_t == "ok" and st == "ok":
             ratio += " (trav.)"
+        cpu_ratio = f"{c_n / c_b:.2f}x" if st == "ok" and st_n == "ok" and c_b > 0 else "-"
         rows.append([
             name, str(net.n_inputs), f"{n_b:,}" if st == "ok" else st, fmt(st, s_b),
+            fmt(st, c_b),
             f"{lps_b / max(n_b, 1):.2f}" if st == "ok" else "-",
             f"{n_b / s_b:,.0f}" if st == "ok" and s_b > 0 else "-",
             fmt(st_t, s_t), f"{lps_t / max(n_t, 1):.2f}" if st_t == "ok" else "-",
-            fmt(st_n, s_n), f"{n_n:,}" if st_n == "ok" else "-", ratio,
-            "ok" if ok else "FAIL",
+            fmt(st_n, s_n), fmt(st_n, c_n), f"{n_n:,}" if st_n == "ok" else "-", ratio,
+            cpu_ratio, "ok" if ok else "FAIL",
         ])
         print(f"  {name}: {what}: " + " | ".join(rows[-1][2:]), file=sys.stderr)
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]

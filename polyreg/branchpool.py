@@ -84,6 +84,7 @@ def branch_parallel(
     if not stack:
         return regions, counter, counts
     pool = _pool(workers)
+    finished = False
     try:
         # the bottom of the stack is closest to the root: the largest subtrees go first
         futures = {pool.submit(_run_pieces, ctx, [p]) for p in stack}
@@ -98,7 +99,9 @@ def branch_parallel(
                 if max_regions is not None and len(regions) > max_regions:
                     raise ToleranceError(f"more than max_regions={max_regions} regions")
                 show(len(regions), len(futures), counter.total)
+        finished = True
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        # on success the idle workers exit at once; on an error nothing waits for them
+        pool.shutdown(wait=finished, cancel_futures=True)
     show(len(regions), 0, counter.total, final=True)
     return regions, counter, counts

@@ -241,7 +241,8 @@ def format_summary(summary: dict) -> str:
     """A short human-readable table of :meth:`RegionSet.summary`."""
     rows: list[tuple[str, str]] = [
         ("regions", f"{summary['regions']:,}"),
-        ("edges", f"{summary['edges']:,}"),
+        ("edges", "not computed" if summary.get("edges_computed") is False
+         else f"{summary['edges']:,}"),
         ("network", "-".join(str(w) for w in summary["widths"])),
         ("domain", describe_domain(summary["domain"])),
         ("method", str(summary.get("engine", summary["method"]))),
@@ -387,6 +388,9 @@ def _run(args: argparse.Namespace, net: Network, domain: Domain, out: Path | Non
     options = dict(getattr(args, "engine_options", {}))
     if args.command == "count" and args.method == "traverse":
         options["chebyshev"] = False  # a count needs certified interior points, not centres
+    if args.command == "count" and args.method in ("auto", "branch") and not getattr(
+            args, "linear", False):
+        options.setdefault("edges", False)  # branch: a count needs no adjacency
     regions: RegionSet = enumerate_regions(
         net, domain, method=args.method, progress=progress, **options
     )

@@ -148,7 +148,10 @@ def test_stats_chebyshev_and_max_regions():
     box = Box.cube(4)
     rs = branch(net, box)
     s = rs.stats
-    assert s["engine"] == "branch" and s["edges_computed"] is False and rs.edges == ()
+    assert s["engine"] == "branch" and s["edges_computed"] is True
+    rs = branch(net, box, edges=False)
+    s = rs.stats
+    assert s["edges_computed"] is False and rs.edges == ()
     dec = s["decisions"]
     splits = dec["ball"] + dec["witness"] + dec["lp_split"]
     assert s["lps"] >= dec["lp_kept"] + dec["lp_split"]
@@ -172,8 +175,8 @@ def test_public_entry_point_and_auto_options():
 def test_parallel_same_regions(workers):
     net = polyreg.random_network([6, 10, 10, 1], seed=4)
     box = Box.cube(6, -0.5, 0.5)
-    serial = branch(net, box)
-    par = branch(net, box, workers=workers)
+    serial = branch(net, box, edges=False)
+    par = branch(net, box, workers=workers, edges=False)
     assert par.patterns == serial.patterns and len(par) == len(serial)
     assert par.stats["workers"] == workers
     check_points(net, box, par)
