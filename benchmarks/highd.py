@@ -7,7 +7,8 @@ One command, from the repository root::
     python benchmarks/highd.py --cases r10,digits-0-0.1 --workers 2 --timeout 300
 
 Per case: the exact count and in-process seconds of ``branch`` with ``--workers`` processes
-(default 2), its LPs per region; ``traverse`` (one process, ``chebyshev=False``) for
+(default 2), its LPs per region and peak resident memory (``MB``: the largest of the forked
+child running it and its workers); ``traverse`` (one process, ``chebyshev=False``) for
 reference where it finishes within ``--traverse-timeout``; nnenum 1.x in exact branch mode
 (no specification, the output layer linear, ``Settings.NUM_PROCESSES = --workers``) run as a
 subprocess of another interpreter (``NNENUM_PYTHON``, or ``/work/peers/nnenum-venv/bin/python``
@@ -56,6 +57,7 @@ CASES = {
     "digits-1-0.1": ("digits", (1, 0.1), True),
     "digits-0-0.1": ("digits", (0, 0.1), False),
     "digits-2-0.1": ("digits", (2, 0.1), False),
+    "mnist784": ("mnist", (0.001,), False),
 }
 
 
@@ -64,6 +66,11 @@ def build(kind: str, spec: tuple) -> tuple[polyreg.Network, polyreg.Domain, str]
         widths, seed, h = spec
         net = polyreg.random_network(widths, seed=seed)
         return net, polyreg.Box.cube(widths[0], -h, h), f"{widths} s{seed} box ±{h}"
+    if kind == "mnist":  # the shape of an MNIST MLP, random weights, at a random image
+        (r,) = spec
+        net = polyreg.random_network([784, 64, 64, 10], seed=0)
+        x0 = np.random.default_rng(0).uniform(0, 1, 784)
+        return net, polyreg.Ball(x0, r, norm="inf"), f"[784, 64, 64, 10] s0, L-inf r={r}"
     index, r = spec
     net = polyreg.Network.load(ROOT / "data" / "digits_mlp.npz")
     x0 = np.load(ROOT / "data" / "digits_test_points.npy")[index]
@@ -82,19 +89,28 @@ def cpu_seconds() -> float:
     return time.process_time() + ru.ru_utime + ru.ru_stime
 
 
+def peak_mb() -> float:
+    """Largest resident set of this process or of a child waited for, in MB (Linux: KB)."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, kids) / 1024
+
+
 def _child(conn, fn, args, kwargs) -> None:
     try:
         c0, t0 = cpu_seconds(), time.perf_counter()
         rs = fn(*args, **kwargs)
         conn.send(("ok", len(rs), rs.stats.get("lps", 0), time.perf_counter() - t0,
-                   cpu_seconds() - c0))
+                   cpu_seconds() - c0, peak_mb()))
     except BaseException as exc:  # report any failure to the parent
-        conn.send(("error", repr(exc), 0, 0.0, 0.0))
+        conn.send(("error", repr(exc), 0, 0.0, 0.0, 0.0))
 
 
-def timed(fn, args, kwargs, timeout: float) -> tuple[str, int, int, float, float]:
+def timed(fn, args, kwargs, timeout: float) -> tuple[str, int, int, float, float, float]:
     """Run ``fn`` in a forked child with a wall-clock limit:
-    (status, regions, lps, wall s, CPU s)."""
+    (status, regions, lps, wall s, CPU s, peak MB)."""
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(child, fn, args, kwargs))
@@ -106,7 +122,7 @@ def timed(fn, args, kwargs, timeout: float) -> tuple[str, int, int, float, float
         return out
     proc.kill()
     proc.join()
-    return ("timeout", 0, 0, timeout, 0.0)
+    return ("timeout", 0, 0, timeout, 0.0, 0.0)
 
 
 def nnenum_python() -> str | None:
@@ -166,18 +182,18 @@ def main(argv: list[str] | None = None) -> int:
           f"{getattr(highspy, '__version__', '?')}, loadavg_1min {os.getloadavg()[0]:.2f}")
     print(f"branch workers {args.workers}; nnenum: {py or 'not found (ratio vs traverse)'}"
           f" with {args.workers} processes; traverse limit {t_limit:g} s\n")
-    header = ["case", "d", "regions", "branch s", "cpu s", "LP/reg", "reg/s", "traverse s",
+    header = ["case", "d", "regions", "branch s", "cpu s", "LP/reg", "reg/s", "MB", "traverse s",
               "LP/reg", "nnenum s", "cpu s", "stars", "ratio", "cpu ratio", "check"]
     rows = []
     failed = False
     for name in names:
         kind, spec, _ = CASES[name]
         net, domain, what = build(kind, spec)
-        st, n_b, lps_b, s_b, c_b = timed(branch, (net, domain),
+        st, n_b, lps_b, s_b, c_b, mb = timed(branch, (net, domain),
                                          {"workers": args.workers, "edges": False}, args.timeout)
-        st_t, n_t, lps_t, s_t, _ = ("skipped", 0, 0, 0.0, 0.0)
+        st_t, n_t, lps_t, s_t, _, _ = ("skipped", 0, 0, 0.0, 0.0, 0.0)
         if not args.no_traverse:
-            st_t, n_t, lps_t, s_t, _ = timed(traverse, (net, domain), {"chebyshev": False},
+            st_t, n_t, lps_t, s_t, _, _ = timed(traverse, (net, domain), {"chebyshev": False},
                                              t_limit)
         st_n, n_n, s_n, c_n = ("absent", 0, 0.0, 0.0)
         if py is not None:
@@ -195,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             fmt(st, c_b),
             f"{lps_b / max(n_b, 1):.2f}" if st == "ok" else "-",
             f"{n_b / s_b:,.0f}" if st == "ok" and s_b > 0 else "-",
+            f"{mb:.0f}" if st == "ok" else "-",
             fmt(st_t, s_t), f"{lps_t / max(n_t, 1):.2f}" if st_t == "ok" else "-",
             fmt(st_n, s_n), fmt(st_n, c_n), f"{n_n:,}" if st_n == "ok" else "-", ratio,
             cpu_ratio, "ok" if ok else "FAIL",

@@ -972,6 +972,15 @@ class RowStackLP:
         h.run()
         MS = self._hs.HighsModelStatus
         status = h.getModelStatus()
+        if status not in (MS.kOptimal, MS.kInfeasible):
+            # a hot start gone wrong (seen in 784 dimensions): once more from scratch, with
+            # HiGHS' default strategy
+            self.counter.lp += 1
+            h.clearSolver()
+            h.setOptionValue("simplex_strategy", 0)
+            h.run()
+            h.setOptionValue("simplex_strategy", 4)
+            status = h.getModelStatus()
         if status == MS.kOptimal:
             x = np.asarray(h.getSolution().col_value, dtype=np.float64)
             return float(np.dot(u, x)), x

@@ -171,17 +171,6 @@ def test_public_entry_point_and_auto_options():
     assert rs.method == "branch" and len(rs) == len(traverse(net, Box.cube(3)))
 
 
-@pytest.mark.parametrize("workers", [2])
-def test_parallel_same_regions(workers):
-    net = polyreg.random_network([6, 10, 10, 1], seed=4)
-    box = Box.cube(6, -0.5, 0.5)
-    serial = branch(net, box, edges=False)
-    par = branch(net, box, workers=workers, edges=False)
-    assert par.patterns == serial.patterns and len(par) == len(serial)
-    assert par.stats["workers"] == workers
-    check_points(net, box, par)
-
-
 def test_high_dimension_against_traverse():
     net = polyreg.random_network([16, 12, 12, 1], seed=3)
     agree(net, Box.cube(16, -0.05, 0.05))

@@ -500,6 +500,8 @@ def branch(
 
         regions, counter, counts = branch_parallel(ctx, workers, max_regions=max_regions,
                                                    progress=progress)
+        if max_regions is not None and len(regions) > max_regions:
+            raise ToleranceError(f"more than max_regions={max_regions} regions")
     else:
         search = BranchSearch(ctx)
         show = Progress(progress)
