@@ -153,8 +153,12 @@ class BranchSearch:
         if not start.full:  # pragma: no cover - domains are full-dimensional by construction
             raise ToleranceError("the domain has no interior at the tolerance")
         net = self.net
-        piece = Piece(0, np.zeros(net.n_hidden, dtype=bool), ctx.dom_A, ctx.dom_b,
-                      start.center, start.radius, net.weights[0], net.biases[0])
+        if self._box_cols:  # the box is checked directly, its rows are not carried
+            A0, b0 = np.zeros((0, net.n_inputs)), np.zeros(0)
+        else:
+            A0, b0 = ctx.dom_A, ctx.dom_b
+        piece = Piece(0, np.zeros(net.n_hidden, dtype=bool), A0, b0, start.center,
+                      start.radius, net.weights[0], net.biases[0])
         self._enter(piece)
         return piece
 
@@ -216,6 +220,8 @@ class BranchSearch:
     def _certify(self, A: np.ndarray, b: np.ndarray, x: np.ndarray) -> float:
         """Radius of a ball around ``x`` inside ``{A x <= b}`` ∩ domain, in float64."""
         r = float((b - A @ x).min()) if b.size else np.inf
+        if self._box_cols:  # unit rows +-e_i: the margin is the least coordinate slack
+            return min(r, float(np.min(x - self._lo)), float(np.min(self._hi - x)))
         r = min(r, _domain_margin(x, self.ctx.domain))
         return min(r, WHOLE_CAP) if not self.ctx.domain.bounded else r
 
@@ -224,7 +230,7 @@ class BranchSearch:
         if self.lp is None:
             d = self.net.n_inputs
             n_dom = self.ctx.dom_b.size
-            if self._box_cols:  # the box's rows are the columns' bounds
+            if self._box_cols:  # the box's rows are the columns' bounds (not in p.A)
                 self.lp = RowStackLP(self._lo, self._hi, self.tol, self.counter)
                 self._floor = 0
             else:  # the domain's rows stay at the bottom of the stack
@@ -242,7 +248,7 @@ class BranchSearch:
         lp = self.lp
         lp.truncate(self._floor + common)
         if common < len(ids):
-            lo = self.ctx.dom_b.size + common
+            lo = self._floor + common
             lp.push(p.A[lo:], p.b[lo:])
         self._model_ids = list(ids)
         return lp
@@ -276,6 +282,13 @@ class BranchSearch:
                 far_ball = self._hull_ball(p, p.witnesses[j], float(m[j]), av, n, e, s)
                 if far_ball is not None:
                     self.counts.witness += 1
+        if far_ball is None and self._box_cols and np.max(np.abs(a_near)) > 1 - 1e-6:
+            # on a side of the box (which is not among the piece's rows)?
+            bit = self._on_box_side(a_near, b_near)
+            if bit is not None:
+                p.pattern[k] = near if bit else not near
+                self.counts.free += 1
+                return
         if far_ball is None and p.b.size:
             # a row of the piece on the same hyperplane: the neuron cannot cut the piece
             # (a ball crossing the hyperplane or a witness beyond it rule this out)
@@ -325,6 +338,17 @@ class BranchSearch:
         p.witnesses = self._filter(p.witnesses, n, e, s)
         stack.append(far)
 
+    def _on_box_side(self, a: np.ndarray, beta: float) -> bool | None:
+        """True when the row ``a x <= beta`` is a side of the box (the same orientation,
+        within ``tol.merge``), False when it is one reversed, else None."""
+        A, b = self.ctx.dom_A, self.ctx.dom_b
+        merge2 = self.tol.merge * self.tol.merge
+        for sign in (1.0, -1.0):
+            dA, db = A - sign * a, b - sign * beta
+            if np.min(np.einsum("ij,ij->i", dA, dA) + db * db) <= merge2:
+                return sign > 0
+        return None
+
     @staticmethod
     def _filter(w: np.ndarray | None, n: np.ndarray, e: float, s: float) -> np.ndarray | None:
         """The witnesses on side ``s`` of the hyperplane (closed)."""
@@ -368,6 +392,9 @@ class BranchSearch:
         self.counts.chebyshev += 1
         A_far = np.vstack([p.A, s * n[None, :]])
         b_far = np.append(p.b, -s * e)
+        if self._box_cols:
+            A_far = np.vstack([self.ctx.dom_A, A_far])
+            b_far = np.concatenate([self.ctx.dom_b, b_far])
         res = inscribed_ball(A_far, b_far, self.ctx.domain, tol, self.counter,
                              what=f"piece of neuron {self.net.neuron_name(k)}")
         if not res.full:
