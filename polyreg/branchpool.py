@@ -2,10 +2,11 @@
 
 The search of :class:`polyreg.engines.branch.BranchSearch` is a tree whose subtrees share
 nothing: a piece holds its rows, its ball, its bits and the neurons left to decide. So the
-driver expands the tree in this process, depth first, until its stack holds
-:data:`PIECES_PER_WORKER` pieces per worker (the regions met on the way are kept), then hands
-each piece to a process pool (``fork`` where available: the workers start in milliseconds),
-closest to the root first, and collects the regions. Pieces are disjoint and every region lies
+driver searches in this process, depth first, for :data:`SERIAL_SECONDS` (a small search ends
+there, with no process started), then cuts the pieces closest to the root until there are
+:data:`PIECES_PER_WORKER` per worker (the regions met on the way are kept), hands each piece to
+a process pool (``fork`` where available: the workers start in milliseconds; each keeps one
+search and its HiGHS model across its tasks), largest first, and collects the regions. Pieces are disjoint and every region lies
 below exactly one of them, so the union is the enumeration, with no de-duplication.
 """
 
@@ -22,12 +23,25 @@ from .regions import Region
 
 #: pieces handed out per worker (more balances the load better; each costs a task round trip)
 PIECES_PER_WORKER = 24
+#: seconds of search in this process before any worker starts (small searches end here)
+SERIAL_SECONDS = 0.15
+
+#: the search of this worker process, reused across its tasks (its HiGHS model stays warm)
+_WORKER: dict = {}
 
 
-def _run_pieces(ctx: Context, pieces: list[Piece]) -> tuple[list[Region], SolveCounter,
-                                                             BranchCounts]:
-    """Worker task: every region below ``pieces``."""
-    search = BranchSearch(ctx)
+def _run_pieces(ctx: Context, token: int, pieces: list[Piece]
+                ) -> tuple[list[Region], SolveCounter, BranchCounts]:
+    """Worker task: every region below ``pieces`` (``token`` names the enumeration)."""
+    search = _WORKER.get(token)
+    if search is None:
+        _WORKER.clear()
+        search = _WORKER[token] = BranchSearch(ctx)
+    search.counter, search.counts = SolveCounter(), BranchCounts()
+    if search.lp is not None:  # row labels of other tasks mean nothing here: start afresh
+        search.lp.counter = search.counter
+        search.lp.truncate(search._floor)
+        search._model_ids = []
     regions = list(search.run(pieces))
     return regions, search.counter, search.counts
 
@@ -70,16 +84,31 @@ def branch_parallel(
     >>> len(regions) == len(polyreg.engines.branch(net, polyreg.Box.cube(3)))
     True
     """
+    import time
+    from collections import deque
+
     search = BranchSearch(ctx)
     show = Progress(progress)
     regions: list[Region] = []
     stack = [search.root()]
-    target = PIECES_PER_WORKER * workers
-    while stack and len(stack) < target:
+    t_end = time.perf_counter() + SERIAL_SECONDS
+    while stack and time.perf_counter() < t_end:  # depth first, as one process would
         p = stack.pop()
         region = search.step(p, stack)
         if region is not None:
             regions.append(region)
+    # then cut the largest pieces (closest to the root: the bottom of the stack) until there
+    # are enough to share
+    target = PIECES_PER_WORKER * workers
+    queue = deque(stack)
+    while queue and len(queue) < target:
+        p = queue.popleft()
+        out: list[Piece] = []
+        region = search.step(p, out)
+        if region is not None:
+            regions.append(region)
+        queue.extend(out)
+    stack = list(queue)
     counter, counts = search.counter, search.counts
     if not stack:
         return regions, counter, counts
@@ -87,7 +116,8 @@ def branch_parallel(
     finished = False
     try:
         # the bottom of the stack is closest to the root: the largest subtrees go first
-        futures = {pool.submit(_run_pieces, ctx, [p]) for p in stack}
+        token = int.from_bytes(os.urandom(8), "little")
+        futures = {pool.submit(_run_pieces, ctx, token, [p]) for p in stack}
         while futures:
             done, futures = wait(futures, return_when=FIRST_COMPLETED)
             for f in done:

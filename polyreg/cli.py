@@ -388,9 +388,9 @@ def _run(args: argparse.Namespace, net: Network, domain: Domain, out: Path | Non
     options = dict(getattr(args, "engine_options", {}))
     if args.command == "count" and args.method == "traverse":
         options["chebyshev"] = False  # a count needs certified interior points, not centres
-    if args.command == "count" and args.method in ("auto", "branch") and not getattr(
+    if args.command == "count" and args.method in ("auto", "branch", "homog") and not getattr(
             args, "linear", False):
-        options.setdefault("edges", False)  # branch: a count needs no adjacency
+        options.setdefault("edges", False)  # branch, homog: a count needs no adjacency
     regions: RegionSet = enumerate_regions(
         net, domain, method=args.method, progress=progress, **options
     )

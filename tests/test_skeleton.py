@@ -378,7 +378,8 @@ def test_max_vertices():
     ([3, 8, 1], Ball(np.zeros(3), 1.0), "traverse"),
     ([2, 8, 1], Ball(np.zeros(2), 1.0), "planar"),
     ([7, 8, 1], Ball(np.zeros(7), 1.0, norm=1), "traverse"),
-    ([3, 8, 1], Whole(3), "traverse"),
+    ([3, 8, 1], Whole(3), "homog"),
+    ([6, 8, 1], Whole(6), "traverse"),
 ])
 def test_auto_choice(widths, domain, expected):
     if expected not in ENGINES:
