@@ -1,4 +1,5 @@
-"""Boxes and L-inf balls in 10 to 64 inputs: polyreg's ``branch`` against nnenum, side by side.
+"""Boxes and L-inf balls in 10 to 784 inputs: polyreg's ``branch`` against nnenum, side by side
+(and the whole space in 2 to 5 inputs: ``homog`` against ``traverse``).
 
 One command, from the repository root::
 
@@ -19,9 +20,11 @@ seconds over branch's; ``cpu s`` are the CPU seconds of the run and its worker p
 depend on what else runs, CPU seconds much less. ``check`` says whether every count agrees.
 Without nnenum the ratio is traverse's seconds over branch's.
 
-The networks: ``polyreg.random_network(widths, seed)`` in boxes ``[-h, h]^d``, and the
+The networks: ``polyreg.random_network(widths, seed)`` in boxes ``[-h, h]^d``, the
 [64, 32, 32, 10] MLP trained on 8x8 digits (``benchmarks/train_digits.py``, weights in
-``benchmarks/data/``) in L-inf balls around test images scaled to [0, 1].
+``benchmarks/data/``) in L-inf balls around test images scaled to [0, 1], and a random
+[784, 64, 64, 10] network in an L-inf ball around a random image. The ``w*`` cases are the whole
+space: ``engine s`` is then ``homog`` (one process) and nnenum does not apply.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
 import polyreg  # noqa: E402
-from polyreg.engines import branch, traverse  # noqa: E402
+from polyreg.engines import branch, homog, traverse  # noqa: E402
 
 # name: (kind, spec, in --quick)
 CASES = {
@@ -58,6 +61,9 @@ CASES = {
     "digits-0-0.1": ("digits", (0, 0.1), False),
     "digits-2-0.1": ("digits", (2, 0.1), False),
     "mnist784": ("mnist", (0.001,), False),
+    "w4": ("whole", ([4, 8, 8, 1], 0), True),
+    "w5": ("whole", ([5, 8, 8, 1], 3), False),
+    "w2deep": ("whole", ([2, 64, 64, 64, 1], 0), False),
 }
 
 
@@ -66,6 +72,10 @@ def build(kind: str, spec: tuple) -> tuple[polyreg.Network, polyreg.Domain, str]
         widths, seed, h = spec
         net = polyreg.random_network(widths, seed=seed)
         return net, polyreg.Box.cube(widths[0], -h, h), f"{widths} s{seed} box ±{h}"
+    if kind == "whole":
+        widths, seed = spec
+        net = polyreg.random_network(widths, seed=seed)
+        return net, polyreg.Whole(widths[0]), f"{widths} s{seed}, all of R^{widths[0]}"
     if kind == "mnist":  # the shape of an MNIST MLP, random weights, at a random image
         (r,) = spec
         net = polyreg.random_network([784, 64, 64, 10], seed=0)
@@ -182,21 +192,24 @@ def main(argv: list[str] | None = None) -> int:
           f"{getattr(highspy, '__version__', '?')}, loadavg_1min {os.getloadavg()[0]:.2f}")
     print(f"branch workers {args.workers}; nnenum: {py or 'not found (ratio vs traverse)'}"
           f" with {args.workers} processes; traverse limit {t_limit:g} s\n")
-    header = ["case", "d", "regions", "branch s", "cpu s", "LP/reg", "reg/s", "MB", "traverse s",
+    header = ["case", "d", "regions", "engine s", "cpu s", "LP/reg", "reg/s", "MB", "traverse s",
               "LP/reg", "nnenum s", "cpu s", "stars", "ratio", "cpu ratio", "check"]
     rows = []
     failed = False
     for name in names:
         kind, spec, _ = CASES[name]
         net, domain, what = build(kind, spec)
-        st, n_b, lps_b, s_b, c_b, mb = timed(branch, (net, domain),
-                                         {"workers": args.workers, "edges": False}, args.timeout)
+        if kind == "whole":  # goal 3: homog (one process) against traverse
+            engine, opts = homog, {"edges": False}
+        else:
+            engine, opts = branch, {"workers": args.workers, "edges": False}
+        st, n_b, lps_b, s_b, c_b, mb = timed(engine, (net, domain), opts, args.timeout)
         st_t, n_t, lps_t, s_t, _, _ = ("skipped", 0, 0, 0.0, 0.0, 0.0)
         if not args.no_traverse:
             st_t, n_t, lps_t, s_t, _, _ = timed(traverse, (net, domain), {"chebyshev": False},
                                              t_limit)
         st_n, n_n, s_n, c_n = ("absent", 0, 0.0, 0.0)
-        if py is not None:
+        if py is not None and kind != "whole":
             st_n, n_n, s_n, c_n = run_nnenum(py, net, domain, args.workers, args.timeout)
         counts = [n for s, n in ((st, n_b), (st_t, n_t), (st_n, n_n)) if s == "ok"]
         ok = st == "ok" and len(set(counts)) == 1
