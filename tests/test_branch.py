@@ -85,7 +85,7 @@ def test_branch_agrees_degenerate_random_balls(net, kind):
 def test_branch_degenerate_by_hand(name):
     net, domain, expected = DEGENERATE[name]
     bent = name == "bent hyperplane touching zero"
-    ref, rs = agree(net, domain, edges=True, flip=not bent)
+    _, rs = agree(net, domain, edges=True, flip=not bent)
     assert len(rs) == expected
 
 

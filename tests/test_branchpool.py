@@ -26,7 +26,7 @@ def test_small_search_finishes_before_the_pool():
     # fewer pieces than the pool would get: everything is done in this process
     net = polyreg.random_network([3, 2, 1], seed=0)
     ctx = Context.create(net, Box.cube(3), polyreg.Tolerances())
-    regions, counter, counts = branch_parallel(ctx, 2)
+    regions, _, _ = branch_parallel(ctx, 2)
     assert {r.hex for r in regions} == branch(net, Box.cube(3)).patterns
 
 

@@ -46,8 +46,8 @@ lifted L1 ball, the whole space) answer step 3 with :func:`~polyreg.lp.inscribed
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import numpy as np
 
@@ -55,7 +55,7 @@ from ..domains import Ball, Box, Domain
 from ..errors import ToleranceError
 from ..lp import WHOLE_CAP, RowStackLP, SolveCounter, _domain_margin, inscribed_ball
 from ..network import Network
-from ..regions import Region, RegionSet, pattern_key
+from ..regions import Region, RegionSet
 from ..tolerances import DEFAULT, Tolerances
 from ._common import Context, Progress
 
@@ -107,7 +107,7 @@ class BranchCounts:
     lp_split: int = 0  # one LP: split
     chebyshev: int = 0  # Chebyshev fallback LPs
 
-    def add(self, other: "BranchCounts") -> None:
+    def add(self, other: BranchCounts) -> None:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
