@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .domains import Domain
+from .canonical import uncentre
+from .domains import Ball, Box, Domain, Polytope, Whole
 from .errors import InvalidDomain, InvalidNetwork
 from .network import Network
 from .regions import RegionSet
@@ -53,7 +54,35 @@ def enumerate_regions(
     _check_domain_method(domain, method)
     if method not in ENGINES:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(sorted(ENGINES))}")
-    return ENGINES[method](net, domain, tol=tol, progress=progress, **options)
+    if type(domain) not in (Box, Ball, Polytope, Whole):  # slices and paths: as given
+        return ENGINES[method](net, domain, tol=tol, progress=progress, **options)
+    cnet, cdomain, c = canonical_form(net, domain, tol)
+    rs = ENGINES[method](cnet, cdomain, tol=tol, progress=progress, **options)
+    return uncentre(rs, c, domain)
+
+
+def canonical_form(net: Network, domain: Domain, tol: Tolerances) -> tuple[Network, Domain, object]:
+    """The network and domain every engine runs on, and the shift ``c`` back to the user's
+    coordinates (``x = c + u``): hidden neurons rescaled by powers of two to unit-norm rows
+    (exact), coordinates centred on the domain (:mod:`polyreg.canonical`). Refuses
+    (:class:`~polyreg.errors.InvalidDomain`) a domain thinner than the radius tolerance.
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> net = polyreg.Network.from_layers([(1e12 * np.eye(2), np.zeros(2)),
+    ...                                    (np.ones((1, 2)), [0.0])])
+    >>> cnet, cdom, c = canonical_form(net, polyreg.Box([-1, -1], [1, 1]), polyreg.Tolerances())
+    >>> np.linalg.norm(cnet.weights[0], axis=1).round(3).tolist(), c.tolist()
+    ([0.909, 0.909], [0.0, 0.0])
+    """
+    from .canonical import canonical_network, centre
+    from .domains import check_thickness, extent
+
+    cnet, cdomain, c = centre(canonical_network(net), domain)
+    size = extent(cdomain)
+    check_thickness(cdomain, tol.effective(size).radius, size)
+    return cnet, cdomain, c
 
 
 def _check_domain_method(domain: Domain, method: str) -> None:

@@ -23,13 +23,14 @@ import importlib
 import json
 import os
 import re
-import secrets
 import sys
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from . import npyfile
+from ._files import check_output, open_output, refuse_same_file
 from .api import enumerate_regions
 from .domains import Ball, Box, Domain, Polytope, Whole
 from .errors import PolyregError, SolverFailed, ToleranceError
@@ -134,7 +135,7 @@ def load_center(text: str, d: int) -> np.ndarray:
         if not os.path.isfile(text):
             raise InputError(f"--center: file {text!r} does not exist")
         try:
-            arr = np.load(text, allow_pickle=False)
+            arr = npyfile.load(text)
         except Exception as exc:  # numpy raises ValueError, OSError, EOFError, ...
             raise InputError(f"--center: cannot read {text!r} as a .npy array: {exc}") from exc
         if not isinstance(arr, np.ndarray) or arr.ndim != 1:
@@ -165,9 +166,8 @@ def load_polytope(path: str) -> Polytope:
     if not os.path.isfile(path):
         raise InputError(f"--polytope: file {path!r} does not exist")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-    except Exception as exc:  # zipfile, pickle and format errors of every kind
+        arrays = npyfile.load_npz(path)
+    except Exception as exc:  # zipfile, pickle, size and format errors of every kind
         raise InputError(f"--polytope: cannot read {path!r} as an .npz file: {exc}") from exc
     missing = [key for key in ("A", "b") if key not in arrays]
     if missing:
@@ -260,33 +260,18 @@ def format_summary(summary: dict) -> str:
 
 
 def write_json_atomic(data: dict, path: Path) -> None:
-    """Write ``data`` as JSON to ``path``: a temporary file in the same directory, then
-    :func:`os.replace`, so ``path`` is never left half-written.
-
-    The temporary file is created with mode ``0o666`` less the umask (as ``open`` would),
-    not ``mkstemp``'s ``0o600``.
+    """Write ``data`` as JSON to ``path`` through :func:`polyreg._files.open_output`: a
+    temporary file in the same directory renamed over a regular file (never left
+    half-written; a symbolic link's target is written), streamed into a device or FIFO.
     """
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, allow_nan=False)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with open_output(path) as handle:
+        json.dump(data, handle, allow_nan=False)
+        handle.write("\n")
 
 
-def _check_out(path: Path) -> None:
+def _check_out(path: Path, what: str = "--out") -> None:
     """Fail before a long run when ``--out`` cannot be written."""
-    parent = path.parent
-    if not parent.is_dir():
-        raise InputError(f"--out: directory {str(parent)!r} does not exist")
-    if path.is_dir():
-        raise InputError(f"--out: {str(path)!r} is a directory")
-    if not os.access(parent, os.W_OK):
-        raise InputError(f"--out: directory {str(parent)!r} is not writable")
+    check_output(path, what)
 
 
 # ---------------------------------------------------------------------------- parser
@@ -354,7 +339,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(enum)
     enum.add_argument(
         "--out", required=True, metavar="FILE.json",
-        help="output file (written atomically: a temporary file, then renamed)",
+        help="output file (written atomically: a temporary file, then renamed; a symbolic "
+             "link's target is written; a device or FIFO such as /dev/stdout is written into)",
     )
     for name in COMMAND_MODULES:
         importlib.import_module(f".{name}", __package__).add_parsers(subs)
@@ -368,6 +354,37 @@ def _version() -> str:
 
 
 # ---------------------------------------------------------------------------- commands
+#: options naming files a command reads / writes (checked by :func:`refuse_same_file`)
+INPUT_OPTIONS = (("network", "the network"), ("model", "the model"), ("store", "the store"),
+                 ("polytope", "the --polytope file"), ("center", "the --center file"),
+                 ("points", "the --points file"), ("labels", "the --labels file"))
+OUTPUT_OPTIONS = (("out", "--out"), ("plot", "--plot"))
+
+
+def command_inputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """``(name, path)`` of the files the command reads (:data:`INPUT_OPTIONS`; ``--store``
+    of ``count``/``enumerate`` is an output, see :func:`command_outputs`)."""
+    out: list[tuple[str, str | None]] = []
+    for key, name in INPUT_OPTIONS:
+        value = getattr(args, key, None)
+        if not isinstance(value, str):
+            continue
+        if key == "store" and args.command in ("count", "enumerate"):
+            continue
+        if key == "center" and not os.path.isfile(value):
+            continue  # a list of numbers, not a file
+        out.append((name, value))
+    return out
+
+
+def command_outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """``(name, path)`` of the files the command writes."""
+    out = [(name, getattr(args, key, None)) for key, name in OUTPUT_OPTIONS]
+    if args.command in ("count", "enumerate"):
+        out.append(("--store", getattr(args, "store", None)))
+    return [(n, p) for n, p in out if isinstance(p, str)]
+
+
 def _prepare(args: argparse.Namespace) -> tuple[Network, Domain, Path | None]:
     """Validate every input before any long computation starts."""
     if args.center is not None and args.ball is None:
@@ -375,6 +392,7 @@ def _prepare(args: argparse.Namespace) -> tuple[Network, Domain, Path | None]:
     out = Path(args.out) if args.command == "enumerate" else None
     if out is not None:
         _check_out(out)
+    refuse_same_file(command_outputs(args), command_inputs(args))
     net = Network.load(args.network)
     domain = build_domain(args, net.n_inputs).for_inputs(net.n_inputs)
     return net, domain, out
@@ -449,6 +467,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if handler is not None:
             try:
+                refuse_same_file(command_outputs(args), command_inputs(args))
                 return int(handler(args))
             except (PolyregError, ValueError, OSError) as exc:
                 return _error(exc)

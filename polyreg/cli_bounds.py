@@ -5,15 +5,20 @@ Commands
 ``margin NET.npz --center C [--norm 1|2|inf] [--direction U] [--box LO HI] [--linear] [--json]``
     Exact L_p distance from ``C`` to the boundary of its activation region (and of its linear
     region with ``--linear``).
-``robustness NET.npz --center C [--norm 1|2|inf] [--max-radius R] [--seed S] [--json]``
-    Exact L_p distance from ``C`` to the nearest point where the predicted class changes.
+``robustness NET.npz --center C [--norm 1|2|inf] [--max-radius R] [--seed S] [--certify LIST]
+[--json]``
+    Exact L_p distance from ``C`` to the nearest point where the predicted class changes, with
+    certified lower bounds (IBP, CROWN, triangle LP) and their ratios to it.
 ``bounds NET.npz DOMAIN [--method M] [--json] [--quiet]``
     Exact enumeration and every bound that applies: bound, value, exact value, ratio, holds /
-    VIOLATED. Exit status 3 when a bound is violated (named on stderr).
+    VIOLATED (for ``--ball`` also the robustness radius at the centre against its certified
+    lower and adversarial upper bounds). Exit status 3 when a bound is violated (named on
+    stderr).
 ``around NET.npz --points X.npy --radius R [--norm 1|2|inf] [--labels y.npy] --out FILE.csv
-[--plot FILE.png] [--json]``
+[--plot FILE.png] [--certify LIST] [--max-radius R] [--json]``
     Per point: exact count of regions in the ball around it, its margin, local bounds, Jacobian
-    norm; a summary per label group; a histogram when matplotlib is installed.
+    norm, exact robustness radius with its adversarial upper and certified lower bounds; a
+    summary per label group; a histogram when matplotlib is installed.
 """
 
 from __future__ import annotations
@@ -22,12 +27,13 @@ import argparse
 import csv
 import json
 import os
-import secrets
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from . import npyfile
+from ._files import open_output
 from .api import enumerate_regions
 from .cli import (
     PROG,
@@ -118,22 +124,69 @@ def _robustness(args: argparse.Namespace) -> int:
         max_radius = float(parse_numbers(args.max_radius, "--max-radius")[0])
         if max_radius <= 0:
             raise InputError(f"--max-radius must be positive, got {args.max_radius}")
-    res = robustness_radius(net, x, args.norm, max_radius=max_radius, seed=args.seed)
+    certifiers = _certifiers(args.certify)  # bad input is refused before any work
+    res = robustness_radius(
+        net, x, args.norm, max_radius=max_radius, seed=args.seed, progress=not args.json
+    )
+    certified = certified_fields(net, x, args.norm, certifiers,
+                                 res.radius if res.exact else None, res.upper_bound)
     if args.json:
-        print(json.dumps(res.to_dict()))
+        print(json.dumps({**res.to_dict(), **certified}))
         return 0
     rows = [
         (f"robustness radius (L{res.norm})", _fmt(res.radius) if res.exact
-         else f">= {res.ball_radius:.6g} (no class change found)"),
+         else f"> {res.lower_bound:.6g} (certified: no class change within the ball)"),
         ("class at centre", str(res.label)),
         ("class reached", "-" if res.other is None else str(res.other)),
         ("nearest point", _point_text(res.point)),
         ("adversarial upper bound", _fmt(res.upper_bound)),
         ("regions examined", f"{res.regions} (ball radius {res.ball_radius:.6g})"),
     ]
+    rows += _certified_rows(certified)
     width = max(len(k) for k, _ in rows)
     print("\n".join(f"{k:<{width}}  {v}" for k, v in rows))
     return 0
+
+
+def _certifiers(text: str) -> tuple[str, ...]:
+    """``--certify``: a comma-separated subset of ``ibp,crown,lp``, or ``none``."""
+    from .bounds.certify import METHODS
+
+    names = tuple(t.strip() for t in text.split(",") if t.strip())
+    if names == ("none",):
+        return ()
+    bad = [t for t in names if t not in METHODS]
+    if bad or not names:
+        raise InputError(f"--certify must be 'none' or a comma-separated subset of "
+                         f"{','.join(METHODS)}, got {text!r}")
+    return tuple(m for m in METHODS if m in names)
+
+
+def certified_fields(
+    net: Network, x: np.ndarray, norm: str, methods: tuple[str, ...], exact: float | None,
+    upper: float | None,
+) -> dict:
+    """``{"lower_bounds": {method: r}, "ratios": {method: r / exact}}``: certified lower bounds
+    of the robustness radius (:func:`polyreg.bounds.certify.certified_radii`) and their ratios
+    to the exact radius (``None`` when it is not known or is 0). Empty without methods."""
+    from .bounds.certify import certified_radii
+
+    if not methods:
+        return {}
+    hint = exact if exact is not None else (upper if upper is not None and np.isfinite(upper) else None)
+    radii = certified_radii(net, x, norm, methods, upper=hint)
+    lower = {m: radii[m].radius for m in methods}
+    ratios = {m: (lower[m] / exact if exact is not None and exact > 0 else None) for m in methods}
+    return {"lower_bounds": lower, "ratios": ratios}
+
+
+def _certified_rows(certified: dict) -> list[tuple[str, str]]:
+    rows = []
+    for m, r in certified.get("lower_bounds", {}).items():
+        ratio = certified["ratios"][m]
+        rows.append((f"certified lower bound ({m})",
+                     _fmt(r) + ("" if ratio is None else f" (ratio {ratio:.4g})")))
+    return rows
 
 
 # ---------------------------------------------------------------------------- bounds
@@ -170,7 +223,7 @@ def _load_array(path: str, flag: str) -> np.ndarray:
     if not os.path.isfile(path):
         raise InputError(f"{flag}: file {path!r} does not exist")
     try:
-        arr = np.load(path, allow_pickle=False)
+        arr = npyfile.load(path)
     except Exception as exc:  # numpy raises ValueError, OSError, EOFError, ...
         raise InputError(f"{flag}: cannot read {path!r} as a .npy array: {exc}") from exc
     if not isinstance(arr, np.ndarray):
@@ -202,30 +255,55 @@ def _load_labels(path: str, n: int) -> list[str]:
 
 
 def write_csv_atomic(header: list[str], rows: list[list[object]], path: Path) -> None:
-    """Write a CSV file through a temporary file in the same directory and :func:`os.replace`."""
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows(rows)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Write a CSV file through :func:`polyreg._files.open_output` (a temporary file renamed
+    over a regular file; streamed into a device or FIFO; a symbolic link's target written)."""
+    with open_output(path, newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
 
+
+#: robustness-radius columns of ``polyreg around`` (empty when not computed or not found):
+#: exact radius, adversarial upper bound, certified lower bounds and their ratios to the exact
+RADIUS_COLUMNS = [
+    "radius", "radius_upper", "radius_ibp", "radius_crown", "radius_lp", "ratio_ibp",
+    "ratio_crown", "ratio_lp",
+]
 
 AROUND_COLUMNS = [
     "index", "label", "class", "regions", "margin", "local_interval", "local_lp", "local_exact",
-    "jacobian_norm",
+    "jacobian_norm", *RADIUS_COLUMNS,
 ]
 
 
+def _radius_columns(net: Network, x: np.ndarray, norm: str, methods: tuple[str, ...],
+                    max_radius: float | None) -> dict:
+    """The :data:`RADIUS_COLUMNS` of one point (``""`` where not computed)."""
+    from .bounds.certify import radius_bounds
+
+    cols: dict = dict.fromkeys(RADIUS_COLUMNS, "")
+    if not methods:
+        return cols
+    rb = radius_bounds(net, x, norm, methods, max_radius=max_radius)
+    cols["radius"] = "" if rb.exact is None else rb.exact
+    cols["radius_upper"] = rb.upper if np.isfinite(rb.upper) else ""
+    for m, r in rb.lower.items():
+        cols[f"radius_{m}"] = r
+        ratio = rb.ratios[m]
+        cols[f"ratio_{m}"] = "" if ratio is None else ratio
+    return cols
+
+
 def around_rows(
-    net: Network, points: np.ndarray, radius: float, norm: str, labels: list[str] | None
+    net: Network, points: np.ndarray, radius: float, norm: str, labels: list[str] | None,
+    certify: tuple[str, ...] = ("ibp", "crown", "lp"), max_radius: float | None = None,
 ) -> list[dict]:
-    """One dict per point with the :data:`AROUND_COLUMNS` (the table of ``polyreg around``)."""
+    """One dict per point with the :data:`AROUND_COLUMNS` (the table of ``polyreg around``).
+
+    ``certify`` names the certified lower bounds of the robustness radius to compute (in the
+    ball's norm; :func:`polyreg.bounds.certify.radius_bounds`); with none, the radius columns
+    stay empty. ``max_radius`` caps the exact radius search when no adversarial point is found.
+    """
     from .bounds import local_bound, margin, predicted_class, softmax_jacobian
 
     out = []
@@ -243,13 +321,22 @@ def around_rows(
             "local_lp": local_bound(net, ball, "lp").value,
             "local_exact": local_bound(net, ball, "exact", regions=rs).value,
             "jacobian_norm": softmax_jacobian(net, x).norm,
+            **_radius_columns(net, x, norm, certify, max_radius),
         })
     return out
 
 
+def _median(values: list) -> float | None:
+    vals = [float(v) for v in values if v != "" and v is not None]
+    return float(np.median(vals)) if vals else None
+
+
 def summarize_groups(rows: list[dict]) -> dict:
     """Per label group: number of points, mean / median / min / max of the region count, mean
-    margin, mean LP local bound and median of its ratio to the exact count, mean Jacobian norm.
+    margin, mean LP local bound and median of its ratio to the exact count, mean Jacobian norm;
+    with radius columns also the median exact robustness radius (``radius_median``) and, per
+    certifier, the median and minimum of its ratio to the exact radius (``ratio_<m>_median``,
+    ``ratio_<m>_min``; None when nothing was computed).
 
     Examples
     --------
@@ -277,6 +364,13 @@ def summarize_groups(rows: list[dict]) -> dict:
             "local_lp_ratio_median": float(np.median([m["local_lp"] / m["regions"] for m in members])),
             "jacobian_mean": float(np.mean([m["jacobian_norm"] for m in members])),
         }
+        if any(m.get("radius", "") != "" for m in members):
+            summary[name]["radius_median"] = _median([m["radius"] for m in members])
+            for method in ("ibp", "crown", "lp"):
+                ratios = [m.get(f"ratio_{method}", "") for m in members]
+                if any(r != "" for r in ratios):
+                    summary[name][f"ratio_{method}_median"] = _median(ratios)
+                    summary[name][f"ratio_{method}_min"] = min(float(r) for r in ratios if r != "")
     return summary
 
 
@@ -305,13 +399,11 @@ def _histogram(rows: list[dict], path: Path, radius: float, norm: str) -> None:
     ax.set_xlabel(f"regions in the L{norm} ball of radius {radius:g}")
     ax.set_ylabel("points")
     ax.legend()
-    tmp = path.parent / f".{path.stem}.{os.getpid()}.{secrets.token_hex(4)}{path.suffix}"
     try:
-        fig.savefig(tmp)
-        os.replace(tmp, path)
+        with open_output(path, "wb", what="--plot") as handle:
+            fig.savefig(handle, format=path.suffix.lstrip(".").lower() or "png")
     finally:
         plt.close(fig)
-        tmp.unlink(missing_ok=True)
 
 
 def _around(args: argparse.Namespace) -> int:
@@ -320,7 +412,7 @@ def _around(args: argparse.Namespace) -> int:
     plot = None
     if args.plot is not None:
         plot = Path(args.plot)
-        _check_out(plot)
+        _check_out(plot, "--plot")
         if not _have_matplotlib():
             print(f"{PROG}: warning: matplotlib is not installed (pip install 'polyreg[plot]'); "
                   "no histogram", file=sys.stderr)
@@ -332,7 +424,12 @@ def _around(args: argparse.Namespace) -> int:
     if radius.size != 1 or radius[0] <= 0:
         raise InputError(f"--radius must be one positive number, got {args.radius!r}")
     r = float(radius[0])
-    rows = around_rows(net, points, r, args.norm, labels)
+    max_radius = None
+    if args.max_radius is not None:
+        max_radius = float(parse_numbers(args.max_radius, "--max-radius")[0])
+        if max_radius <= 0:
+            raise InputError(f"--max-radius must be positive, got {args.max_radius}")
+    rows = around_rows(net, points, r, args.norm, labels, _certifiers(args.certify), max_radius)
     write_csv_atomic(AROUND_COLUMNS, [[row[c] for c in AROUND_COLUMNS] for row in rows], out)
     summary = summarize_groups(rows)
     if plot is not None:
@@ -342,14 +439,26 @@ def _around(args: argparse.Namespace) -> int:
                           "groups": summary, "out": str(out),
                           "plot": None if plot is None else str(plot)}))
         return 0
-    header = ("group", "points", "regions mean", "median", "min", "max", "margin mean",
-              "local LP mean", "LP/exact median", "Jacobian mean")
+    header: tuple[str, ...] = ("group", "points", "regions mean", "median", "min", "max",
+                               "margin mean", "local LP mean", "LP/exact median", "Jacobian mean")
+    certs = [m for m in ("ibp", "crown", "lp")
+             if any(f"ratio_{m}_median" in s for s in summary.values())]
+    if any("radius_median" in s for s in summary.values()):
+        header += ("radius median", *(f"{m}/radius median" for m in certs))
     lines = [header]
     for name, s in summary.items():
-        lines.append((name, str(s["points"]), f"{s['regions_mean']:.4g}",
-                      f"{s['regions_median']:.4g}", str(s["regions_min"]), str(s["regions_max"]),
-                      _fmt(s["margin_mean"]), f"{s['local_lp_mean']:.4g}",
-                      f"{s['local_lp_ratio_median']:.3g}", f"{s['jacobian_mean']:.4g}"))
+        line: tuple[str, ...] = (
+            name, str(s["points"]), f"{s['regions_mean']:.4g}",
+            f"{s['regions_median']:.4g}", str(s["regions_min"]), str(s["regions_max"]),
+            _fmt(s["margin_mean"]), f"{s['local_lp_mean']:.4g}",
+            f"{s['local_lp_ratio_median']:.3g}", f"{s['jacobian_mean']:.4g}")
+        if len(header) > len(line):
+            med = s.get("radius_median")
+            line += ("-" if med is None else f"{med:.4g}",)
+            for m in certs:
+                v = s.get(f"ratio_{m}_median")
+                line += ("-" if v is None else f"{v:.3g}",)
+        lines.append(line)
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     print("\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines))
     print(f"wrote {len(rows)} rows to {out}" + (f" and a histogram to {plot}" if plot else ""))
@@ -408,6 +517,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--norm", choices=NORM_CHOICES, default="2", help="L_p norm (default: 2)")
     p.add_argument("--max-radius", metavar="R", help="largest ball to enumerate")
     p.add_argument("--seed", type=int, default=0, help="seed of the adversarial search")
+    p.add_argument("--certify", default="ibp,crown,lp", metavar="LIST",
+                   help="certified lower bounds to compute: a comma-separated subset of "
+                   "ibp,crown,lp, or none (default: ibp,crown,lp)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_robustness)
 
@@ -441,8 +553,18 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                    help="output table (written atomically)")
     p.add_argument("--plot", metavar="FILE.png",
                    help="histogram of region counts per group (needs matplotlib)")
+    p.add_argument("--certify", default="ibp,crown,lp", metavar="LIST",
+                   help="certified lower bounds of the robustness radius (in --norm) per point: "
+                   "a comma-separated subset of ibp,crown,lp, or none to skip the radius columns "
+                   "(default: ibp,crown,lp)")
+    p.add_argument("--max-radius", metavar="R",
+                   help="largest ball searched for the exact robustness radius when the "
+                   "adversarial search finds no point of another class")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.set_defaults(handler=_around)
 
 
-__all__ = ["EXIT_VIOLATED", "add_parsers", "around_rows", "summarize_groups", "write_csv_atomic"]
+__all__ = [
+    "AROUND_COLUMNS", "EXIT_VIOLATED", "RADIUS_COLUMNS", "add_parsers", "around_rows",
+    "certified_fields", "summarize_groups", "write_csv_atomic",
+]

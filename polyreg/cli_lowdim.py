@@ -29,6 +29,7 @@ import time
 
 import numpy as np
 
+from . import npyfile
 from .api import enumerate_regions
 from .cli import InputError, format_summary, parse_numbers
 from .domains import Ball, Box
@@ -66,7 +67,7 @@ def load_points(text: str, d: int, name: str, many: bool = False) -> np.ndarray:
         if not os.path.isfile(text):
             raise InputError(f"{name}: file {text!r} does not exist")
         try:
-            arr = np.load(text, allow_pickle=False)
+            arr = npyfile.load(text)
         except Exception as exc:  # numpy raises ValueError, OSError, EOFError, ...
             raise InputError(f"{name}: cannot read {text!r} as a .npy array: {exc}") from exc
         if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import npyfile
 from .cli import InputError, _check_out, load_center, parse_numbers
 from .network import Network
 
@@ -39,7 +40,7 @@ def _slice_points(values: list[str], d: int) -> np.ndarray:
             "lists or .npy files) or one .npy file holding a (3, d) array"
         )
     try:
-        arr = np.load(text, allow_pickle=False)
+        arr = npyfile.load(text)
     except Exception as exc:  # numpy raises ValueError, OSError, EOFError, ...
         raise InputError(f"--slice: cannot read {text!r} as a .npy array: {exc}") from exc
     if not isinstance(arr, np.ndarray) or arr.shape != (3, d):
@@ -89,7 +90,7 @@ def _plot(args: argparse.Namespace) -> int:
         if not os.path.isfile(args.points):
             raise InputError(f"--points: file {args.points!r} does not exist")
         try:
-            points = np.load(args.points, allow_pickle=False)
+            points = npyfile.load(args.points)
         except Exception as exc:  # numpy raises ValueError, OSError, EOFError, ...
             raise InputError(f"--points: cannot read {args.points!r}: {exc}") from exc
         points = np.atleast_2d(np.asarray(points, dtype=float))

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._files import refuse_same_file
 from .cli import format_summary
 from .domains import Domain, sample
 from .errors import PolyregError
@@ -241,6 +242,11 @@ def _export(args: argparse.Namespace) -> int:
         fmt = {v: k for k, v in _SUFFIX.items()}.get(suffix, "json")
     out = Path(args.out) if args.out else Path(args.store).with_suffix(_SUFFIX[fmt])
     with RegionStore.open(args.store) as store:
+        # the default output (the store's name with the format's suffix) may be the store
+        what = "--out" if args.out else f"the default output (the store's name with {out.suffix})"
+        refuse_same_file([(what, out)],
+                         [("the store", args.store), ("the store's network",
+                                                      store.params.get("network_path"))])
         summary = store.summary()
         if not store.complete:
             print(f"polyreg: warning: the run in {args.store} is incomplete (`polyreg resume` "

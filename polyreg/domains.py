@@ -267,6 +267,7 @@ class Polytope(Domain):
         object.__setattr__(self, "dim", d)
         object.__setattr__(self, "_box", (lo, hi))
         object.__setattr__(self, "_center", res.x[:-1])
+        object.__setattr__(self, "_inradius", float(res.x[-1]))  # capped at 1
 
     def rows(self) -> tuple[np.ndarray, np.ndarray]:
         return self.A, self.b
@@ -320,6 +321,78 @@ class Whole(Domain):
 
     def describe(self) -> dict:
         return {"type": "whole", "dim": self.dim}
+
+
+def extent(domain: Domain) -> float:
+    """Largest coordinate magnitude of a bounded domain (``max |x_i|`` over its bounding box):
+    the scale float64 rounds its coordinates at. 1 for the whole space.
+
+    Examples
+    --------
+    >>> import polyreg
+    >>> extent(polyreg.Box([99999.0, -1.0], [100001.0, 1.0]))
+    100001.0
+    """
+    if not domain.bounded:
+        return 1.0
+    lo, hi = domain.bounding_box()
+    return float(max(np.abs(lo).max(initial=0.0), np.abs(hi).max(initial=0.0)))
+
+
+def inradius(domain: Domain) -> float:
+    """Radius of the largest Euclidean ball inside a domain (``inf`` for the whole space;
+    for a polytope, capped at 1).
+
+    Examples
+    --------
+    >>> import polyreg
+    >>> inradius(polyreg.Box([0.0, 0.0], [2.0, 1e-3]))
+    0.0005
+    """
+    if isinstance(domain, Box):
+        return float(np.min(domain.hi - domain.lo)) / 2
+    if isinstance(domain, Ball):
+        return domain.radius / (np.sqrt(domain.dim) if domain.norm == 1 else 1.0)
+    if isinstance(domain, Polytope):
+        return float(getattr(domain, "_inradius", 1.0))
+    return np.inf
+
+
+def check_thickness(domain: Domain, radius: float, extent_: float | None = None) -> None:
+    """Refuse (:class:`~polyreg.errors.InvalidDomain`) a domain thinner than the radius
+    tolerance ``radius`` (no region in it could be certified full-dimensional, and counting it
+    as empty would be a wrong answer) or, given its ``extent_``, one larger than
+    ``tolerances.MAX_EXTENT``.
+
+    Examples
+    --------
+    >>> import polyreg
+    >>> check_thickness(polyreg.Box([0.0, 0.0], [1.0, 1e-13]), 1e-9)
+    Traceback (most recent call last):
+    ...
+    polyreg.errors.InvalidDomain: box side 1e-13 is below twice the radius tolerance 1e-09 ...
+    """
+    from .tolerances import MAX_EXTENT
+
+    if extent_ is not None and extent_ > MAX_EXTENT:
+        raise InvalidDomain(
+            f"the domain reaches {extent_:.3g} from the origin it is computed around (its "
+            f"centre), beyond {MAX_EXTENT:.3g}: float64 could not tell regions narrower than "
+            f"about {extent_ * 2.0**-47:.3g} from empty ones there; rescale the inputs "
+            "(the first layer's columns) or restrict the domain"
+        )
+    r = inradius(domain)
+    if r >= radius:
+        return
+    where = "" if extent_ is None else f", at the domain's extent {extent_:.3g}"
+    tail = (f"the radius tolerance {radius:.3g} (the smallest certified inscribed radius"
+            f"{where}; it is at least 2^-44 times the extent): no region inside can be "
+            "certified full-dimensional; enlarge the domain or pass smaller "
+            "Tolerances(radius=...)")
+    if isinstance(domain, Box):
+        raise InvalidDomain(f"box side {2 * r:.3g} is below twice {tail}")
+    kind = "ball" if isinstance(domain, Ball) else type(domain).__name__.lower()
+    raise InvalidDomain(f"{kind} inscribed radius {r:.3g} is below {tail}")
 
 
 def sample(domain: Domain, n: int, rng: np.random.Generator) -> np.ndarray:

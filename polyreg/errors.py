@@ -19,6 +19,11 @@ class InvalidDomain(PolyregError, ValueError):
     """A domain is malformed: wrong dimension, radius <= 0, empty or unbounded polytope."""
 
 
+class UntrustedFile(PolyregError, ValueError):
+    """Reading a file would run code from it (a pickle, a TorchScript archive) and the caller
+    did not say the file is trusted (``trust_pickle=True``, ``--trust-pickle``)."""
+
+
 class SolverFailed(PolyregError, RuntimeError):
     """A solver returned a status other than optimal or infeasible, or a point it returned
     does not satisfy the constraints it was given."""

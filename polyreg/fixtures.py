@@ -40,6 +40,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ._files import clean_stale, resolve, temp_path
 from .api import enumerate_regions
 from .domains import Ball, Box, Domain, Polytope, Whole, sample
 from .errors import PolyregError
@@ -369,7 +370,7 @@ def closed_form_margins(net: Network, x: np.ndarray, tol: Tolerances = DEFAULT) 
     >>> import numpy as np, polyreg
     >>> net = polyreg.Network.from_layers([([[3.0, 4.0]], [0.0]), ([[1.0]], [0.0])])
     >>> m = closed_form_margins(net, np.array([1.0, 1.0]))
-    >>> m["margin_2"], m["margin_inf"], m["neuron_2"]
+    >>> round(m["margin_2"], 6), round(m["margin_inf"], 6), m["neuron_2"]
     (1.4, 1.0, 0)
     """
     x = np.asarray(x, dtype=float)
@@ -532,7 +533,7 @@ def write_fixtures(
         ``out`` exists and is a non-empty directory without a manifest, or is a file; two
         cases share a name.
     """
-    out = Path(out)
+    out = resolve(out)  # a symbolic link to the directory: its target is replaced, not the link
     cases = default_cases() if cases is None else list(cases)
     names = [c.name for c in cases]
     if len(set(names)) != len(names):
@@ -547,8 +548,8 @@ def write_fixtures(
             )
     if not out.parent.is_dir():
         raise ValueError(f"--out: directory {str(out.parent)!r} does not exist")
-    tmp = out.parent / f".{out.name}.{os.getpid()}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
+    clean_stale(out)  # temporary directories of killed runs
+    tmp = temp_path(out)
     tmp.mkdir()
     try:
         for case in cases:
@@ -568,7 +569,7 @@ def write_fixtures(
             "files": {f: sha256_file(tmp / f) for f in files},
         }
         _dump(manifest, tmp / MANIFEST_FILE)
-        old = out.parent / f".{out.name}.{os.getpid()}.old"
+        old = tmp.with_suffix(".old")
         if out.exists():
             os.replace(out, old)
         os.replace(tmp, out)

@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+
+#: rows per block of the candidate sweep in :func:`group_rows` (bounds its memory)
+_BLOCK = 64
+
+
+@functools.lru_cache(maxsize=64)
+def _direction(n: int) -> np.ndarray:
+    """A fixed unit vector with distinct, irrational-looking entries (sorting projections)."""
+    u = np.random.default_rng(0x5EED).normal(size=n)
+    u /= np.linalg.norm(u)
+    u.setflags(write=False)
+    return u
 
 
 def group_rows(A: np.ndarray, b: np.ndarray, merge: float) -> np.ndarray:
     """Label unit-normalised rows ``[a | b]`` that describe the same half-space.
 
-    Rows whose ``[a | b]`` differ by at most ``merge`` (Euclidean) get the same label
-    (transitively). Cost ``O(m^2 d)``.
+    Rows whose ``[a | b]`` differ by at most ``merge`` (Euclidean, computed exactly as
+    ``scipy.spatial.distance.pdist`` does) get the same label (transitively); labels are
+    numbered in order of each group's first row, ``0, 1, ...``.
+
+    Cost ``O(m log m)`` time and ``O(m)`` memory for rows in general position: exact duplicates
+    are removed first (``np.unique``); the other rows are sorted by their projection on a fixed
+    unit vector ``u``, and only pairs whose projections differ by at most ``merge`` (plus a
+    bound on the projections' rounding) can be within ``merge`` (``|u.(r - s)| <= |r - s|``);
+    their distances are computed in blocks of :data:`_BLOCK` rows. Worst case (many distinct
+    rows within ``merge`` of each other) ``O(m^2 d)`` time, still ``O(m)`` memory.
 
     Examples
     --------
@@ -23,18 +45,72 @@ def group_rows(A: np.ndarray, b: np.ndarray, merge: float) -> np.ndarray:
     m = A.shape[0]
     if m == 0:
         return np.zeros(0, dtype=np.int64)
-    from scipy.spatial.distance import pdist, squareform
-
-    R = np.hstack([A, b[:, None]])
-    # direct differences: the |r|^2 + |s|^2 - 2 r.s shortcut loses ~1e-16 absolute, far above
-    # merge^2
-    close = squareform(pdist(R) <= merge)
-    i, j = np.nonzero(np.triu(close, k=1))
-    if i.size == 0:
+    R = np.hstack([A, np.asarray(b, dtype=np.float64)[:, None]])
+    if not merge >= 0:  # nothing is within a negative (or NaN) distance, not even a copy
         return np.arange(m)
-    graph = coo_matrix((np.ones(i.size), (i, j)), shape=(m, m))
-    _, labels = connected_components(graph, directed=False)
-    return labels
+    if np.all(np.isfinite(R)):
+        # exact copies are within any merge >= 0 of each other: keep one of each
+        U, first, inverse = np.unique(R, axis=0, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        # unique rows in the order of their first appearance
+        order = np.argsort(first, kind="stable")
+        U = U[order]
+        rank = np.empty(U.shape[0], dtype=np.int64)
+        rank[order] = np.arange(U.shape[0])
+        inverse = rank[inverse]
+    else:  # NaN rows are within no distance of anything, not even of a copy
+        U, inverse = R, np.arange(m)
+    n = U.shape[0]
+    i, j = _close_pairs(U, merge)
+    if i.size == 0:
+        labels = np.arange(n)
+    else:
+        graph = coo_matrix((np.ones(i.size), (i, j)), shape=(n, n))
+        _, labels = connected_components(graph, directed=False)
+    labels = labels[inverse]
+    # number the groups in order of first appearance (as connected_components does on m rows)
+    _, first_label = np.unique(labels, return_index=True)
+    renumber = np.empty(labels.max() + 1, dtype=np.int64)
+    renumber[labels[np.sort(first_label)]] = np.arange(first_label.size)
+    return renumber[labels]
+
+
+def _close_pairs(U: np.ndarray, merge: float) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs ``(i, j)``, ``i != j``, of rows of ``U`` with ``pdist`` distance <= merge."""
+    from scipy.spatial.distance import cdist
+
+    n, D = U.shape
+    if n < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if not np.all(np.isfinite(U)):  # projections are meaningless: every pair is a candidate
+        sort = np.arange(n)
+        hi = np.full(n, n)
+    else:
+        u = _direction(D)
+        proj = U @ u
+        # |fl(u.r) - u.r| <= gamma * sum |r_k u_k| whatever the summation order; the distance
+        # computed by cdist may also lie below the true one by a relative gamma
+        gamma = 2.0 * (D + 2) * np.finfo(float).eps
+        err = gamma * float((np.abs(U) @ np.abs(u)).max())
+        window = merge * (1.0 + gamma) + 2.0 * err
+        sort = np.argsort(proj, kind="stable")
+        p = proj[sort]
+        hi = np.searchsorted(p, p + window, side="right")
+    Us = U[sort]
+    out_i, out_j = [], []
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        reach = int(hi[start:stop].max())
+        dist = cdist(Us[start:stop], Us[start:reach])
+        k = np.arange(start, stop)[:, None]
+        col = np.arange(start, reach)[None, :]
+        close = (dist <= merge) & (col > k)
+        bi, bj = np.nonzero(close)
+        out_i.append(sort[bi + start])
+        out_j.append(sort[bj + start])
+    if not out_i:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(out_i), np.concatenate(out_j)
 
 
 def foot_point_margins(A: np.ndarray, slack: np.ndarray, same: np.ndarray) -> np.ndarray:

@@ -221,10 +221,14 @@ def _solve_socp_l2(
     raise SolverFailed(f"Clarabel returned status {status!r} on the SOCP {what}")
 
 
-def _domain_margin(x: np.ndarray, domain: Domain) -> float:
-    """Euclidean distance from ``x`` to the boundary of a domain not given by rows (or +inf)."""
+def _domain_margin(x: np.ndarray, domain: Domain, p: np.ndarray | None = None) -> float:
+    """Euclidean distance from ``x`` (``x + p`` with a reference point ``p``) to the boundary
+    of a domain not given by rows (or +inf)."""
     if isinstance(domain, Ball) and domain.rows() is None:
-        dist = np.linalg.norm(x - domain.center, ord=domain.norm)
+        centre = domain.center if p is None else domain.center - p
+        v = x - centre
+        big = float(np.abs(v).max(initial=0.0))
+        dist = big * np.linalg.norm(v / big, ord=domain.norm) if big > 0 else 0.0  # no overflow
         factor = 1.0 if domain.norm == 2 else np.sqrt(domain.dim)
         return (domain.radius - dist) / factor
     return np.inf
@@ -347,36 +351,58 @@ def inscribed_ball(
     """
     m, d = A.shape
     keep = np.ones(m, dtype=bool)
-    eq = None
     if on_row is not None:
         keep[on_row] = False
         if skip is not None:
             keep &= ~skip
-        eq = (A[on_row], float(b[on_row]))
-    Ak, bk = A[keep], b[keep]
+    # Solve in the frame u = (x - p) / s (p the domain's interior point, s a power of two, 1
+    # unless the domain is huge): the solver sees numbers of moderate size wherever the domain
+    # lies and however large it is (HiGHS takes bounds >= 1e20 for infinite), and the answer
+    # is certified in shifted coordinates x - p.
+    p, s = _frame(domain, tol)
+    Ak = A[keep]
+    bk = b[keep] - Ak @ p if p is not None else b[keep]
+    eq = None
+    if on_row is not None:
+        beq = float(b[on_row] - A[on_row] @ p) if p is not None else float(b[on_row])
+        eq = (A[on_row], beq)
+    dom_u = _framed_domain(domain, p, s)
+    eq_u = None if eq is None else (eq[0], eq[1] / s)
     # Polyhedral domain rows are among A's rows; only the L1 ball in high dimension (lifted),
     # the L2 ball (second-order cone) and the whole space (radius cap) are added here.
     if isinstance(domain, Ball) and domain.norm == 2:
         counter.socp += 1
-        status, z, opt = _solve_socp_l2(Ak, bk, domain.center, domain.radius, eq, tol, what)
+        status, z, opt = _solve_socp_l2(Ak, bk / s, dom_u.center, dom_u.radius, eq_u, tol, what)
     else:
         counter.lp += 1
-        status, z, opt = _margin_lp(Ak, bk, eq, domain, tol, what)
+        status, z, opt = _margin_lp(Ak, bk / s, eq_u, dom_u, tol, what)
     if status == Status.INFEASIBLE:
         return BallResult(False, None, -np.inf)
+    if status != Status.OPTIMAL or z is None:
+        raise SolverFailed(
+            f"the solver reported the {what} as {status.value}, but the inscribed radius is "
+            "bounded (numerical trouble)"
+        )
+    opt *= s
     if not domain.bounded and opt > tol.zero:
         # the LP vertex of an unbounded region can lie arbitrarily far out, where float64
         # slacks are meaningless: re-solve for the point nearest the origin keeping half the
         # margin
         counter.lp += 1
-        status, z, _ = _margin_lp(Ak, bk, eq, domain, tol, what, t_min=min(opt, WHOLE_CAP) / 2)
-        if status != Status.OPTIMAL:  # pragma: no cover - feasible by construction
+        status, z, _ = _margin_lp(Ak, bk / s, eq_u, dom_u, tol, what,
+                                  t_min=min(opt, WHOLE_CAP) / 2 / s)
+        if status != Status.OPTIMAL or z is None:  # pragma: no cover - feasible by construction
             raise SolverFailed(f"re-centring the LP {what} failed ({status.value})")
-    x = z[: A.shape[1]].copy()
+    x = z[: A.shape[1]] * s  # in shifted coordinates x - p
     if eq is not None:  # put the centre exactly on the hyperplane before certifying it
         x -= (eq[0] @ x - eq[1]) * eq[0]
     slack = bk - Ak @ x
-    certified = min(float(slack.min()) if slack.size else np.inf, _domain_margin(x, domain))
+    certified = min(float(slack.min()) if slack.size else np.inf,
+                    _domain_margin(x, domain, p))
+    if p is not None:
+        # x - p is certified; the point returned, p + x, is rounded by up to an ulp of p
+        certified -= 2 * np.spacing(float(np.abs(p).max())) * np.sqrt(d)
+        x = p + x
     if not domain.bounded:
         certified = min(certified, WHOLE_CAP)
     if certified >= tol.radius:
@@ -386,14 +412,14 @@ def inscribed_ball(
     if isinstance(domain, Ball) and domain.norm == 2:
         # an interior-point answer near zero: settle it with the simplex method on the ball's
         # bounding box, a superset (zero there means zero in the ball)
-        lo, hi = domain.bounding_box()
+        lo, hi = dom_u.bounding_box()
         eye = np.eye(A.shape[1])
         counter.lp += 1
         status, _, outer = _margin_lp(
-            np.vstack([Ak, eye, -eye]), np.concatenate([bk, hi, -lo]), eq, Whole(A.shape[1]),
-            tol, what,
+            np.vstack([Ak, eye, -eye]), np.concatenate([bk / s, hi, -lo]), eq_u,
+            Whole(A.shape[1]), tol, what,
         )
-        if status == Status.INFEASIBLE or outer <= tol.zero:
+        if status == Status.INFEASIBLE or (status == Status.OPTIMAL and outer * s <= tol.zero):
             return BallResult(False, x, certified)
     if opt >= tol.radius:
         raise SolverFailed(
@@ -405,6 +431,30 @@ def inscribed_ball(
         f"{tol.zero:g} and radius={tol.radius:g}; the set is too thin to decide in float64 "
         "(rescale the input or pass other Tolerances)"
     )
+
+
+def _frame(domain: Domain, tol: Tolerances) -> tuple[np.ndarray | None, float]:
+    """Reference point ``p`` (None: the origin) and power-of-two scale ``s >= 1`` of the frame
+    :func:`inscribed_ball` solves in: the domain's interior point, and the scale at which
+    ``tol.radius`` is ten times the solvers' feasibility tolerance (1 unless the tolerances
+    were raised for a domain of large extent, see :meth:`Tolerances.effective`)."""
+    ratio = tol.radius / (10 * tol.solver_feasibility)
+    s = float(2.0 ** np.round(np.log2(ratio))) if ratio > 1 else 1.0
+    if not domain.bounded:
+        return None, s
+    p = domain.center if isinstance(domain, Ball) else domain.interior_point()
+    if not np.any(p):
+        p = None
+    return p, s
+
+
+def _framed_domain(domain: Domain, p: np.ndarray | None, s: float) -> Domain:
+    """The domain in the frame ``u = (x - p) / s`` where the solve needs more than its rows
+    (balls without rows; the whole space is its own frame)."""
+    if not isinstance(domain, Ball) or domain.rows() is not None or (p is None and s == 1.0):
+        return domain
+    centre = domain.center - p if p is not None else domain.center
+    return Ball(centre / s, domain.radius / s, norm=domain.norm)
 
 
 # ---------------------------------------------------------------------------- mixed-integer
@@ -498,7 +548,7 @@ def solve_milp(
     >>> # max x + y s.t. 2x + 2y <= 3, x, y binary
     >>> res = solve_milp(np.array([-1.0, -1.0]), np.array([[2.0, 2.0]]), np.array([-np.inf]),
     ...                  np.array([3.0]), np.zeros(2), np.ones(2), np.array([True, True]))
-    >>> res.status.value, res.objective
+    >>> res.status.value, round(res.objective, 6)
     ('optimal', -1.0)
     """
     import highspy

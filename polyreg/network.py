@@ -8,14 +8,15 @@ neuron, ``z > 0`` meaning on, concatenated layer after layer.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
+from ._files import open_output
 from .errors import InvalidNetwork
+from .npyfile import ArrayFileError, load_npz
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,49 @@ class LocalMaps:
     out_b: np.ndarray
 
 
-def _as_float_array(value: object, name: str, ndim: int) -> np.ndarray:
+def real_array(value: object, name: str) -> np.ndarray:
+    """``value`` as a new float64 array, refusing what is not exactly real numbers.
+
+    Real floats, integers and bools are accepted when float64 holds every value exactly;
+    complex, string, datetime/timedelta, object (e.g. ragged or mixed lists) and structured
+    dtypes are refused, never cast.
+
+    Raises
+    ------
+    InvalidNetwork
+        Naming ``name`` and the dtype.
+
+    Examples
+    --------
+    >>> real_array([1, 2], "W0").tolist()
+    [1.0, 2.0]
+    >>> real_array([1 + 2j], "W0")
+    Traceback (most recent call last):
+    ...
+    polyreg.errors.InvalidNetwork: W0 must hold real numbers, got an array of dtype complex128 (complex)
+    """
     try:
-        arr = np.array(value, dtype=np.float64)
+        raw = np.asarray(value)
     except (TypeError, ValueError) as exc:
         raise InvalidNetwork(f"{name} is not a numeric array: {exc}") from exc
+    if raw.dtype.kind not in "biuf" or raw.dtype.fields is not None:
+        raise InvalidNetwork(
+            f"{name} must hold real numbers, got an array of dtype {raw.dtype} "
+            f"({_DTYPE_KINDS.get(raw.dtype.kind, 'not real numbers')})"
+        )
+    arr = np.array(raw, dtype=np.float64)
+    if raw.dtype.kind in "iu" or raw.dtype.itemsize > 8:
+        with np.errstate(invalid="ignore", over="ignore"):
+            exact = np.array_equal(arr.astype(raw.dtype), raw)
+        if not exact:
+            raise InvalidNetwork(
+                f"{name} has {raw.dtype} values that float64 cannot represent exactly"
+            )
+    return arr
+
+
+def _as_float_array(value: object, name: str, ndim: int) -> np.ndarray:
+    arr = real_array(value, name)
     if arr.ndim != ndim:
         kind = "matrix (out, in)" if ndim == 2 else "vector"
         raise InvalidNetwork(f"{name} must be a {kind}, got an array of shape {arr.shape}")
@@ -55,6 +94,64 @@ def _as_float_array(value: object, name: str, ndim: int) -> np.ndarray:
         raise InvalidNetwork(f"{name} has {int(bad.sum())} non-finite value(s), first at {where}")
     arr.setflags(write=False)
     return arr
+
+
+_DTYPE_KINDS = {
+    "c": "complex",
+    "U": "strings",
+    "S": "bytes",
+    "M": "datetimes",
+    "m": "time deltas",
+    "O": "Python objects",
+    "V": "structured or raw records",
+}
+
+
+def real_scalar(value: object, name: str) -> float:
+    """``value`` as a float when it is one real number (not an array, complex or a string).
+
+    Raises
+    ------
+    InvalidNetwork
+        Naming ``name`` and what ``value`` is.
+    """
+    if isinstance(value, (str, bytes)):
+        raise InvalidNetwork(f"{name} must be a real scalar, got the string {value!r}")
+    if hasattr(value, "detach"):  # a torch tensor, without importing torch
+        value = value.detach().cpu().numpy()  # type: ignore[union-attr]
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged input
+        raise InvalidNetwork(f"{name} must be a real scalar: {exc}") from exc
+    if arr.shape != ():
+        raise InvalidNetwork(f"{name} must be a real scalar, got an array of shape {arr.shape}")
+    if arr.dtype.kind not in "biuf":
+        kind = _DTYPE_KINDS.get(arr.dtype.kind, str(arr.dtype))
+        raise InvalidNetwork(f"{name} must be a real scalar, got {kind} ({value!r})")
+    return float(arr)
+
+
+def check_negative_slope(value: object, name: str = "negative_slope") -> float:
+    """``value`` as the LeakyReLU slope: a real scalar in ``[0, 1)`` (0 is ReLU).
+
+    Raises
+    ------
+    InvalidNetwork
+        Not a real scalar (an array, complex, a string, ...), not finite, or outside [0, 1).
+
+    Examples
+    --------
+    >>> check_negative_slope(0.25)
+    0.25
+    >>> check_negative_slope([0.1, 0.2])
+    Traceback (most recent call last):
+    ...
+    polyreg.errors.InvalidNetwork: negative_slope must be a real scalar, got an array of shape (2,)
+    """
+    alpha = real_scalar(value, name)
+    if not (np.isfinite(alpha) and 0.0 <= alpha < 1.0):
+        raise InvalidNetwork(f"{name} must lie in [0, 1), got {value!r}")
+    return alpha
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,9 +203,7 @@ class Network:
                     f"W{k} takes {W.shape[1]} inputs but layer {k - 1} (W{k - 1}) has "
                     f"{Ws[k - 1].shape[0]} outputs"
                 )
-        alpha = float(self.negative_slope)
-        if not (np.isfinite(alpha) and 0.0 <= alpha < 1.0):
-            raise InvalidNetwork(f"negative_slope must lie in [0, 1), got {self.negative_slope!r}")
+        alpha = check_negative_slope(self.negative_slope)
         object.__setattr__(self, "weights", Ws)
         object.__setattr__(self, "biases", bs)
         object.__setattr__(self, "negative_slope", alpha)
@@ -153,8 +248,9 @@ class Network:
         if not path.exists():
             raise InvalidNetwork(f"network file {str(path)!r} does not exist")
         try:
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {key: data[key] for key in data.files}
+            arrays = load_npz(path)
+        except ArrayFileError as exc:  # too large, objects, not .npy members
+            raise InvalidNetwork(str(exc)) from exc
         except Exception as exc:  # zipfile / pickle / format errors of every kind
             raise InvalidNetwork(
                 f"cannot read {str(path)!r} as an .npz archive of arrays W0, b0, ...: "
@@ -162,7 +258,7 @@ class Network:
             ) from exc
         if not isinstance(arrays, dict):  # pragma: no cover - np.load of a .npy
             raise InvalidNetwork(f"{str(path)!r} is not an .npz archive")
-        alpha = float(arrays.pop("negative_slope", 0.0))
+        alpha = arrays.pop("negative_slope", 0.0)  # checked by the constructor
         n = sum(1 for key in arrays if key.startswith("W"))
         expected = {f"W{k}" for k in range(n)} | {f"b{k}" for k in range(n)}
         missing = sorted(expected - set(arrays))
@@ -180,7 +276,8 @@ class Network:
         )
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the canonical ``.npz`` atomically (a temporary file renamed into place)."""
+        """Write the canonical ``.npz`` (atomically: a temporary file renamed over a regular file;
+        a symbolic link's target is written; see :func:`polyreg._files.open_output`)."""
         path = Path(path)
         arrays: dict[str, np.ndarray] = {}
         for k, (W, b) in enumerate(zip(self.weights, self.biases)):
@@ -188,17 +285,8 @@ class Network:
             arrays[f"b{k}"] = b
         if self.negative_slope:
             arrays["negative_slope"] = np.array(self.negative_slope)
-        fd, tmp = tempfile.mkstemp(suffix=".npz", dir=path.parent or ".")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.savez(handle, **arrays)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual file mode
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with open_output(path, "wb", what="path") as handle:
+            np.savez(handle, **arrays)
 
     # ----------------------------------------------------------------- shape
     @property

@@ -32,6 +32,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ._files import open_output
 from .api import enumerate_regions
 from .domains import Ball, Domain
 from .errors import InvalidDomain, InvalidNetwork
@@ -407,5 +408,7 @@ def draw(
             ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.09),
                       ncol=len(handles), fontsize=8, frameon=False)
     if out is not None:
-        fig.savefig(Path(out), dpi=dpi)
+        out = Path(out)
+        with open_output(out, "wb") as handle:  # atomic; devices and FIFOs streamed
+            fig.savefig(handle, dpi=dpi, format=out.suffix.lstrip(".").lower() or "png")
     return fig

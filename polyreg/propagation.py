@@ -35,24 +35,35 @@ class Stability:
     live: np.ndarray
 
 
-def first_layer_bounds(W: np.ndarray, b: np.ndarray, domain: Domain) -> tuple[np.ndarray, np.ndarray]:
-    """Exact range of ``W x + b`` over a box or an L_p ball; bounding-box range otherwise."""
+def first_layer_bounds(
+    W: np.ndarray, b: np.ndarray, domain: Domain, with_magnitude: bool = False
+) -> tuple[np.ndarray, np.ndarray] | tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact range of ``W x + b`` over a box or an L_p ball; bounding-box range otherwise.
+
+    With ``with_magnitude``, also the magnitude the bounds are computed from (``|W| |x| + |b|``
+    over the domain's bounding set), which bounds their float64 rounding error relatively.
+    """
+    absb = np.abs(b)
     if isinstance(domain, Ball):
         q = domain.dual_norm
         mid = W @ domain.center + b
         spread = domain.radius * np.linalg.norm(W, ord=q, axis=1)
-        return mid - spread, mid + spread
+        mag = np.abs(W) @ np.abs(domain.center) + absb + spread
+        out = (mid - spread, mid + spread)
+        return (*out, mag) if with_magnitude else out
     lo, hi = domain.bounding_box()
     if not np.all(np.isfinite(lo)):
-        n = W.shape[0]
         zero_row = ~np.any(W != 0, axis=1)
         lower = np.where(zero_row, b, -np.inf)
         upper = np.where(zero_row, b, np.inf)
-        return lower, upper
+        mag = np.where(zero_row, absb, np.inf)
+        return (lower, upper, mag) if with_magnitude else (lower, upper)
     mid, half = (lo + hi) / 2, (hi - lo) / 2
     centre = W @ mid + b
     spread = np.abs(W) @ half
-    return centre - spread, centre + spread
+    mag = np.abs(W) @ (np.abs(mid) + half) + absb
+    out = (centre - spread, centre + spread)
+    return (*out, mag) if with_magnitude else out
 
 
 def stability(net: Network, domain: Domain, tol: Tolerances) -> Stability:
@@ -60,8 +71,13 @@ def stability(net: Network, domain: Domain, tol: Tolerances) -> Stability:
 
     Soundness: the first layer's range is exact (boxes, balls) or a superset (polytopes via
     their bounding box); each later layer applies interval arithmetic to ``W relu(z) + b``,
-    which contains every value the layer takes. Bounds are widened by ``tol.stable * scale``
-    before classifying, so float rounding never marks a live neuron stable.
+    which contains every value the layer takes. Every bound is widened by its float64 rounding
+    error bound, ``max(tol.stable, 4 (n + 2) eps)`` times the magnitude it is computed from
+    (``|W| |a| + |b|``, ``n`` the fan-in), before the next layer uses it: so the widening scales
+    with each neuron (rescaling a neuron changes nothing), never depends on the size of the
+    domain beyond the rounding, and float rounding never marks a live neuron stable. A neuron is
+    stable on when its widened lower bound is positive, stable off when its widened upper bound
+    is at most zero.
 
     Examples
     --------
@@ -72,27 +88,37 @@ def stability(net: Network, domain: Domain, tol: Tolerances) -> Stability:
     >>> s.on.tolist(), s.live.tolist()
     ([True, False], [False, True])
     """
+    with np.errstate(over="ignore", invalid="ignore"):  # infinite bounds (unbounded domains)
+        return _stability(net, domain, tol)
+
+
+def _stability(net: Network, domain: Domain, tol: Tolerances) -> Stability:
     alpha = net.negative_slope
+    eps = float(np.finfo(np.float64).eps)
     lowers, uppers = [], []
-    lo, hi = first_layer_bounds(net.weights[0], net.biases[0], domain)
+    W0 = net.weights[0]
+    lo, hi, mag = first_layer_bounds(W0, net.biases[0], domain, with_magnitude=True)
+    rel = max(tol.stable, 4 * (W0.shape[1] + 2) * eps)
+    lo, hi = lo - rel * mag, hi + rel * mag
     for layer in range(len(net.weights) - 1):
         if layer > 0:
             W, b = net.weights[layer], net.biases[layer]
             a_lo = _act(lo, alpha)
             a_hi = _act(hi, alpha)
             Wp, Wn = np.maximum(W, 0), np.minimum(W, 0)
-            with np.errstate(invalid="ignore"):
-                new_lo = _safe_dot(Wp, a_lo) + _safe_dot(Wn, a_hi) + b
-                new_hi = _safe_dot(Wp, a_hi) + _safe_dot(Wn, a_lo) + b
-            lo, hi = new_lo, new_hi
+            rel = max(tol.stable, 4 * (W.shape[1] + 2) * eps)
+            new_lo = _safe_dot(Wp, a_lo) + _safe_dot(Wn, a_hi) + b
+            new_hi = _safe_dot(Wp, a_hi) + _safe_dot(Wn, a_lo) + b
+            mag_lo = _safe_dot(Wp, np.abs(a_lo)) - _safe_dot(Wn, np.abs(a_hi)) + np.abs(b)
+            mag_hi = _safe_dot(Wp, np.abs(a_hi)) - _safe_dot(Wn, np.abs(a_lo)) + np.abs(b)
+            lo, hi = new_lo - rel * mag_lo, new_hi + rel * mag_hi
+        lo = np.nan_to_num(lo, nan=-np.inf)
+        hi = np.nan_to_num(hi, nan=np.inf)
         lowers.append(lo)
         uppers.append(hi)
     lower, upper = np.concatenate(lowers), np.concatenate(uppers)
-    slack = tol.stable * net.weight_scale() * (1.0 + np.abs(np.nan_to_num(lower, posinf=0, neginf=0)))
-    lower = np.nan_to_num(lower, nan=-np.inf)
-    upper = np.nan_to_num(upper, nan=np.inf)
-    on = lower > slack
-    off = upper <= slack
+    on = lower > 0
+    off = upper <= 0
     return Stability(lower, upper, on, off, ~(on | off))
 
 

@@ -26,7 +26,10 @@ Examples
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from fractions import Fraction
+
 import numpy as np
 
 from .domains import Ball, Box, Domain, Polytope, _vector
@@ -34,7 +37,55 @@ from .errors import InvalidDomain
 from .network import Network
 
 #: smallest ratio of the singular values of ``[u v]`` accepted as linearly independent
+#: (relative: unchanged when ``u`` and ``v`` are scaled together or the slice is moved)
 INDEPENDENCE = 1e-10
+#: polygon checks, relative to the polygon's extent about its mean: coinciding vertices (edge
+#: length), zero area and reflex corners (area and cross products, times the extent squared)
+POLYGON_REL = 1e-12
+
+
+_SPLIT = 134217729.0  # 2**27 + 1 (Veltkamp splitting)
+
+
+def _two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``a * b = p + e`` exactly (Dekker), elementwise, barring overflow/underflow."""
+    p = a * b
+    ta, tb = _SPLIT * a, _SPLIT * b
+    ah = ta - (ta - a)
+    al = a - ah
+    bh = tb - (tb - b)
+    bl = b - bh
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    return p, e
+
+
+def exact_affine(W: np.ndarray, x: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``W @ x + b`` with every entry correctly rounded (error-free products, exact sums).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[1.0, 1.0]]); x = np.array([1e16, 1.0]); b = np.array([-1e16])
+    >>> float((W @ x + b)[0]), float(exact_affine(W, x, b)[0])
+    (0.0, 1.0)
+    """
+    W = np.asarray(W, dtype=float)
+    x = np.asarray(x, dtype=float)
+    b = np.asarray(b, dtype=float)
+    with np.errstate(all="ignore"):
+        p, e = _two_product(W, x[None, :])
+    terms = np.concatenate([p, e, b[:, None]], axis=1)
+    out = np.empty(W.shape[0])
+    ok = np.all(np.isfinite(terms), axis=1)
+    for k in range(W.shape[0]):
+        if ok[k]:
+            out[k] = math.fsum(terms[k].tolist())
+        else:  # huge entries: exact rational arithmetic
+            exact = Fraction(float(b[k])) + sum(
+                (Fraction(float(w)) * Fraction(float(v)) for w, v in zip(W[k], x)), Fraction(0)
+            )
+            out[k] = float(exact)
+    return out
 
 
 def _points(value: object, name: str) -> np.ndarray:
@@ -81,18 +132,19 @@ def convex_polygon(vertices: object, name: str = "bound") -> np.ndarray:
         raise InvalidDomain(f"{name}: a polygon needs at least 3 vertices (k, 2), got shape {P.shape}")
     edges = np.roll(P, -1, axis=0) - P
     length = np.linalg.norm(edges, axis=1)
-    scale = max(1.0, float(np.abs(P).max()))
-    if np.any(length <= 1e-12 * scale):
+    # thresholds relative to the polygon's own extent about its mean (translation invariant)
+    scale = float(np.abs(P - P.mean(axis=0)).max())
+    if np.any(length <= POLYGON_REL * scale):
         k = int(np.argmin(length))
         raise InvalidDomain(f"{name}: vertices {k} and {(k + 1) % len(P)} coincide")
     area = polygon_area(P)
-    if abs(area) <= 1e-12 * scale**2:
+    if abs(area) <= POLYGON_REL * scale**2:
         raise InvalidDomain(f"{name}: the polygon has zero area (collinear vertices?)")
     if area < 0:
         P = P[::-1].copy()
         edges = np.roll(P, -1, axis=0) - P
     cross = edges[:, 0] * np.roll(edges, -1, axis=0)[:, 1] - edges[:, 1] * np.roll(edges, -1, axis=0)[:, 0]
-    if np.any(cross < -1e-12 * scale**2):
+    if np.any(cross < -POLYGON_REL * scale**2):
         raise InvalidDomain(
             f"{name}: the polygon is not convex, or its vertices are not in order around it"
         )
@@ -139,7 +191,8 @@ def _polytope_vertices(A: np.ndarray, b: np.ndarray, inner: np.ndarray) -> np.nd
     pts = pts[np.argsort(angle)]
     keep = np.ones(len(pts), dtype=bool)
     step = np.linalg.norm(np.roll(pts, -1, axis=0) - pts, axis=1)
-    keep[step <= 1e-12 * max(1.0, float(np.abs(pts).max()))] = False  # degenerate duplicates
+    # degenerate duplicates, relative to the polygon's extent about its interior point
+    keep[step <= POLYGON_REL * float(np.abs(pts - inner).max())] = False
     return pts[keep] if keep.sum() >= 3 else pts
 
 
@@ -197,7 +250,7 @@ class Slice(Domain):
     >>> Slice([0, 0], [1, 1], [2, 2], polyreg.Box([0, 0], [1, 1]))
     Traceback (most recent call last):
     ...
-    polyreg.errors.InvalidDomain: u and v are linearly dependent (singular values of [u v]: 3.16, 0)
+    polyreg.errors.InvalidDomain: u and v are linearly dependent (the smaller singular value of [u v] is at most 1e-10 times the larger)
     """
 
     origin: np.ndarray
@@ -216,7 +269,8 @@ class Slice(Domain):
         sv = np.linalg.svd(np.column_stack([u, v]), compute_uv=False)
         if not (sv[0] > 0 and sv[1] > INDEPENDENCE * sv[0]):
             raise InvalidDomain(
-                f"u and v are linearly dependent (singular values of [u v]: {sv[0]:.3g}, {sv[1]:.3g})"
+                "u and v are linearly dependent (the smaller singular value of [u v] is at most "
+                f"{INDEPENDENCE:g} times the larger)"
             )
         object.__setattr__(self, "origin", origin)
         object.__setattr__(self, "u", u)
@@ -263,7 +317,8 @@ class Slice(Domain):
 
     def network(self, net: Network) -> Network:
         """The 2-input network ``(s, t) -> net(origin + s u + t v)``: ``W0 [u v]`` and
-        ``b0 + W0 origin``; every other layer unchanged.
+        ``b0 + W0 origin`` (correctly rounded, :func:`exact_affine`: a slice moved together
+        with the network gives the same composed network); every other layer unchanged.
 
         Examples
         --------
@@ -275,7 +330,7 @@ class Slice(Domain):
         """
         self.for_inputs(net.n_inputs)
         W0, b0 = net.weights[0], net.biases[0]
-        layers = [(W0 @ self.basis, b0 + W0 @ self.origin)]
+        layers = [(W0 @ self.basis, exact_affine(W0, self.origin, b0))]
         layers += list(zip(net.weights[1:], net.biases[1:]))
         return Network.from_layers(layers, negative_slope=net.negative_slope)
 

@@ -39,6 +39,15 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from ._files import (
+    FileLock,
+    OutputError,
+    clean_stale,
+    open_output,
+    resolve,
+    same_file,
+    temp_path,
+)
 from .domains import Ball, Box, Domain, Polytope, Whole
 from .errors import InvalidDomain, InvalidNetwork, PolyregError
 from .network import Network
@@ -189,6 +198,162 @@ def domain_from_description(desc: dict, arrays: dict[str, np.ndarray] | None = N
     raise StoreError(f"the store's domain has unknown type {kind!r}")
 
 
+# ---------------------------------------------------------------------------- validation
+#: the columns of every table a store must have
+TABLES: dict[str, tuple[str, ...]] = {
+    "meta": ("key", "value"),
+    "arrays": ("name", "data"),
+    "regions": ("id", "pattern", "point", "radius", "map_hash", "expanded", "part"),
+    "edges": ("u", "v", "neurons", "flipped", "point"),
+    "parts": ("id", "axis", "lo", "hi", "weight", "density", "status", "owned", "found"),
+    "cut_keys": ("part", "side", "pattern"),
+    "edge_keys": ("ka", "kb", "neurons", "flipped", "point"),
+}
+#: run parameters every store holds, with their JSON types
+_PARAMS: dict[str, tuple[type, ...]] = {
+    "format": (str,), "schema_version": (int,), "mode": (str,), "network_sha256": (str,),
+    "negative_slope": (int, float), "domain": (dict,), "tolerances": (dict,), "seed": (int,),
+    "chebyshev": (bool,),
+}
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def validate_schema(conn: sqlite3.Connection, path: str | os.PathLike[str]) -> None:
+    """Check a store's tables, columns and ``meta`` entries (``params``, ``stats``,
+    ``complete``) before anything reads them.
+
+    Raises
+    ------
+    StoreError
+        Naming what is wrong: a missing table or column, a missing or malformed meta entry
+        (not JSON, a stats entry that is not an object of numbers, ...), an unknown format,
+        schema version or mode.
+
+    Examples
+    --------
+    >>> import sqlite3
+    >>> validate_schema(sqlite3.connect(":memory:"), "x.sqlite")
+    Traceback (most recent call last):
+    ...
+    polyreg.store.StoreError: x.sqlite: malformed store: table 'meta' is missing
+    """
+    name = str(path)
+    for table, columns in TABLES.items():
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if not have:
+            raise StoreError(f"{name}: malformed store: table {table!r} is missing")
+        missing = [c for c in columns if c not in have]
+        if missing:
+            raise StoreError(f"{name}: malformed store: table {table!r} lacks column(s) "
+                             f"{', '.join(missing)}")
+    meta = {}
+    for key in ("params", "stats", "complete"):
+        rows = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchall()
+        if len(rows) != 1 or not isinstance(rows[0][0], str):
+            raise StoreError(f"{name}: malformed store: meta entry {key!r} is missing or not text")
+        meta[key] = rows[0][0]
+    try:
+        params = json.loads(meta["params"])
+        stats = json.loads(meta["stats"])
+    except json.JSONDecodeError as exc:
+        raise StoreError(f"{name}: malformed store: meta entry is not JSON: {exc}") from exc
+    if not isinstance(params, dict):
+        raise StoreError(f"{name}: malformed store: meta 'params' is a {type(params).__name__}, "
+                         "not an object")
+    for key, types in _PARAMS.items():
+        if key not in params:
+            raise StoreError(f"{name}: malformed store: run parameter {key!r} is missing")
+        if not isinstance(params[key], types) or (bool not in types
+                                                  and isinstance(params[key], bool)):
+            raise StoreError(f"{name}: malformed store: run parameter {key!r} is "
+                             f"{params[key]!r}")
+    if params["format"] != FORMAT:
+        raise StoreError(f"{name}: unknown store format {params['format']!r} (expected "
+                         f"{FORMAT!r})")
+    if params["schema_version"] != SCHEMA_VERSION:
+        raise StoreError(f"{name}: store schema version {params['schema_version']} in its "
+                         f"parameters; this polyreg reads version {SCHEMA_VERSION}")
+    if params["mode"] not in ("walk", "parts"):
+        raise StoreError(f"{name}: malformed store: unknown mode {params['mode']!r}")
+    if not isinstance(stats, dict):
+        raise StoreError(f"{name}: malformed store: meta 'stats' is a {type(stats).__name__}, "
+                         "not an object")
+    for key, value in stats.items():
+        if not _number(value) or value < 0:
+            raise StoreError(f"{name}: malformed store: stats entry {key!r} is {value!r}, "
+                             "not a number >= 0")
+    if meta["complete"] not in ("0", "1"):
+        raise StoreError(f"{name}: malformed store: meta 'complete' is {meta['complete']!r}")
+
+
+def validate_rows(store: "RegionStore") -> None:
+    """Check a store's rows against its network: pattern and point blobs of the right size
+    (padding bits zero), radii numbers >= 0, edges between stored regions with JSON neuron
+    lists, and a run marked complete that really is (no frontier, no pending part).
+
+    One pass of SQL over the tables (no row is decoded in Python).
+
+    Raises
+    ------
+    StoreError
+        Naming the table and what is wrong.
+    """
+    conn, name = store.conn, str(store.path)
+    n = store.net.n_hidden
+    nbytes = (n + 7) // 8
+    size = 8 * store.wnet.n_inputs
+
+    def count(sql: str, *args: object) -> int:
+        return int(conn.execute(sql, args).fetchone()[0])
+
+    bad = count("SELECT COUNT(*) FROM regions WHERE typeof(pattern) != 'blob' "
+                "OR length(pattern) != ?", nbytes)
+    if bad:
+        raise StoreError(f"{name}: malformed store: {bad} region pattern(s) are corrupted "
+                         f"(not {nbytes}-byte blobs)")
+    if n % 8:
+        mask = 0xFF >> (n % 8)  # bits after the n-th must be zero
+        for (last,) in conn.execute("SELECT DISTINCT substr(pattern, -1, 1) FROM regions"):
+            if bytes(last)[0] & mask:
+                raise StoreError(f"{name}: malformed store: a region pattern is corrupted "
+                                 "(padding bits set)")
+    bad = count("SELECT COUNT(*) FROM regions WHERE typeof(point) != 'blob' "
+                "OR length(point) != ? OR typeof(radius) NOT IN ('real', 'integer') "
+                "OR NOT radius >= 0 OR expanded NOT IN (0, 1) OR typeof(map_hash) != 'text'",
+                size)
+    if bad:
+        raise StoreError(f"{name}: malformed store: {bad} region row(s) are corrupted (point, "
+                         "radius, map hash or expanded flag)")
+    bad = count("SELECT COUNT(*) FROM edges WHERE u NOT IN (SELECT id FROM regions) "
+                "OR v NOT IN (SELECT id FROM regions) "
+                "OR (point IS NOT NULL AND (typeof(point) != 'blob' OR length(point) != ?))",
+                size)
+    if bad:
+        raise StoreError(f"{name}: malformed store: {bad} edge row(s) are corrupted (unknown "
+                         "region or bad point)")
+    try:
+        bad = count("SELECT COUNT(*) FROM edges WHERE NOT json_valid(neurons) "
+                    "OR NOT json_valid(flipped) OR json_type(neurons) != 'array' "
+                    "OR json_type(flipped) != 'array'")
+    except sqlite3.OperationalError:  # pragma: no cover - SQLite without JSON functions
+        bad = 0
+    if bad:
+        raise StoreError(f"{name}: malformed store: {bad} edge row(s) have neuron lists that "
+                         "are not JSON arrays")
+    if store._meta("complete") == "1":
+        if store.n_regions() == 0:
+            raise StoreError(f"{name}: malformed store: marked complete but holds no region")
+        if store.params["mode"] == "walk" and store.n_frontier():
+            raise StoreError(f"{name}: malformed store: marked complete but {store.n_frontier()} "
+                             "region(s) were never expanded")
+        if store.params["mode"] == "parts" and count(
+                "SELECT COUNT(*) FROM parts WHERE status = 'pending'"):
+            raise StoreError(f"{name}: malformed store: marked complete with parts pending")
+
+
 # ---------------------------------------------------------------------------- the store
 class RegionStore:
     """An open store file. Create with :meth:`create`, open with :meth:`open`.
@@ -217,9 +382,14 @@ class RegionStore:
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn
+        self._lock: FileLock | None = None
         self.params: dict = json.loads(self._meta("params"))
-        arrays = {name: _from_npy(data) for name, data in
-                  conn.execute("SELECT name, data FROM arrays")}
+        arrays = {}
+        for name, data in conn.execute("SELECT name, data FROM arrays"):
+            try:
+                arrays[name] = _from_npy(data)
+            except (ValueError, TypeError, OSError, EOFError) as exc:
+                raise StoreError(f"{path}: stored array {name!r} is corrupted: {exc}") from exc
         layers = []
         k = 0
         while f"W{k}" in arrays:
@@ -243,6 +413,7 @@ class RegionStore:
         )
         if bool(self.params.get("reduced")) != (self.reduction is not None):
             raise StoreError(f"{path}: the stored coordinates do not match the network")
+        validate_rows(self)
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -263,20 +434,43 @@ class RegionStore:
         written under a temporary name and renamed once its parameters are committed.
 
         ``mode`` is ``"walk"`` (one process, resumable region by region) or ``"parts"``.
-        """
-        from . import __version__
-        from .stream import working_space
+        A symbolic link ``path`` gets the store at its target. The returned store holds the
+        run's lock (:class:`~polyreg._files.FileLock`, released by :meth:`close`).
 
+        Raises
+        ------
+        StoreError
+            ``path`` exists, or its directory does not.
+        polyreg._files.Busy
+            Another process is creating or running a store at ``path``.
+        """
         path = Path(path)
         if mode not in ("walk", "parts"):
             raise ValueError(f"mode must be 'walk' or 'parts', got {mode!r}")
-        if path.exists():
-            raise StoreError(
-                f"store {str(path)!r} exists: continue it with `polyreg resume {path}` or choose "
-                "another file"
-            )
-        if not path.parent.is_dir():
-            raise StoreError(f"store directory {str(path.parent)!r} does not exist")
+        target = resolve(path)  # a symbolic link: the store is created at its target
+        if not target.parent.is_dir():
+            raise StoreError(f"store directory {str(target.parent)!r} does not exist")
+        lock = FileLock(target, "this store", "written")  # Busy: another run creates it
+        try:
+            if os.path.lexists(target):  # a dangling link names a new store
+                raise StoreError(
+                    f"store {str(path)!r} exists: continue it with `polyreg resume {path}` or "
+                    "choose another file"
+                )
+            cls._build(target, net, domain, tol=tol, chebyshev=chebyshev, reduce=reduce,
+                       seed=seed, mode=mode, network_path=network_path)
+            return cls.open(path, lock=lock)
+        except BaseException:
+            lock.release()
+            raise
+
+    @staticmethod
+    def _build(path: Path, net: Network, domain: Domain, *, tol: Tolerances, chebyshev: bool,
+               reduce: bool, seed: int, mode: str, network_path: str | None) -> None:
+        """Write a new store at ``path`` (a temporary file renamed into place)."""
+        from . import __version__
+        from .stream import working_space
+
         domain = domain.for_inputs(net.n_inputs)
         _, _, red = working_space(net, domain, reduce)
         params = {
@@ -297,9 +491,8 @@ class RegionStore:
             "reduced": red is not None,
             "seed": int(seed),
         }
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(str(tmp) + suffix).unlink(missing_ok=True)
+        clean_stale(path)  # temporary stores of killed runs
+        tmp = temp_path(path)
         conn = sqlite3.connect(tmp, isolation_level=None)
         try:
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -318,22 +511,56 @@ class RegionStore:
                 arrays += [("domain_A", _npy(domain.A)), ("domain_b", _npy(domain.b))]
             conn.executemany("INSERT INTO arrays VALUES (?, ?)", arrays)
             conn.execute("COMMIT")
-        finally:
             conn.close()
+        except BaseException:
+            conn.close()
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(str(tmp) + suffix).unlink(missing_ok=True)
+            raise
         os.replace(tmp, path)
-        return cls.open(path)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, check: bool = True) -> "RegionStore":
-        """Open an existing store, checking it is a polyreg store of this schema version.
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        check: bool = True,
+        lock: bool | FileLock = False,
+    ) -> "RegionStore":
+        """Open an existing store, checking it is a polyreg store of this schema version with
+        well-formed content (:func:`validate_schema`, :func:`validate_rows`).
+
+        ``lock=True`` takes the run's exclusive lock (to run it: :func:`resume`); it is
+        released by :meth:`close`, or when the process dies.
 
         Raises
         ------
         StoreError
             Missing file, not an SQLite database, another application's database, another
-            schema version, or corrupted content (``PRAGMA quick_check`` with ``check``).
+            schema version, corrupted content (``PRAGMA quick_check`` with ``check``) or
+            malformed content (missing tables, wrong types, corrupted blobs).
+        polyreg._files.Busy
+            ``lock`` and another process is running the store.
         """
         path = Path(path)
+        held: FileLock | None = None
+        if lock is True:
+            if not path.is_file():
+                raise StoreError(f"store {str(path)!r} does not exist")
+            held = FileLock(path, "this store", "resumed")
+        elif isinstance(lock, FileLock):
+            held = lock
+        try:
+            store = cls._open(path, check)
+        except BaseException:
+            if held is not None:
+                held.release()
+            raise
+        store._lock = held
+        return store
+
+    @classmethod
+    def _open(cls, path: Path, check: bool) -> "RegionStore":
         if not path.is_file():
             raise StoreError(f"store {str(path)!r} does not exist")
         try:
@@ -366,14 +593,38 @@ class RegionStore:
                     raise StoreError(f"{str(path)!r} is corrupted: {verdict}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
-            return cls(path, conn)
+            try:
+                validate_schema(conn, path)
+                return cls(path, conn)
+            except BaseException:
+                conn.close()
+                raise
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{str(path)!r} is corrupted or not a polyreg store: {exc}") from exc
         except (KeyError, TypeError, json.JSONDecodeError) as exc:
             raise StoreError(f"{str(path)!r} has malformed run parameters: {exc!r}") from exc
 
     def close(self) -> None:
-        self.conn.close()
+        """Close the database and release the run's lock if this store holds it."""
+        try:
+            self.conn.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
+
+    @contextmanager
+    def running(self) -> Iterator["RegionStore"]:
+        """Hold the run's exclusive lock for the block (already held: nothing to do)."""
+        if self._lock is not None:
+            yield self
+            return
+        self._lock = FileLock(self.path, "this store", "resumed")
+        try:
+            yield self
+        finally:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> "RegionStore":
         return self
@@ -517,12 +768,18 @@ def run_walk(
     dict
         :meth:`RegionStore.summary`.
     """
+    if store.params["mode"] != "walk":
+        raise StoreError(f"{store.path} is a parts-mode store; use run_parts")
+    with store.running():  # one process at a time (Busy otherwise)
+        return _run_walk(store, progress, batch, batch_seconds)
+
+
+def _run_walk(store: RegionStore, progress: bool | None, batch: int,
+              batch_seconds: float) -> dict:
     from .engines._common import Context, ScaleProgress, region_rows
     from .engines.traverse import Found, WalkState, start_state, walk
     from .lp import SolveCounter
 
-    if store.params["mode"] != "walk":
-        raise StoreError(f"{store.path} is a parts-mode store; use run_parts")
     t0 = time.perf_counter()
     ctx = Context.create(store.wnet, store.wdomain, store.tol)
     counter = SolveCounter()
@@ -646,6 +903,14 @@ def run_parts(
     dict
         :meth:`RegionStore.summary`.
     """
+    if store.params["mode"] != "parts":
+        raise StoreError(f"{store.path} is a walk-mode store; use run_walk")
+    with store.running():  # one process at a time (Busy otherwise)
+        return _run_parts(store, workers, client, parts, progress)
+
+
+def _run_parts(store: RegionStore, workers: int | None, client: Any, parts: int | None,
+               progress: bool | None) -> dict:
     from .engines._common import ScaleProgress
     from .parallel import (
         Part,
@@ -657,8 +922,6 @@ def run_parts(
         plan_partition,
     )
 
-    if store.params["mode"] != "parts":
-        raise StoreError(f"{store.path} is a walk-mode store; use run_walk")
     t0 = time.perf_counter()
     runner = make_runner(workers, client)
     show = ScaleProgress(progress)
@@ -739,6 +1002,10 @@ def resume(
 ) -> dict:
     """Continue the run in the store at ``path`` (a finished run returns at once).
 
+    The run's lock is held throughout: a second ``resume`` (or a run still writing the store)
+    raises :class:`~polyreg._files.Busy` ("this store ... is being resumed by process N"),
+    exit status 2 on the command line.
+
     Examples
     --------
     >>> import os, tempfile, polyreg
@@ -748,7 +1015,7 @@ def resume(
     >>> resume(path)["complete"]
     True
     """
-    with RegionStore.open(path) as store:
+    with RegionStore.open(path, lock=True) as store:
         if store.complete:
             return store.summary()
         if store.params["mode"] == "walk":
@@ -762,8 +1029,10 @@ EXPORT_FORMATS = ("json", "graphml", "npz")
 
 def export(store: RegionStore, path: str | os.PathLike[str], fmt: str = "json") -> Path:
     """Write the store's regions and edges to ``path`` as ``json`` (the ``polyreg.regions/1``
-    schema of ``polyreg enumerate``), ``graphml`` or ``npz``, atomically (temporary file,
-    then rename). JSON and GraphML are written as a stream.
+    schema of ``polyreg enumerate``), ``graphml`` or ``npz``, through
+    :func:`polyreg._files.open_output` (atomically to a regular file: temporary file, then
+    rename; streamed into a device or FIFO). JSON and GraphML are written as a stream.
+    ``path`` may not be the store itself (:class:`~polyreg._files.OutputError`).
 
     ``npz`` arrays: ``pattern`` (n, bytes) uint8 (packed bits), ``point`` (n, d), ``radius``
     (n,), ``map_hash`` (n,) str, ``edges`` (m, 2) ids, ``edge_point`` (m, d) (NaN: none),
@@ -775,18 +1044,13 @@ def export(store: RegionStore, path: str | os.PathLike[str], fmt: str = "json") 
             f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}"
         )
     path = Path(path)
-    if not path.parent.is_dir():
-        raise ValueError(f"--out: directory {str(path.parent)!r} does not exist")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    if same_file(path, store.path):
+        raise OutputError(f"--out {str(path)!r} is the store itself; refusing to overwrite it: "
+                          "choose another output file")
     writer: Callable[[RegionStore, Any], None] = {
         "json": _write_json, "graphml": _write_graphml, "npz": _write_npz}[fmt]
-    try:
-        with open(tmp, "wb") as handle:
-            writer(store, handle)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with open_output(path, "wb") as handle:
+        writer(store, handle)
     return path
 
 

@@ -10,12 +10,36 @@ units. A set is
 * **empty / lower-dimensional** when the solver's own optimum is ``<= zero``;
 * anything in between is a :class:`~polyreg.errors.ToleranceError`: the decision depends on
   the tolerance, so polyreg refuses to guess.
+
+Invariance. Every tolerance is measured in coordinates that rescaling a neuron or translating
+the input leave unchanged: constraint rows are unit-normalised (a hidden neuron's scale drops
+out), the network is first put in canonical form (every hidden row of norm about 1, by exact
+power-of-two factors, :mod:`polyreg.canonical`) and :func:`polyreg.enumerate_regions` computes
+in coordinates centred on the domain. Float64 cannot resolve distances below a few ulps of the
+coordinates it computes with, so :meth:`Tolerances.effective` raises ``radius``, ``zero`` and
+``merge`` to floors proportional to the domain's *extent* (the largest coordinate magnitude of
+the domain in the working coordinates): below ``RADIUS_FLOOR * extent`` (about 1.1e-13 times
+it) nothing is certified.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import numpy as np
+
+#: float64 machine epsilon
+EPS = float(np.finfo(np.float64).eps)
+#: floors relative to the domain's extent (see :meth:`Tolerances.effective`): 2^-43 (about 512
+#: ulps), 2^-45, 2^-47; at extent 1e4 the default tolerances are above them
+RADIUS_FLOOR = 2.0**-43
+MERGE_FLOOR = 2.0**-45
+ZERO_FLOOR = 2.0**-47
+#: largest domain extent (in the coordinates the engines run in: centred on the domain by
+#: ``enumerate_regions``) that polyreg accepts: there float64 still resolves sets of width
+#: 2^-7 ~ 0.008 (``ZERO_FLOOR * MAX_EXTENT``); beyond, small regions could not be told from
+#: empty ones, so such a domain is refused rather than counted
+MAX_EXTENT = 2.0**40
 
 @dataclass(frozen=True)
 class Tolerances:
@@ -33,11 +57,15 @@ class Tolerances:
         same hyperplane (repeated, scaled or opposite neurons; a neuron on the domain boundary).
     gradient : float
         A pre-activation whose gradient norm is below ``gradient * scale`` is constant on the
-        region (``scale`` is the product of the layer weight norms); with ``|value|`` below the
-        same bound it is identically zero, hence off.
+        region (``scale`` is the product of the layer weight norms *of the canonical network*,
+        whose hidden rows have norm about 1, so it does not change when a neuron is rescaled);
+        with ``|value|`` below the same bound it is identically zero, hence off.
     stable : float
-        Relative slack for bound propagation: a neuron is stable-on when its lower bound exceeds
-        ``stable * scale``, stable-off when its upper bound is below ``stable * scale``.
+        Relative slack for bound propagation: bounds are widened by ``stable`` (at least the
+        float64 rounding bound) times the magnitude they are computed from, ``|W| |a| + |b|``
+        layer by layer, so the widening scales with the neuron and float rounding never marks
+        a live neuron stable (a neuron is stable-on when its widened lower bound is positive,
+        stable-off when its widened upper bound is at most 0).
     solver_feasibility : float
         Primal/dual feasibility tolerance handed to HiGHS and Clarabel.
 
@@ -66,6 +94,34 @@ class Tolerances:
             raise ValueError(
                 f"tolerance zero ({self.zero}) must be below tolerance radius ({self.radius})"
             )
+
+    def effective(self, extent: float) -> "Tolerances":
+        """These tolerances for a domain of the given extent (largest coordinate magnitude of
+        the domain, in the coordinates the computation runs in): ``radius``, ``zero`` and
+        ``merge`` raised to at least ``RADIUS_FLOOR``, ``ZERO_FLOOR``, ``MERGE_FLOOR`` times
+        ``extent`` (float64 resolves nothing finer, and the solvers work in a frame scaled so
+        that their feasibility tolerance stays a tenth of ``radius``); the others unchanged.
+
+        Examples
+        --------
+        >>> t = Tolerances().effective(1.0)
+        >>> t.radius, t.zero
+        (1e-09, 1e-12)
+        >>> Tolerances().effective(1e3).radius
+        1e-09
+        >>> big = Tolerances().effective(1e9)
+        >>> float(big.radius / 1e9 / RADIUS_FLOOR), float(big.zero / 1e9 / ZERO_FLOOR)
+        (1.0, 1.0)
+        """
+        extent = float(extent)
+        if not np.isfinite(extent) or extent <= 0:
+            return self
+        radius = max(self.radius, RADIUS_FLOOR * extent)
+        zero = max(self.zero, ZERO_FLOOR * extent)
+        merge = max(self.merge, MERGE_FLOOR * extent)
+        if (radius, zero, merge) == (self.radius, self.zero, self.merge):
+            return self
+        return replace(self, radius=radius, zero=zero, merge=merge)
 
 
 DEFAULT = Tolerances()

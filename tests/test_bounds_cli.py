@@ -90,6 +90,25 @@ def test_robustness_json_and_text(capsys, net3):
                  "--max-radius must be positive")
 
 
+@pytest.mark.parametrize("norm", ["inf"])  # every norm: tests/test_bounds_certify.py
+def test_robustness_certified_lower_bounds(capsys, net3, norm):
+    data = run_json(capsys, "robustness", str(net3), "--center", "0.1,-0.2,0.3", "--norm", norm)
+    assert set(data["lower_bounds"]) == {"ibp", "crown", "lp"}
+    for m, r in data["lower_bounds"].items():
+        assert 0 <= r <= data["radius"] * (1 + 1e-9) <= data["upper_bound"] * (1 + 1e-7)
+        assert data["ratios"][m] == pytest.approx(r / data["radius"])
+    assert main(["robustness", str(net3), "--center", "0.1,-0.2,0.3", "--norm", norm]) == 0
+    out = capsys.readouterr()[0]
+    for m in ("ibp", "crown", "lp"):
+        assert f"certified lower bound ({m})" in out
+    data = run_json(capsys, "robustness", str(net3), "--center", "0.1,-0.2,0.3", "--certify", "none")
+    assert "lower_bounds" not in data
+    data = run_json(capsys, "robustness", str(net3), "--center", "0.1,-0.2,0.3", "--certify", "crown")
+    assert list(data["lower_bounds"]) == ["crown"]
+    expect_error(capsys, ["robustness", str(net3), "--center", "0,0,0", "--certify", "ibp,abc"],
+                 "--certify must be 'none' or a comma-separated subset of ibp,crown,lp")
+
+
 # ---------------------------------------------------------------------------- bounds
 def test_bounds_table_and_json(capsys, net3):
     assert main(["bounds", str(net3), "--ball", "0.4", "--center", "0.1,0,0", "--norm", "1"]) == 0
@@ -143,6 +162,23 @@ def test_table_function_directly():
     assert huge.holds and huge.ratio == np.inf and huge.to_dict()["ratio"] is None
 
 
+@pytest.mark.parametrize("norm", ["1"])
+def test_bounds_radius_rows_for_a_ball(capsys, net3, norm):
+    data = run_json(capsys, "bounds", str(net3), "--ball", "0.2", "--center", "0.1,-0.2,0.3",
+                    "--norm", norm)
+    rows = {row["bound"]: row for row in data["bounds"]}
+    exact = robustness_radius(polyreg.load(net3), np.array([0.1, -0.2, 0.3]), norm).radius
+    for m in ("ibp", "crown", "lp"):
+        row = rows[f"radius-{m}"]
+        assert row["kind"] == "lower" and row["holds"] and row["quantity"] == "robustness radius"
+        assert row["exact"] == pytest.approx(exact, rel=1e-9) and 0 <= row["value"] <= row["exact"]
+    assert rows["radius-adversarial"]["kind"] == "upper" and rows["radius-adversarial"]["holds"]
+    assert data["violated"] == []
+    # no radius rows for other domains
+    data = run_json(capsys, "bounds", str(net3), "--box", "-0.2", "0.2")
+    assert not any(row["bound"].startswith("radius-") for row in data["bounds"])
+
+
 def test_bounds_errors(capsys, net3):
     expect_error(capsys, ["bounds", str(net3), "--box", "-1", "1", "--center", "0,0,0"],
                  "--center is only used with --ball")
@@ -172,18 +208,35 @@ def test_around_table_and_groups(capsys, net3, tmp_path):
         assert int(row["local_interval"]) >= int(row["local_lp"]) >= int(row["local_exact"]) >= n
         assert float(row["margin"]) == pytest.approx(margin(net, x, "inf").margin)
         assert float(row["jacobian_norm"]) >= 0
+        # robustness radius in the ball's norm: certified lower <= exact <= adversarial upper
+        exact = float(row["radius"])
+        assert exact == pytest.approx(robustness_radius(net, x, "inf").radius, rel=1e-9)
+        assert exact <= float(row["radius_upper"]) * (1 + 1e-7)
+        for m in ("ibp", "crown", "lp"):
+            assert 0 <= float(row[f"radius_{m}"]) <= exact * (1 + 1e-9)
+            assert float(row[f"ratio_{m}"]) == pytest.approx(float(row[f"radius_{m}"]) / exact)
+    group = data["groups"]["random"]
+    assert 0 <= group["ratio_ibp_min"] <= group["ratio_ibp_median"] <= 1 + 1e-9
+    assert group["radius_median"] > 0
     assert not list(tmp_path.glob(".table.csv.*"))  # no temporary left behind
-    # text summary
+    # text summary, with and without the radius columns
     assert main(["around", str(net3), "--points", str(tmp_path / "X.npy"), "--radius", "0.2",
-                 "--out", str(out)]) == 0
+                 "--out", str(out), "--certify", "crown"]) == 0
     text = capsys.readouterr()[0]
-    assert "all" in text and "wrote 5 rows" in text
+    assert "all" in text and "wrote 5 rows" in text and "crown/radius median" in text
+    assert main(["around", str(net3), "--points", str(tmp_path / "X.npy"), "--radius", "0.2",
+                 "--out", str(out), "--certify", "none"]) == 0
+    assert "radius median" not in capsys.readouterr()[0]
+    with open(out, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert all(row["radius"] == "" and row["radius_lp"] == "" for row in rows)
 
 
 def test_around_plot(capsys, net3, tmp_path):
     np.save(tmp_path / "X.npy", np.zeros((2, 3)))
     argv = ["around", str(net3), "--points", str(tmp_path / "X.npy"), "--radius", "0.2",
-            "--out", str(tmp_path / "t.csv"), "--plot", str(tmp_path / "h.png")]
+            "--out", str(tmp_path / "t.csv"), "--plot", str(tmp_path / "h.png"), "--certify",
+            "none"]
     try:
         import matplotlib  # noqa: F401
     except ImportError:

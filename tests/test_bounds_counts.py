@@ -1,4 +1,4 @@
-"""Region-count bounds (REFERENCE §2-3) against exact counts."""
+"""Region-count bounds (docs/theory.md §2-3) against exact counts."""
 
 from __future__ import annotations
 
@@ -231,3 +231,76 @@ def test_property_bounds_hold_in_balls(seed, width, depth, radius):
     values = [local_bound(net, ball, m, regions=rs).value for m in ("interval", "lp", "exact")]
     assert values[0] >= values[1] >= values[2] >= len(rs)
     assert serra_bound(net).value >= values[0]
+
+
+# ---------------------------------------------------------------------------- Serra & Ramalingam 2020, Hanin & Rolnick 2019
+def test_serra_ramalingam_bound_sound_and_below_local_lp():
+    from polyreg.bounds.counts import local_bound, serra_ramalingam_bound
+
+    for widths, seed, dom in [([2, 6, 6, 1], 3, polyreg.Box([-1, -1], [1, 1])),
+                              ([3, 6, 6, 2], 1, polyreg.Ball([0.1, 0.0, -0.1], 0.6, norm=1)),
+                              ([2, 8, 8, 1], 2, polyreg.Ball([0.2, 0.1], 0.5, norm=2))]:
+        net = polyreg.random_network(widths, seed=seed)
+        n = polyreg.count_regions(net, dom)
+        b = serra_ramalingam_bound(net, dom)
+        assert n <= b.value <= local_bound(net, dom, "lp", rank=True).value
+        assert serra_ramalingam_bound(net, dom, layers=2).value == n  # every layer counted exactly
+    with pytest.raises(ValueError, match="layers"):
+        serra_ramalingam_bound(net, dom, layers=3)
+
+
+def test_serra_ramalingam_dead_layer():
+    # a second layer that is off over the whole box: one cell per first-layer region
+    from polyreg.bounds.counts import serra_ramalingam_bound
+
+    net = polyreg.Network.from_layers([
+        (np.array([[1.0, 0.0], [0.0, 1.0]]), np.zeros(2)),
+        (np.array([[1.0, 1.0]]), np.array([-100.0])),
+        (np.array([[1.0]]), np.zeros(1)),
+    ])
+    box = polyreg.Box([-1, -1], [1, 1])
+    assert serra_ramalingam_bound(net, box).value == polyreg.count_regions(net, box) == 4
+
+
+def test_hanin_rolnick_line_formula_and_bound():
+    from polyreg.bounds.counts import hanin_rolnick_line
+
+    rng = np.random.default_rng(0)
+    exact, formula = [], []
+    for seed in range(12):
+        net = polyreg.random_network([2, 8, 8, 1], seed=seed, bias_scale=0.5)
+        a, u = rng.normal(size=2), rng.normal(size=2)
+        u /= np.linalg.norm(u)
+        hr = hanin_rolnick_line(net, a - u, a + u, bias_std=0.5)
+        assert hr.quantities["transitions"] == round(hr.exact * 2.0)
+        exact.append(hr.exact)
+        formula.append(hr.formula)
+        assert hr.exact <= hr.prediction  # the bound holds here with a wide margin
+    # the plug-in expectation formula agrees with the exact mean (statistical, generous)
+    assert np.mean(formula) == pytest.approx(np.mean(exact), rel=0.35)
+
+
+def test_hanin_rolnick_volume_counts():
+    from polyreg.bounds.counts import hanin_rolnick_volume
+
+    net = polyreg.random_network([2, 6, 6, 1], seed=1)
+    hv = hanin_rolnick_volume(net, np.zeros(2), 0.5, bias_std=0.5)
+    n = polyreg.count_regions(net, polyreg.Box([-0.25, -0.25], [0.25, 0.25]))
+    assert hv.exact == pytest.approx(n / 0.25) and hv.quantities["regions"] == n
+    assert hv.prediction == pytest.approx((hv.c_grad * hv.c_bias * 12) ** 2 / 2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("widths", [[2, 6, 6, 1], [2, 5, 5, 5, 2], [3, 6, 6, 1], [2, 10, 1], [2, 4, 8, 4, 1]])
+def test_every_count_bound_holds_many_random_cases(widths):
+    # 5 architectures x 3 domains x 14 seeds = 210 networks, every check of `polyreg bounds`
+    from polyreg.bounds import report
+
+    rng = np.random.default_rng(len(widths))
+    for seed in range(14):
+        net = polyreg.random_network(widths, seed=seed, bias_scale=float(rng.uniform(0.1, 1.0)))
+        c = rng.normal(scale=0.5, size=widths[0])
+        for dom in (polyreg.Box(c - 0.7, c + 0.7), polyreg.Ball(c, 0.5, norm=1),
+                    polyreg.Ball(c, 0.4, norm=2)):
+            rep = report.check_bounds(net, dom)
+            assert rep.violated == [], [(r.name, r.value, r.exact) for r in rep.violated]

@@ -1,4 +1,4 @@
-"""Margins (REFERENCE §1): the closed form against enumeration and against LP distances."""
+"""Margins (docs/theory.md §1): the closed form against enumeration and against LP distances."""
 
 from __future__ import annotations
 

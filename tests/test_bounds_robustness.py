@@ -76,6 +76,37 @@ def test_no_change_within_max_radius():
     res = robustness_radius(net, np.array([0.3]), 2, max_radius=8.0)
     assert not res.exact and res.radius == np.inf and res.point is None
     assert res.to_dict()["radius"] is None
+    assert res.lower_bound == 8.0 and res.to_dict()["lower_bound"] == 8.0
+
+
+def test_max_radius_is_a_cap_below_the_adversarial_bound():
+    # f = relu(x) - 1 changes sign at x = 1: the adversarial search finds 0.75 from x = 0.25,
+    # but a cap of 0.2 must not enumerate beyond 0.2, and answers "radius > 0.2"
+    net = net_from(([[1.0]], [0.0]), ([[1.0]], [-1.0]))
+    res = robustness_radius(net, np.array([0.25]), 2, max_radius=0.2)
+    assert not res.exact and res.ball_radius == pytest.approx(0.2)
+    assert res.lower_bound == pytest.approx(0.2)
+    assert res.upper_bound == pytest.approx(0.75, abs=1e-9)
+    exact = robustness_radius(net, np.array([0.25]), 2, max_radius=1.0)
+    assert exact.exact and exact.radius == pytest.approx(0.75, abs=1e-9)
+    assert exact.lower_bound == exact.radius
+
+
+def test_max_radius_cap_bounds_the_work():
+    # a 2-D network with many regions: a small cap enumerates only a small ball
+    net = polyreg.random_network([2, 32, 32, 2], seed=3)
+    x = np.array([0.1, -0.2])
+    full = robustness_radius(net, x, 2)
+    capped = robustness_radius(net, x, 2, max_radius=full.radius / 4)
+    assert not capped.exact and capped.lower_bound == pytest.approx(full.radius / 4)
+    assert capped.regions <= full.regions
+    assert capped.lower_bound <= full.radius
+
+
+def test_max_radius_must_be_positive():
+    net = net_from(([[1.0]], [0.0]), ([[1.0]], [-1.0]))
+    with pytest.raises(ValueError, match="max_radius"):
+        robustness_radius(net, np.array([0.25]), 2, max_radius=0.0)
 
 
 def test_without_search_grows_balls():

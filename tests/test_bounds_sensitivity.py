@@ -1,4 +1,4 @@
-"""Sensitivity (REFERENCE §4-5): softmax Jacobian norms, tangent sensitivity and its bound."""
+"""Sensitivity (docs/theory.md §4-5): softmax Jacobian norms, tangent sensitivity and its bound."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -308,6 +309,25 @@ def test_write_refuses_a_foreign_directory(tmp_path):
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
     with pytest.raises(ValueError, match="unique"):
         write_fixtures(tmp_path / "x", default_cases()[:1] * 2)
+
+
+def test_write_through_a_symlink_and_after_a_killed_run(tmp_path):
+    import subprocess
+    import sys
+
+    cases = [c for c in default_cases() if c.name == "tiny2d_box"]
+    (tmp_path / "real").mkdir()
+    (tmp_path / "fx").symlink_to("real")
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()  # a dead process id: its temporary directories are stale
+    stale = [tmp_path / f".real.{proc.pid}.0badf00d.tmp", tmp_path / f".real.{proc.pid}.tmp"]
+    for d in stale:
+        d.mkdir()
+        (d / "half.json").write_text("{")
+    write_fixtures(tmp_path / "fx", cases)
+    assert (tmp_path / "fx").is_symlink()  # the link's target was replaced, not the link
+    assert (tmp_path / "real" / "MANIFEST.json").is_file()
+    assert sorted(os.listdir(tmp_path)) == ["fx", "real"]
 
 
 # ---------------------------------------------------------------------------- command line

@@ -303,3 +303,56 @@ def test_long_polyline_in_a_wide_network():
     assert transitions(net, path, samples=200) <= res.transitions
     t = np.linspace(0, 30, 300_000, endpoint=False)
     assert {pattern_hex(p) for p in np.unique(net.pattern(path.at(t)), axis=0)} <= set(hexes(res))
+
+
+# ============================================================================ invariance
+from hypothesis import HealthCheck, assume, settings
+
+from lowdim_transforms import count, move, small_networks, transform, variants
+
+
+def test_path_far_from_the_origin_keeps_its_pieces():
+    # the triangle of three lines (inradius 2.9e-6) crossed by a diagonal segment: the same
+    # pieces at the origin and at (1e5, 1e5) with the network moved along (the old snap,
+    # 1e-10 * |x|, merged breakpoints there)
+    W0 = np.array([[1.0, 0], [0, 1], [-1, -1]])
+    b0 = np.array([0.0, 0.0, 1e-5])
+    for c in (np.zeros(2), np.array([1e5, 1e5])):
+        net = polyreg.Network.from_layers([(W0, b0 - W0 @ c), ([[1.0, 1.0, 1.0]], [0.0])])
+        for a, b, n in (([-1, -1], [1, 1], 3), ([-1, -1 + 1e-6], [1, 1 + 1e-6], 4)):
+            res = line(net, Path.segment(c + a, c + b))
+            assert res.n_regions == n
+
+
+def test_rescaled_neuron_keeps_its_breakpoint():
+    # a row of norm 1e-9 or 1e9 crossing the segment at x = 0.25: one breakpoint either way
+    for s in (1e-9, 1.0, 1e9):
+        net = polyreg.Network.from_layers([([[s, 0.0]], [-0.25 * s]), ([[1.0 / s]], [0.0])])
+        assert line(net, Path.segment([-1, 0], [1, 0])).breakpoints.round(12).tolist() == [0.625]
+
+
+PATHS = [Path.segment([-1.0, -2.0], [2.0, 1.0]),
+         Path.polyline([[-2.0, 0.0], [0.0, 2.0], [2.0, 0.0]], closed=True),
+         Path.ellipse([0.0, 0.0], [2.0, 0.0], [0.0, 1.0])]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.sampled_from(PATHS), st.booleans())
+def test_property_invariant(data, path, exact):
+    net = data.draw(small_networks(degenerate=exact))
+    base = count(line_regions, net, path, "line")
+    assume(base is not None)
+    factors, shift, perms = data.draw(variants(net, exact=exact))
+    moved = count(line_regions, transform(net, factors, shift, perms), move(path, shift), "line")
+    assert moved == base
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.sampled_from(PATHS), st.booleans())
+def test_property_invariant_thorough(data, path, exact):
+    net = data.draw(small_networks(degenerate=exact))
+    base = count(line_regions, net, path, "line")
+    assume(base is not None)
+    factors, shift, perms = data.draw(variants(net, exact=exact))
+    assert count(line_regions, transform(net, factors, shift, perms), move(path, shift), "line") == base

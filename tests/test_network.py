@@ -76,7 +76,16 @@ def test_weight_and_bias_counts_differ():
         (np.ones(3), np.zeros(3), r"W0 must be a matrix \(out, in\), got an array of shape \(3,\)"),
         (np.ones((3, 2)), np.zeros((3, 1)), r"b0 must be a vector, got an array of shape \(3, 1\)"),
         (np.ones((0, 2)), np.zeros(0), r"W0 is empty \(shape \(0, 2\)\)"),
-        ([["a", "b"]], [0.0], r"W0 is not a numeric array"),
+        ([["a", "b"]], [0.0], r"W0 must hold real numbers, got an array of dtype <U1 \(strings\)"),
+        (np.ones((1, 2)) * (1 + 1j), [0.0], r"W0 must hold real numbers, .*complex128 \(complex\)"),
+        (np.ones((1, 2)), np.zeros(1, dtype=complex), r"b0 must hold real numbers, .*\(complex\)"),
+        (np.array([["2020-01-01", "2020-01-02"]], dtype="datetime64[D]"), [0.0],
+         r"W0 must hold real numbers, .*datetime64\[D\] \(datetimes\)"),
+        (np.zeros((1, 2), dtype=[("x", "f8")]), [0.0], r"W0 must hold real numbers, .*structured"),
+        (np.array([[1.0, None]], dtype=object), [0.0], r"W0 .* \(Python objects\)"),
+        ([[1.0, 2.0]], [np.float64], r"b0 .* \(Python objects\)"),
+        (np.array([[2**53 + 1, 0]], dtype=np.int64), [0.0],
+         r"W0 has int64 values that float64 cannot represent exactly"),
     ],
 )
 def test_malformed_arrays(W, b, match):
@@ -93,6 +102,51 @@ def test_layer_must_be_a_pair():
 def test_negative_slope_range(alpha):
     with pytest.raises(InvalidNetwork, match=r"negative_slope must lie in \[0, 1\)"):
         Network.from_layers(_layers([2, 3, 1]), negative_slope=alpha)
+
+
+def test_bool_and_int_arrays_cast_exactly():
+    net = Network.from_layers([(np.array([[True, False]]), np.array([3], dtype=np.int8)),
+                               (np.array([[2**52]], dtype=np.uint64), [0])])
+    assert net.weights[0].dtype == np.float64
+    assert net.weights[0].tolist() == [[1.0, 0.0]] and net.weights[1].tolist() == [[2.0**52]]
+    assert net.biases[0].tolist() == [3.0]
+
+
+@pytest.mark.parametrize(
+    "alpha, match",
+    [
+        ([0.1, 0.2], r"negative_slope must be a real scalar, got an array of shape \(2,\)"),
+        (np.array([0.1]), r"negative_slope must be a real scalar, got an array of shape \(1,\)"),
+        (0.1 + 0.5j, r"negative_slope must be a real scalar, got complex"),
+        (np.complex128(0.1), r"negative_slope must be a real scalar, got complex"),
+        ("0.1", r"negative_slope must be a real scalar, got the string '0.1'"),
+        (None, r"negative_slope must be a real scalar, got Python objects"),
+    ],
+)
+def test_negative_slope_must_be_a_real_scalar(alpha, match):
+    with pytest.raises(InvalidNetwork, match=match):
+        Network.from_layers(_layers([2, 3, 1]), negative_slope=alpha)
+
+
+def test_negative_slope_in_file_checked(tmp_path):
+    path = tmp_path / "net.npz"
+    np.savez(path, W0=np.eye(2), b0=np.zeros(2), W1=np.ones((1, 2)), b1=np.zeros(1),
+             negative_slope=np.array([0.1, 0.2]))
+    with pytest.raises(InvalidNetwork, match="negative_slope must be a real scalar"):
+        polyreg.load(path)
+    np.savez(path, W0=np.eye(2), b0=np.zeros(2), W1=np.ones((1, 2)), b1=np.zeros(1),
+             negative_slope=np.array(0.1 + 1j))
+    with pytest.raises(InvalidNetwork, match="negative_slope must be a real scalar, got complex"):
+        polyreg.load(path)
+
+
+def test_complex_weights_in_file_exit_2(tmp_path, capsys):
+    from polyreg.cli import main
+
+    path = tmp_path / "net.npz"
+    np.savez(path, W0=np.eye(2) * (1 + 0j), b0=np.zeros(2), W1=np.ones((1, 2)), b1=np.zeros(1))
+    assert main(["count", str(path), "--box", "-1", "1"]) == 2
+    assert "W0 must hold real numbers, got an array of dtype complex128" in capsys.readouterr().err
 
 
 def test_invalid_network_is_a_value_error():

@@ -398,3 +398,88 @@ def test_large_network_tiles_the_box():
     pts = sample(box, 2000, np.random.default_rng(1))
     hexes = {pattern_hex(canonical_pattern(net, p)) for p in net.pattern(pts)}
     assert hexes <= rs.patterns
+
+
+# ============================================================================ invariance
+# Translation, per-neuron rescaling and permutation leave the arrangement unchanged: planar
+# computes in coordinates centred on the domain (exact first-layer offsets) and snaps only at
+# float noise relative to each neuron's own magnitudes, so the count must not change.
+from hypothesis import HealthCheck, assume, settings
+
+from lowdim_transforms import count, move, small_networks, transform, variants
+
+TINY_TRIANGLE_NET = polyreg.Network.from_layers(
+    [([[1, 0], [0, 1], [-1, -1]], [0.0, 0.0, 1e-6]), ([[1, 1, 1]], [0.0])]
+)
+
+
+@pytest.mark.parametrize("norm", [np.inf, 2, 1])
+def test_tiny_triangle_in_a_large_ball(norm):
+    # three lines bounding a triangle of inradius ~2.9e-7 at the centre of a ball of radius
+    # 1e4: the old snap (1e-10 * 1e4) merged its vertices (6 regions); truth 7 (traverse)
+    assert len(planar(TINY_TRIANGLE_NET, Ball([0.0, 0.0], 1e4, norm=norm))) == 7
+
+
+def test_tiny_triangle_far_from_the_origin():
+    # the same triangle (inradius 2.9e-6) in a 2x2 box centred at (1e5, 1e5), network moved along
+    c = np.array([1e5, 1e5])
+    W0 = np.array([[1.0, 0], [0, 1], [-1, -1]])
+    net = polyreg.Network.from_layers([(W0, np.array([0, 0, 1e-5]) - W0 @ c), ([[1, 1, 1]], [0.0])])
+    assert len(planar(net, Box(c - 1, c + 1))) == 7
+    assert len(polyreg.enumerate_regions(net, Box(c - 1, c + 1), method="traverse")) == 7
+
+
+@pytest.mark.parametrize("dom", [Ball([0.0, 0.0], 1e300, norm=np.inf), Ball([0.0, 0.0], 1e300),
+                                 Ball([0.0, 0.0], 1e-300), Box([0.0, 0.0], [1e-13, 1.0])])
+def test_degenerate_extents_are_refused_never_zero(dom):
+    with pytest.raises((InvalidDomain, polyreg.ToleranceError)):
+        planar(TINY_TRIANGLE_NET, dom)
+
+
+def test_rescaled_neurons_keep_their_lines():
+    # 1e12 * I: the lines x = 0, y = 0 (4 regions); a strip of width 1e-7 given by a row 1e5
+    net = polyreg.Network.from_layers([(1e12 * np.eye(2), [0.0, 0.0]), ([[1.0, 1.0]], [0.0])])
+    assert len(planar(net, SQ)) == 4
+    net = polyreg.Network.from_layers([([[1e5, 0], [0, 1]], [-99999.99, 0]), ([[1.0, 1.0]], [0.0])])
+    assert len(planar(net, SQ)) == 4
+
+
+def _planar(net, dom):
+    return planar(net, dom, edges=False)
+
+
+PLANAR_DOMAINS = [SQ, Ball([0.0, 0.0], 1.5), Ball([0.0, 0.0], 1.0, norm=1),
+                  Ball([0.0, 0.0], 1.5, norm=np.inf)]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.sampled_from(PLANAR_DOMAINS + [TRI]))
+def test_property_invariant_random(data, dom):
+    net = data.draw(small_networks(degenerate=False))
+    base = count(_planar, net, dom, "planar")
+    assume(base is not None)
+    factors, shift, perms = data.draw(variants(net, exact=False))
+    moved = count(_planar, transform(net, factors, shift, perms), move(dom, shift), "planar")
+    assert moved == base
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.sampled_from(PLANAR_DOMAINS + [Box([-2.0, -2.0], [2.0, 2.0])]))
+def test_property_invariant_degenerate(data, dom):
+    net = data.draw(small_networks(degenerate=True))
+    base = count(_planar, net, dom, "planar")
+    assume(base is not None)
+    factors, shift, perms = data.draw(variants(net, exact=True))
+    moved = count(_planar, transform(net, factors, shift, perms), move(dom, shift), "planar")
+    assert moved == base
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.sampled_from(PLANAR_DOMAINS), st.booleans())
+def test_property_invariant_thorough(data, dom, exact):
+    net = data.draw(small_networks(degenerate=exact))
+    base = count(_planar, net, dom, "planar")
+    assume(base is not None)
+    factors, shift, perms = data.draw(variants(net, exact=exact))
+    assert count(_planar, transform(net, factors, shift, perms), move(dom, shift), "planar") == base

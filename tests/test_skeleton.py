@@ -399,3 +399,81 @@ def test_auto_runs_and_reports_the_engine():
         "traverse")
     with pytest.raises(TypeError, match="no engine takes"):
         polyreg.enumerate_regions(net, Box.cube(3), method="auto", bogus=1)
+
+
+# ============================================================================ invariance
+from hypothesis import HealthCheck, assume, settings
+
+from lowdim_transforms import count, move, small_networks, transform, variants
+
+TINY_TRIANGLE_NET = polyreg.Network.from_layers(
+    [([[1, 0], [0, 1], [-1, -1]], [0.0, 0.0, 1e-6]), ([[1, 1, 1]], [0.0])]
+)
+
+
+@pytest.mark.parametrize("norm", [np.inf, 1])
+def test_tiny_triangle_in_a_large_ball(norm):
+    assert len(skeleton(TINY_TRIANGLE_NET, Ball([0.0, 0.0], 1e4, norm=norm))) == 7
+
+
+def test_tiny_triangle_far_from_the_origin():
+    c = np.array([1e5, 1e5])
+    W0 = np.array([[1.0, 0], [0, 1], [-1, -1]])
+    net = polyreg.Network.from_layers([(W0, np.array([0, 0, 1e-5]) - W0 @ c), ([[1, 1, 1]], [0.0])])
+    rs = skeleton(net, Box(c - 1, c + 1))
+    assert len(rs) == 7
+    check_region_set(net, Box(c - 1, c + 1), rs)
+
+
+@pytest.mark.parametrize("dom", [Ball([0.0, 0.0], 1e300, norm=np.inf), Box([0.0, 0.0], [1e-13, 1.0]),
+                                 Ball([0.0, 0.0], 1e-300, norm=np.inf)])
+def test_degenerate_extents_are_refused_never_zero(dom):
+    with pytest.raises((InvalidDomain, ToleranceError)):
+        skeleton(TINY_TRIANGLE_NET, dom)
+
+
+def test_rescaled_neurons_are_not_called_stable():
+    # bound propagation's slack grew with the weights' scale and called these neurons stable;
+    # the skeleton checks every stable claim at its vertices
+    sq = Box.cube(2)
+    net = polyreg.Network.from_layers([(1e12 * np.eye(2), [0.0, 0.0]), ([[1.0, 1.0]], [0.0])])
+    assert len(skeleton(net, sq)) == 4
+    net = polyreg.Network.from_layers([([[1e5, 0], [0, 1]], [-99999.99, 0]), ([[1.0, 1.0]], [0.0])])
+    assert len(skeleton(net, sq)) == 4
+
+
+SKELETON_DOMAINS = [Box.cube(2), Box.cube(2, -2.0, 2.0), Ball([0.0, 0.0], 1.0, norm=1),
+                    Ball([0.0, 0.0], 1.5, norm=np.inf)]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.sampled_from(SKELETON_DOMAINS))
+def test_property_invariant_degenerate(data, dom):
+    net = data.draw(small_networks(degenerate=True))
+    base = count(skeleton, net, dom, "skeleton")
+    assume(base is not None)
+    factors, shift, perms = data.draw(variants(net, exact=True))
+    moved = count(skeleton, transform(net, factors, shift, perms), move(dom, shift), "skeleton")
+    assert moved == base
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.sampled_from(SKELETON_DOMAINS))
+def test_property_invariant_random(data, dom):
+    net = data.draw(small_networks(degenerate=False))
+    base = count(skeleton, net, dom, "skeleton")
+    assume(base is not None)
+    factors, shift, perms = data.draw(variants(net, exact=False))
+    moved = count(skeleton, transform(net, factors, shift, perms), move(dom, shift), "skeleton")
+    assert moved == base
+
+
+@pytest.mark.slow
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.sampled_from(SKELETON_DOMAINS), st.booleans())
+def test_property_invariant_thorough(data, dom, exact):
+    net = data.draw(small_networks(degenerate=exact))
+    base = count(skeleton, net, dom, "skeleton")
+    assume(base is not None)
+    factors, shift, perms = data.draw(variants(net, exact=exact))
+    assert count(skeleton, transform(net, factors, shift, perms), move(dom, shift), "skeleton") == base

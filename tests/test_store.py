@@ -383,3 +383,211 @@ def test_export_bad_format_and_directory(tmp_path):
             export(s, tmp_path / "x.csv", "csv")
         with pytest.raises(ValueError, match="does not exist"):
             export(s, tmp_path / "nodir" / "x.json", "json")
+
+
+# ---------------------------------------------------------------------------- one run at a time
+def _incomplete_store(tmp_path: Path) -> Path:
+    path = tmp_path / "run.sqlite"
+    RegionStore.create(path, polyreg.random_network([2, 6, 1], seed=0), Box.cube(2)).close()
+    return path
+
+
+def test_second_resume_is_refused_while_the_first_runs(tmp_path, capsys):
+    from polyreg._files import Busy, FileLock
+
+    path = _incomplete_store(tmp_path)
+    assert not (tmp_path / "run.sqlite.lock").exists()  # released by close()
+    with FileLock(path, "this store", "resumed"):
+        with pytest.raises(Busy, match=f"is being resumed by process {os.getpid()}"):
+            resume(path)
+        expect_error(capsys, ["resume", str(path)],
+                     f"is being resumed by process {os.getpid()}")
+        with RegionStore.open(path) as s:  # reading (export) needs no lock
+            assert not s.complete
+            with pytest.raises(Busy):
+                run_walk(s)
+    assert resume(path)["complete"]  # free again
+    assert not (tmp_path / "run.sqlite.lock").exists()
+
+
+def test_resume_by_another_process_is_refused(tmp_path, capsys):
+    path = _incomplete_store(tmp_path)
+    code = (
+        "import sys, time\n"
+        "from polyreg.store import RegionStore\n"
+        f"s = RegionStore.open({str(path)!r}, lock=True)\n"
+        "print('running', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, env=_env(),
+                            text=True)
+    try:
+        assert proc.stdout.readline().strip() == "running"
+        expect_error(capsys, ["resume", str(path)],
+                     f"this store '{path}' is being resumed by process {proc.pid}")
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)  # the lock dies with its process
+        proc.wait()
+        proc.stdout.close()
+    assert main(["resume", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["complete"]
+
+
+def test_two_runs_creating_one_store(tmp_path, small_net, capsys):
+    from polyreg._files import FileLock
+
+    path = tmp_path / "new.sqlite"
+    with FileLock(path, "this store", "written"):
+        expect_error(capsys, ["count", str(small_net), "--box", "-1", "1", "--store", str(path)],
+                     f"is being written by process {os.getpid()}")
+    assert not path.exists()
+    assert main(["count", str(small_net), "--box", "-1", "1", "--store", str(path),
+                 "--quiet"]) == 0
+
+
+# ---------------------------------------------------------------------------- outputs = store
+def test_export_never_overwrites_its_store(tmp_path, small_net, capsys):
+    store = tmp_path / "run.json"  # a store named like its default JSON export
+    assert main(["count", str(small_net), "--box", "-1", "1", "--store", str(store),
+                 "--quiet"]) == 0
+    capsys.readouterr()
+    before = store.read_bytes()
+    expect_error(capsys, ["export", str(store)], "refusing to overwrite")
+    expect_error(capsys, ["export", str(store), "--out", str(store)], "refusing to overwrite")
+    expect_error(capsys, ["export", str(store), "--out", str(small_net)], "store's network")
+    link = tmp_path / "link.json"
+    link.symlink_to(store)
+    expect_error(capsys, ["export", str(store), "--out", str(link)], "refusing to overwrite")
+    sq = tmp_path / "run.sqlite"
+    sq.write_bytes(before)
+    expect_error(capsys, ["export", str(sq), "--out", str(sq)], "refusing to overwrite")
+    with RegionStore.open(sq) as s:
+        with pytest.raises(ValueError, match="the store itself"):
+            export(s, sq, "npz")
+    assert store.read_bytes() == before == sq.read_bytes()
+    expect_error(capsys, ["enumerate", str(small_net), "--box", "-1", "1", "--store",
+                          str(tmp_path / "X.json"), "--out", str(tmp_path / "X.json")],
+                 "refusing to overwrite")
+    assert not (tmp_path / "X.json").exists()
+
+
+def test_store_through_a_symlink(tmp_path, small_net, capsys):
+    (tmp_path / "link.sqlite").symlink_to("real.sqlite")
+    assert main(["count", str(small_net), "--box", "-1", "1", "--store",
+                 str(tmp_path / "link.sqlite"), "--quiet"]) == 0
+    assert (tmp_path / "link.sqlite").is_symlink() and (tmp_path / "real.sqlite").is_file()
+    assert main(["resume", str(tmp_path / "link.sqlite"), "--quiet"]) == 0
+    assert sorted(os.listdir(tmp_path)) == ["link.sqlite", "net.npz", "real.sqlite"]
+
+
+def test_stale_temporary_store_is_removed(tmp_path, small_net):
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    for suffix in ("", "-wal", "-journal"):
+        (tmp_path / f".run.sqlite.{proc.pid}.0badf00d.tmp{suffix}").write_bytes(b"x")
+    (tmp_path / "unrelated.tmp").write_bytes(b"x")
+    RegionStore.create(tmp_path / "run.sqlite", polyreg.load(small_net), Box.cube(2)).close()
+    assert sorted(os.listdir(tmp_path)) == ["net.npz", "run.sqlite", "unrelated.tmp"]
+
+
+# ---------------------------------------------------------------------------- malformed stores
+def _tamper(path: Path, *sql: str, params: object = None) -> None:
+    conn = sqlite3.connect(path)
+    for stmt in sql:
+        conn.execute(stmt)
+    if params is not None:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'params'", (json.dumps(params),))
+    conn.commit()
+    conn.close()
+
+
+def _params(path: Path) -> dict:
+    conn = sqlite3.connect(path)
+    try:
+        return json.loads(conn.execute("SELECT value FROM meta WHERE key='params'").fetchone()[0])
+    finally:
+        conn.close()
+
+
+MALFORMED = {
+    "stats list": (["UPDATE meta SET value = '[1, 2]' WHERE key = 'stats'"], None,
+                   "meta 'stats' is a list"),
+    "stats entry": (["""UPDATE meta SET value = '{"lps": [3]}' WHERE key = 'stats'"""], None,
+                    "stats entry 'lps'"),
+    "stats not JSON": (["UPDATE meta SET value = '{lps' WHERE key = 'stats'"], None,
+                       "not JSON"),
+    "no stats": (["DELETE FROM meta WHERE key = 'stats'"], None, "meta entry 'stats'"),
+    "no regions": (["DROP TABLE regions"], None, "table 'regions' is missing"),
+    "no edges": (["DROP TABLE edges"], None, "table 'edges' is missing"),
+    "edges column": (["ALTER TABLE edges DROP COLUMN point"], None,
+                     "table 'edges' lacks column(s) point"),
+    "pattern length": (["UPDATE regions SET pattern = x'0000' WHERE id = 3"], None,
+                       "region pattern(s) are corrupted"),
+    "pattern padding": (["UPDATE regions SET pattern = x'01' WHERE id = 0"], None,
+                        "padding bits"),  # 6 neurons: the last 2 bits of the byte are padding
+    "pattern type": (["UPDATE regions SET pattern = 'abc' WHERE id = 1"], None,
+                     "region pattern(s) are corrupted"),
+    "point blob": (["UPDATE regions SET point = x'0102' WHERE id = 2"], None,
+                   "region row(s) are corrupted"),
+    "radius": (["UPDATE regions SET radius = -1 WHERE id = 2"], None,
+               "region row(s) are corrupted"),
+    "edge endpoint": (["UPDATE edges SET v = 999999 WHERE rowid = 1"], None,
+                      "edge row(s) are corrupted"),
+    "edge neurons": (["UPDATE edges SET neurons = 'not json' WHERE rowid = 1"], None,
+                     "not JSON arrays"),
+    "array blob": (["UPDATE arrays SET data = x'00ff00' WHERE name = 'b0'"], None,
+                   "stored array 'b0' is corrupted"),
+    "complete with frontier": (["UPDATE regions SET expanded = 0 WHERE id = 4"], None,
+                               "marked complete but 1 region"),
+    "complete without regions": (["DELETE FROM edges", "DELETE FROM regions"], None,
+                                 "marked complete but holds no region"),
+    "complete flag": (["UPDATE meta SET value = 'yes' WHERE key = 'complete'"], None,
+                      "meta 'complete'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_store_is_refused_by_name(tmp_path, capsys, case):
+    path = _good_store(tmp_path)
+    sql, params, match = MALFORMED[case]
+    _tamper(path, *sql, params=params)
+    for command in (["resume", str(path)], ["export", str(path), "--out",
+                                            str(tmp_path / "e.json")]):
+        assert main(command) == 2, (case, command)
+        out, err = capsys.readouterr()
+        assert "complete" not in out and "wrote" not in out
+        assert err.startswith("polyreg: error:") and "Traceback" not in err
+        assert "malformed store" in err or "corrupted" in err, err
+        assert match in err, (case, err)
+    with pytest.raises(StoreError, match="malformed|corrupted"):
+        RegionStore.open(path)
+    assert not (tmp_path / "e.json").exists()
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"format": "someone.else"}, "unknown store format 'someone.else'"),
+    ({"schema_version": 7}, "schema version 7 in its parameters"),
+    ({"mode": "sideways"}, "unknown mode 'sideways'"),
+    ({"seed": "zero"}, "run parameter 'seed'"),
+    ({"network_sha256": None}, "run parameter 'network_sha256'"),
+])
+def test_store_with_unknown_parameters_is_refused(tmp_path, capsys, change, match):
+    path = _good_store(tmp_path)
+    _tamper(path, params={**_params(path), **change})
+    expect_error(capsys, ["resume", str(path)], match)
+    expect_error(capsys, ["export", str(path)], match)
+
+
+def test_store_parameters_not_an_object(tmp_path, capsys):
+    path = _good_store(tmp_path)
+    _tamper(path, params=[1, 2])
+    expect_error(capsys, ["resume", str(path)], "meta 'params' is a list")
+
+
+def test_non_sqlite_file_given_as_store(tmp_path, small_net, capsys):
+    expect_error(capsys, ["resume", str(small_net)], "not a polyreg store")
+    expect_error(capsys, ["export", str(small_net), "--out", str(tmp_path / "e.json")],
+                 "not a polyreg store")
+    empty = tmp_path / "empty.sqlite"
+    empty.write_bytes(b"")
+    expect_error(capsys, ["resume", str(empty)], "not a polyreg store")

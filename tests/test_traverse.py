@@ -40,7 +40,7 @@ def enum(net, domain, method):
 
 
 def serra_bound(widths: tuple[int, ...]) -> int:
-    """Serra, Tjandraatmadja & Ramalingam 2018, Theorem 1, as a recursion (REFERENCE.md 2)."""
+    """Serra, Tjandraatmadja & Ramalingam 2018, Theorem 1, as a recursion (docs/theory.md §2)."""
     hidden = widths[1:-1]
 
     def f(layer: int, dim: int) -> int:

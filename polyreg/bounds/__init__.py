@@ -3,11 +3,15 @@
 * :mod:`.margins` -- distance to the boundary of the activation region (closed form), of the
   linear region (enumeration), and the LP check of the closed form;
 * :mod:`.counts` -- bounds on the number of regions: ``2^N``, Zaslavsky, Montufar 2017,
-  Serra et al. 2018 (and rank variant), local bounds in a domain, lower-bound constructions;
+  Serra et al. 2018 (and rank variant), local bounds in a domain, lower-bound constructions,
+  the MILP-based bound after Serra & Ramalingam 2020, Hanin & Rolnick's density predictions;
 * :mod:`.relaxation` -- triangle-LP bounds of the pre-activations (used by the local bound);
 * :mod:`.sensitivity` -- softmax Jacobian norms, tangent sensitivity and its weight-norm bound;
 * :mod:`.robustness` -- exact robustness radius and adversarial upper bounds;
+* :mod:`.certify` -- certified lower bounds of the radius (IBP, CROWN, triangle LP, bisection);
 * :mod:`.report` -- every bound against the exact enumeration (``polyreg bounds``).
+
+Every formula, its paper and the soundness proofs: docs/theory.md.
 
 Examples
 --------
@@ -25,13 +29,17 @@ Examples
 
 from __future__ import annotations
 
+from .certify import CertifiedRadius, certified_radii, certified_radius, certifies
 from .counts import (
     CountBound,
+    hanin_rolnick_line,
+    hanin_rolnick_volume,
     local_bound,
     montufar2014_lower,
     montufar_bound,
     serra_bound,
     serra_lower,
+    serra_ramalingam_bound,
     trivial_bound,
     zaslavsky,
     zaslavsky_bound,
@@ -64,11 +72,14 @@ from .sensitivity import (
 )
 
 __all__ = [
-    "AdversarialResult", "BoundaryDistance", "CountBound", "JacobianResult",
+    "AdversarialResult", "BoundaryDistance", "CertifiedRadius", "CountBound", "JacobianResult",
     "LinearMarginResult", "MarginResult", "NeuronBounds", "RobustnessResult",
-    "TangentSensitivity", "adversarial_search", "jacobian_norms", "linear_region_margin",
+    "TangentSensitivity", "adversarial_search", "certified_radii", "certified_radius",
+    "certifies", "hanin_rolnick_line", "hanin_rolnick_volume", "jacobian_norms",
+    "linear_region_margin",
     "local_bound", "lp_distance_to_boundary", "margin", "montufar2014_lower", "montufar_bound",
     "predicted_class", "relaxation_bounds", "robustness_radius", "serra_bound", "serra_lower",
+    "serra_ramalingam_bound",
     "softmax_jacobian", "tangent_bound", "tangent_sensitivities", "tangent_sensitivity",
     "trivial_bound", "zaslavsky", "zaslavsky_bound", "zaslavsky_convex_bound",
 ]

@@ -1,4 +1,4 @@
-"""Upper bounds on the number of activation regions, global and local (REFERENCE §2-3).
+"""Upper bounds on the number of activation regions, global and local (docs/theory.md §2-3).
 
 Every function returns a :class:`CountBound`: the value (an exact Python ``int``) and the
 quantities it used, so a table can show *why* a bound is what it is.
@@ -457,3 +457,233 @@ def local_bound(
         q["ranks"] = ranks
     name = f"local-{method}" + ("-rank" if rank else "")
     return CountBound(name, value, "local", q, "Serra et al. 2018 recursion over live neurons")
+
+
+# ---------------------------------------------------------------------------- Serra & Ramalingam 2020
+def _truncated(net: Network, layers: int) -> Network:
+    """The first ``layers`` hidden layers of ``net`` with an identity output layer (its output
+    map on a region is the Jacobian of ``a^layers``)."""
+    n = net.hidden_widths[layers - 1]
+    return Network(tuple(net.weights[:layers]) + (np.eye(n),),
+                   tuple(net.biases[:layers]) + (np.zeros(n),), net.negative_slope)
+
+
+def serra_ramalingam_bound(
+    net: Network,
+    domain: Domain,
+    *,
+    layers: int = 1,
+    method: str = "milp",
+    rank: bool = True,
+    tol: Tolerances = DEFAULT,
+) -> CountBound:
+    """An MILP-based upper bound on the regions meeting a convex domain that accounts for the
+    domain and for stable neurons, after Serra & Ramalingam 2020 ("Empirical bounds on linear
+    regions of deep rectifier networks", AAAI).
+
+    The first ``layers`` hidden layers are counted exactly: their regions in the domain are
+    enumerated with the MILP engine (:func:`polyreg.engines.milp.milp`; the L2 ball and the
+    whole space, which it refuses, use ``traverse``). On each such region ``R`` the map
+    ``x -> a^layers(x)`` is affine; ``e_R`` is the rank of its Jacobian (at most the number of
+    on neurons). The later layers enter through the recursion of :func:`local_bound` with live
+    and stable-on neurons from the triangle LP over the domain (:func:`relaxation_bounds`) and,
+    with ``rank=True``, the rank cap::
+
+        bound = sum_R f_{layers+1}(e_R)
+
+    Soundness: the claim proved in :func:`local_bound` (a full-dimensional convex cell on which
+    ``a^{l-1}`` is affine with an image of dimension ``<= e`` holds at most ``f_l(e)`` regions)
+    applied to each ``R`` with ``l = layers + 1``; the regions of ``K`` are the disjoint union of
+    those inside the cells ``R``. It never exceeds the LP local bound with the same live sets
+    (the exact cells are one arrangement among those the first level of the recursion bounds).
+
+    This is our sound variant of the paper's idea (a MILP over the trained network and its input
+    domain replaces worst-case widths); the paper's own activation-based formula is not
+    reproduced here.
+
+    Examples
+    --------
+    >>> import polyreg
+    >>> from polyreg.bounds import counts
+    >>> net = polyreg.random_network([2, 6, 6, 1], seed=3)
+    >>> box = polyreg.Box([-1, -1], [1, 1])
+    >>> n = polyreg.count_regions(net, box)
+    >>> b = counts.serra_ramalingam_bound(net, box)
+    >>> n <= b.value <= counts.local_bound(net, box, "lp", rank=True).value
+    True
+    """
+    from ..domains import Ball
+    from ..engines.milp import milp
+
+    domain = domain.for_inputs(net.n_inputs)
+    L = len(net.hidden_widths)
+    if not 1 <= layers <= L:
+        raise ValueError(f"layers must lie in 1..{L}, got {layers}")
+    trunc = _truncated(net, layers)
+    use = method
+    if method == "milp" and (isinstance(domain, Whole) or (isinstance(domain, Ball) and domain.norm == 2)):
+        use = "traverse"
+    if use == "milp":
+        regions = milp(trunc, domain, tol=tol, progress=False)
+    else:
+        regions = enumerate_regions(trunc, domain, method=use, tol=tol, progress=False)
+    dims: dict[int, int] = {}
+    for region in regions:
+        e = int(np.linalg.matrix_rank(region.out_W)) if region.out_W.size else 0
+        dims[e] = dims.get(e, 0) + 1
+    nb = relaxation_bounds(net, domain, tol=tol)
+    k, s = _per_layer(net, nb.live), _per_layer(net, nb.on)
+    ranks = _ranks(net) if rank else None
+    rest = list(net.hidden_widths[layers:])
+    value = 0
+    for e, count in dims.items():
+        if rest:
+            value += count * _recursion(
+                e, rest, k[layers:], s[layers:], ranks[layers:] if ranks else None,
+                net.negative_slope > 0,
+            )
+        else:
+            value += count
+    q = {"layers": layers, "engine": use, "cells": len(regions), "image_dims": dict(sorted(dims.items())),
+         "live": k, "stable_on": s, "solves": nb.solves}
+    return CountBound(
+        "serra-ramalingam2020", value, "local", q,
+        "after Serra & Ramalingam 2020 (MILP over the domain, stable neurons); polyreg's variant",
+    )
+
+
+# ---------------------------------------------------------------------------- Hanin & Rolnick 2019
+@dataclass(frozen=True)
+class DensityCheck:
+    """Exact counts against Hanin & Rolnick's density predictions (:func:`hanin_rolnick_line`,
+    :func:`hanin_rolnick_volume`).
+
+    Attributes
+    ----------
+    exact : float
+        Exact transitions per unit length (line) or regions per unit volume (cube).
+    formula : float or None
+        Line only: the plug-in value of the exact expectation formula (see
+        :func:`hanin_rolnick_line`) on this network: an unbiased one-sample estimate of the
+        expected transitions per unit length.
+    prediction : float
+        The paper's bound with ``T = C_grad * C_bias``: ``T N`` per unit length, or
+        ``(T N)^d / d!`` per unit volume (``N`` hidden neurons, ``d`` inputs).
+    c_grad, c_bias : float
+        ``C_grad``: the largest mean gradient norm ``E ||grad z_k||`` over the neurons, estimated
+        on the sample points; ``C_bias``: the largest bias density, ``1 / (sigma_b sqrt(2 pi))``.
+    quantities : dict
+    """
+
+    exact: float
+    formula: float | None
+    prediction: float
+    c_grad: float
+    c_bias: float
+    quantities: dict = field(default_factory=dict)
+
+
+def _c_grad(net: Network, points: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """``max_k mean ||grad z_k||`` over the points; also the per-point gradients and values."""
+    grads, values = [], []
+    for x in points:
+        maps = net.local_maps(net.pattern(x))
+        grads.append(maps.G)
+        values.append(maps.G @ x + maps.c)
+    G = np.array(grads)  # (P, N, d)
+    return float(np.linalg.norm(G, axis=2).mean(axis=0).max()), G, np.array(values)
+
+
+def hanin_rolnick_line(
+    net: Network, start: np.ndarray, end: np.ndarray, *, bias_std: float, samples: int = 400,
+    tol: Tolerances = DEFAULT,
+) -> DensityCheck:
+    """Exact activation-pattern transitions along the segment ``[start, end]`` per unit length,
+    against Hanin & Rolnick 2019 ("Complexity of linear regions in deep networks", ICML).
+
+    Assumptions of the paper: weights and biases random and independent, every bias with a
+    density bounded by ``C_bias`` (here normal with standard deviation ``bias_std``:
+    ``C_bias = 1 / (bias_std sqrt(2 pi))``), gradient norms with ``E ||grad z_k(x)|| <= C_grad``.
+    Their formula for the boundary volume (equality, a Kac-Rice argument), restricted to a line
+    ``x(t) = start + t u``, ``|u| = 1``::
+
+        E[#transitions] / length = (1/length) int sum_k E[ |grad z_k(x(t)) . u|
+                                                 rho_{b_k}(z_k(x(t)) - b_k) ] dt
+                                 <= C_grad C_bias N.
+
+    ``formula`` evaluates the integrand on this network (``samples`` midpoints; one-sample
+    estimate of the expectation, so it matches ``exact`` only on average over networks);
+    ``prediction`` is ``C_grad C_bias N``. The exact count is :func:`polyreg.engines.line.line`.
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> from polyreg.bounds.counts import hanin_rolnick_line
+    >>> net = polyreg.random_network([2, 8, 8, 1], seed=0, bias_scale=0.5)
+    >>> hr = hanin_rolnick_line(net, np.array([-1.0, 0.0]), np.array([1.0, 0.0]), bias_std=0.5)
+    >>> hr.exact > 0 and hr.formula > 0 and hr.prediction > 0
+    True
+    """
+    from ..engines.line import line
+    from ..slices import Path
+
+    start, end = np.asarray(start, float), np.asarray(end, float)
+    length = float(np.linalg.norm(end - start))
+    u = (end - start) / length
+    res = line(net, Path.segment(start, end), tol=tol)
+    transitions = res.n_pieces - 1
+    ts = (np.arange(samples) + 0.5) / samples
+    pts = start[None, :] + ts[:, None] * (end - start)[None, :]
+    c_grad, G, Z = _c_grad(net, pts)
+    bias = np.concatenate(net.biases[:-1])
+    pre_bias = Z - bias[None, :]  # z_k(x) - b_k
+    rho = np.exp(-0.5 * (pre_bias / bias_std) ** 2) / (bias_std * np.sqrt(2 * np.pi))
+    formula = float(np.mean(np.sum(np.abs(G @ u) * rho, axis=1)))
+    c_bias = 1.0 / (bias_std * np.sqrt(2 * np.pi))
+    return DensityCheck(
+        float(transitions / length), formula, float(c_grad * c_bias * net.n_hidden), c_grad,
+        float(c_bias),
+        {"transitions": transitions, "length": length, "neurons": net.n_hidden},
+    )
+
+
+def hanin_rolnick_volume(
+    net: Network, center: np.ndarray, side: float, *, bias_std: float, samples: int = 400,
+    method: str = "traverse", seed: int = 0, tol: Tolerances = DEFAULT,
+) -> DensityCheck:
+    """Exact regions per unit volume in the cube of side ``side`` around ``center``, against
+    Hanin & Rolnick 2019 ("Deep ReLU networks have surprisingly few activation patterns",
+    NeurIPS), Theorem 1: under the assumptions of :func:`hanin_rolnick_line` (and ``N >= d``)
+
+        E[#regions meeting C] / vol(C) <= (T N)^d / d!
+
+    for cubes ``C`` with side above a threshold ``delta_0``, with ``T`` depending only on
+    ``C_grad`` and ``C_bias``. The paper's ``T`` is ``C_grad C_bias`` times an absolute
+    constant; ``prediction`` uses ``T = C_grad C_bias`` (read the ratio as that constant's
+    lower estimate). ``C_grad`` is estimated at ``samples`` uniform points of the cube.
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> from polyreg.bounds.counts import hanin_rolnick_volume
+    >>> net = polyreg.random_network([2, 8, 8, 1], seed=0)
+    >>> hr = hanin_rolnick_volume(net, np.zeros(2), 1.0, bias_std=0.5)
+    >>> hr.exact > 0 and hr.prediction > 0
+    True
+    """
+    from ..domains import Box
+
+    center = np.asarray(center, float)
+    d = center.size
+    box = Box(center - side / 2, center + side / 2)
+    n = len(enumerate_regions(net, box, method=method, tol=tol, progress=False))
+    rng = np.random.default_rng(seed)
+    pts = center + side * (rng.random((samples, d)) - 0.5)
+    c_grad, _, _ = _c_grad(net, pts)
+    c_bias = 1.0 / (bias_std * np.sqrt(2 * np.pi))
+    T, N = c_grad * c_bias, net.n_hidden
+    pred = (T * N) ** d / float(np.prod(np.arange(1, d + 1)))
+    return DensityCheck(
+        float(n / side**d), None, float(pred), c_grad, float(c_bias),
+        {"regions": n, "side": side, "volume": side**d, "neurons": N, "dimension": d},
+    )

@@ -2,7 +2,7 @@
 
 Three quantities, from cheapest to most expensive:
 
-* :func:`margin` -- the closed form of REFERENCE §1 (Lee et al. 2019, "Towards Robust, Locally
+* :func:`margin` -- the closed form of docs/theory.md §1 (Lee et al. 2019, "Towards Robust, Locally
   Linear Deep Networks"): the exact L_p distance from ``x`` to the boundary of its *activation*
   region, with the neuron attaining it, a directional margin and the cut by a domain.
 * :func:`lp_distance_to_boundary` -- the same distance by solving, for each facet hyperplane of
@@ -159,7 +159,7 @@ def margin(
     Exactness: the region is the polytope ``{y : s_k z_k(y) >= 0}``; for ``x`` inside it, the
     distance to its complement (a union of open half-spaces) is the least distance to one of
     them, ``|z_k(x)| / ||g_k||_q``. A redundant row's half-space lies beyond the polytope's
-    boundary, so it never attains a smaller value. Rules (REFERENCE §1): a neuron with
+    boundary, so it never attains a smaller value. Rules (docs/theory.md §1): a neuron with
     ``g_k = 0`` never changes sign on the region and does not count, even when ``z_k(x) = 0``;
     ``z_k(x) = 0`` with ``g_k != 0`` gives margin 0 (``x`` is on a boundary). The pattern of ``x``
     uses the ``z > 0`` convention. Cost: one masked forward pass of ``d + 1`` points,

@@ -15,11 +15,12 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..api import enumerate_regions
-from ..domains import Domain
+from ..domains import Ball, Domain
 from ..network import Network
 from ..regions import RegionSet
 from ..tolerances import DEFAULT, Tolerances
 from . import counts
+from .certify import radius_bounds
 from .sensitivity import tangent_sensitivities, tangent_bound
 
 #: relative slack for comparing floating-point bounds (integer counts are compared exactly)
@@ -90,12 +91,14 @@ class BoundRow:
 
 @dataclass(frozen=True)
 class CheckContext:
-    """What every check gets: the network, the domain, its exact enumeration, tolerances."""
+    """What every check gets: the network, the domain, its exact enumeration, tolerances, and
+    a cache shared by the checks of one report (results several rows use)."""
 
     net: Network
     domain: Domain
     regions: RegionSet
     tol: Tolerances
+    cache: dict = field(default_factory=dict)
 
 
 Check = Callable[[CheckContext], "BoundRow | None"]
@@ -149,6 +152,11 @@ def _local(method: str) -> Check:
     return check
 
 
+def check_serra_ramalingam(ctx: CheckContext) -> BoundRow:
+    return _count_row(counts.serra_ramalingam_bound(ctx.net, ctx.domain, tol=ctx.tol),
+                      len(ctx.regions), "first layer exact (MILP), later layers LP-live + rank")
+
+
 def check_tangent(ctx: CheckContext) -> BoundRow:
     values = tangent_sensitivities(ctx.net, (r.pattern for r in ctx.regions))
     bound, terms = tangent_bound(ctx.net)
@@ -156,6 +164,44 @@ def check_tangent(ctx: CheckContext) -> BoundRow:
         "tangent-weight-norms", "upper", bound, float(values.max()), "max tangent sensitivity",
         "", {"min_over_regions": float(values.min()), "bound_terms": list(terms)},
     )
+
+
+#: the robustness radius at a ball's centre is searched in balls up to this many times the
+#: domain's radius when the adversarial search finds no point of another class
+RADIUS_SEARCH_FACTOR = 4.0
+
+
+def _radius_bounds(ctx: CheckContext):
+    """Robustness radius at the centre of a ``Ball`` domain, in the ball's norm, with its
+    adversarial and certified bounds (:func:`polyreg.bounds.certify.radius_bounds`); None for
+    other domains. Computed once per report."""
+    if not isinstance(ctx.domain, Ball):
+        return None
+    if "radius" not in ctx.cache:
+        ctx.cache["radius"] = radius_bounds(
+            ctx.net, ctx.domain.center, ctx.domain.norm,
+            max_radius=RADIUS_SEARCH_FACTOR * ctx.domain.radius, tol=ctx.tol,
+        )
+    return ctx.cache["radius"]
+
+
+def _radius(method: str) -> Check:
+    """A check of the robustness radius at a ball's centre: ``"adversarial"`` (upper bound) or
+    a certifier of :mod:`polyreg.bounds.certify` (lower bound). Skipped when the domain is not
+    a ball or the exact radius was not found."""
+
+    def check(ctx: CheckContext) -> BoundRow | None:
+        rb = _radius_bounds(ctx)
+        if rb is None or rb.exact is None:
+            return None
+        if method == "adversarial":
+            return BoundRow("radius-adversarial", "upper", rb.upper, rb.exact,
+                            "robustness radius", "adversarial search (DeepFool-like, rays)")
+        return BoundRow(f"radius-{method}", "lower", rb.lower[method], rb.exact,
+                        "robustness radius", "certified by bisection")
+
+    check.__name__ = f"check_radius_{method}"
+    return check
 
 
 #: the checks of ``polyreg bounds``, in table order
@@ -169,7 +215,12 @@ CHECKS: tuple[Check, ...] = (
     _local("interval"),
     _local("lp"),
     _local("exact"),
+    check_serra_ramalingam,
     check_tangent,
+    _radius("ibp"),
+    _radius("crown"),
+    _radius("lp"),
+    _radius("adversarial"),
 )
 
 

@@ -4,10 +4,13 @@ bounds on it from adversarial points (random rays, DeepFool-like steps).
 
 The predicted class is ``argmax f(x)`` (first index on ties); a network with one output is a
 binary classifier, class 1 when ``f(x) > 0``.
+
+The mathematics, with its papers: docs/theory.md §7.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -176,6 +179,10 @@ class RobustnessResult:
     radius : float
         Exact L_p distance from ``x`` to the closed set where the class is not ``label``
         (``inf`` with ``exact=False`` when nothing was found within ``max_radius``).
+    lower_bound : float
+        Certified: the exact radius is ``>= lower_bound``. Equal to ``radius`` when ``exact``;
+        otherwise the radius of the largest ball enumerated without finding another class
+        (``max_radius`` when the cap was reached).
     point : ndarray or None
         A nearest such point (on the decision boundary: some gap ``h_j`` is 0 there).
     label : int
@@ -204,11 +211,13 @@ class RobustnessResult:
     ball_radius: float
     regions: int
     solves: int
+    lower_bound: float = 0.0
 
     def to_dict(self) -> dict:
         """JSON-ready data (infinite values become ``None``)."""
         return {
             "radius": _finite(self.radius),
+            "lower_bound": _finite(self.lower_bound),
             "point": None if self.point is None else self.point.tolist(),
             "label": self.label,
             "other": self.other,
@@ -230,6 +239,7 @@ def robustness_radius(
     max_radius: float | None = None,
     seed: int = 0,
     tol: Tolerances = DEFAULT,
+    progress: bool = False,
 ) -> RobustnessResult:
     """Exact L_p robustness radius of ``x`` (p = 1, 2, inf) and a nearest point of another class.
 
@@ -245,7 +255,10 @@ def robustness_radius(
     (:func:`polyreg.lp.nearest_point`). Regions and classes whose gap cannot reach 0 on the ball
     (``h_j(x) + r ||grad h_j||_q < 0``) are skipped. With ``r`` slightly above ``u`` one
     enumeration suffices; without an upper bound, ``r`` doubles from ``2 eps_p(x)`` up to
-    ``max_radius``.
+    ``max_radius``. ``max_radius`` is a cap on the enumerated ball even when the adversarial
+    bound lies beyond it: then the answer is ``exact=False`` with the certified
+    ``lower_bound = max_radius`` (no other class within the cap) and the adversarial
+    ``upper_bound``.
 
     Parameters
     ----------
@@ -255,9 +268,12 @@ def robustness_radius(
     search : bool
         Run :func:`adversarial_search` first (recommended; without it the balls grow blindly).
     max_radius : float, optional
-        Largest ball to enumerate (default: ``1024`` times the first radius).
+        Largest ball to enumerate, a hard cap (default: ``1024`` times the first radius).
     seed : int
     tol : Tolerances
+    progress : bool
+        Print the adversarial upper bound and each enumerated radius to stderr as soon as
+        they are known.
 
     Returns
     -------
@@ -282,6 +298,10 @@ def robustness_radius(
         adversarial_search(net, x, p, seed=seed, max_radius=max_radius)
         if search else AdversarialResult(np.inf, None, label, None, 0)
     )
+    if max_radius is not None and not (np.isfinite(max_radius) and max_radius > 0):
+        raise ValueError(f"max_radius must be a positive finite number, got {max_radius!r}")
+    if progress and np.isfinite(upper.distance):
+        print(f"robustness: upper bound {upper.distance:.6g} ({upper.method} search)", file=sys.stderr)
     counter = SolveCounter()
     if np.isfinite(upper.distance):
         r = upper.distance * (1.0 + 1e-6) + 1e-12
@@ -289,8 +309,14 @@ def robustness_radius(
         eps = margin(net, x, p, tol=tol).margin
         scale = 1.0 + float(np.linalg.norm(x, ord=p))
         r = 2.0 * eps if 0 < eps < np.inf else 1e-3 * scale
-    r_max = max(r, 1024.0 * r if max_radius is None else float(max_radius))
+    if max_radius is None:
+        r_max = 1024.0 * r
+    else:
+        r_max = float(max_radius)
+        r = min(r, r_max)
     while True:
+        if progress:
+            print(f"robustness: enumerating the ball of radius {r:.6g}", file=sys.stderr)
         rs = enumerate_regions(net, Ball(x, r, norm=p), tol=tol, progress=False)
         best, best_y, best_j = np.inf, None, None
         for region in rs:
@@ -314,11 +340,12 @@ def robustness_radius(
                 other = [j for j in range(net.n_outputs) if j != label][best_j]
             return RobustnessResult(
                 best, best_y, label, other, norm_name(p), True, upper.distance, r, len(rs),
-                counter.total,
+                counter.total, lower_bound=best,
             )
         if r >= r_max:
+            # every point of another class within distance r would lie in an enumerated region
             return RobustnessResult(
                 np.inf, None, label, None, norm_name(p), False, upper.distance, r, len(rs),
-                counter.total,
+                counter.total, lower_bound=r,
             )
         r = min(2.0 * r, r_max)

@@ -56,6 +56,23 @@ class Context:
     scale: np.ndarray
     cut_A: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     cut_b: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: largest coordinate magnitude of the domain (``domains.extent``): a constant
+    #: pre-activation is identically zero below ``tol.gradient * scale * max(1, extent)``
+    extent: float = 1.0
+
+    def constant_floor(self, k: np.ndarray | int) -> np.ndarray:
+        """Per neuron ``k``: gradient norm below which its pre-activation is constant, and the
+        value below which such a constant is zero (rounding grows with the extent)."""
+        small = self.tol.gradient * self.scale[k]
+        return small, small * max(1.0, self.extent)
+
+    def rows_key(self, A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        """Unit rows ``[a | b]`` as compared for "same hyperplane": ``b`` divided by
+        ``max(1, extent)`` and the threshold ``tol.merge`` likewise, so that two rows merge when
+        their normals differ by at most ``merge / max(1, extent)`` and their offsets by at most
+        ``merge`` (two hyperplanes within about ``merge`` of each other across the domain)."""
+        f = max(1.0, self.extent)
+        return A, b / f, self.tol.merge / f
 
     @classmethod
     def create(
@@ -77,15 +94,25 @@ class Context:
         >>> ctx.cut_A.tolist(), ctx.cut_b.tolist()
         ([[1.0, 0.0]], [0.25])
         """
+        from ..canonical import canonical_network
+        from ..domains import check_thickness, extent
         from ..propagation import stability
 
         domain = domain.for_inputs(net.n_inputs)
+        # exact power-of-two rescaling: same patterns and maps, tolerances mean the same thing
+        # however the neurons are scaled; radius/zero/merge floored relative to the domain's
+        # extent (what float64 resolves there); a domain thinner than that is refused
+        net = canonical_network(net)
+        size = extent(domain)
+        tol = tol.effective(size)
+        check_thickness(domain, tol.radius, size)
         rows = domain.rows()
         if rows is None:
             dom_A, dom_b = np.zeros((0, net.n_inputs)), np.zeros(0)
         else:
             dom_A, dom_b = normalize_rows(*rows)
-        ctx = cls(net, domain, tol, stability(net, domain, tol), dom_A, dom_b, net.weight_scale())
+        ctx = cls(net, domain, tol, stability(net, domain, tol), dom_A, dom_b, net.weight_scale(),
+                  extent=size)
         return ctx if cuts is None else ctx.with_cuts(*cuts)
 
     def with_cuts(self, A: np.ndarray, b: np.ndarray) -> "Context":
@@ -144,10 +171,10 @@ def region_rows(ctx: Context, pattern: np.ndarray) -> RegionRows:
     live = np.flatnonzero(ctx.stab.live)
     g, c = maps.G[live], maps.c[live]
     gnorm = np.linalg.norm(g, axis=1)
-    small = tol.gradient * ctx.scale[live]
+    small, small_c = ctx.constant_floor(live)
     constant = gnorm <= small
     zero = np.zeros(net.n_hidden, dtype=bool)
-    zero[live[constant & (np.abs(c) <= small)]] = True
+    zero[live[constant & (np.abs(c) <= small_c)]] = True
     if zero.any() and pattern[zero].any():
         pattern = pattern.copy()
         pattern[zero] = False
@@ -163,7 +190,7 @@ def region_rows(ctx: Context, pattern: np.ndarray) -> RegionRows:
         A = np.vstack([A, ctx.cut_A])
         b = np.concatenate([b, ctx.cut_b])
         neuron = np.concatenate([neuron, CUT - np.arange(ctx.cut_b.size)])
-    return RegionRows(pattern, maps, A, b, neuron, group_rows(A, b, tol.merge), zero)
+    return RegionRows(pattern, maps, A, b, neuron, group_rows(*ctx.rows_key(A, b)), zero)
 
 
 def patterns_across(

@@ -9,25 +9,32 @@ t``. All pieces and all neurons of a layer are handled at once with NumPy.
 
 Conventions
 -----------
+* The path is computed about its centre (an ellipse's ``c``, the middle of a polyline's
+  bounding box) with the first layer's offsets correctly rounded
+  (:mod:`polyreg.engines._centred`), so moving network and path together changes nothing.
 * A piece's pattern is ``z > 0`` at its interior points; a neuron identically zero along the
   piece (e.g. the path runs inside its hyperplane) is off there. "Zero" means at most
   ``tol.gradient`` times the magnitude the value is computed from (``|W| m + |b|`` layer by
-  layer, inputs bounded by the path's ``|x|_inf``); a neuron whose slope along a piece is
-  that small is constant there.
-* Two breakpoints closer than ``snap = tol.merge * max(1, |x|_inf on the path)`` in input
-  distance are one breakpoint (coinciding roots: several neurons flip together); pieces
-  shorter than that are points, not pieces. Roots are exact up to rounding (~1e-16
-  relative), far below ``snap``.
+  layer, per piece, from the centred path's coordinates; invariant when a neuron is
+  rescaled); a neuron whose slope along a piece is below ``tol.gradient`` times the slope's
+  own magnitude is constant there.
+* Each root carries a gap: its float uncertainty (``NOISE`` = 64 ulps of the value's
+  magnitude, divided by the slope there) and at least ``tol.merge`` in input distance (an
+  absolute distance, so translation and rescaling do not change it). Two breakpoints within
+  their gaps are one breakpoint (coinciding roots: several neurons flip together); pieces
+  shorter than that are points, not pieces.
 * ``flips`` counts, per breakpoint, the neurons whose bit differs on its two sides (the
   Hamming distance of the patterns); a neuron touching zero without changing sign is no flip.
 * Unlike the full-dimensional engines there is no undecidable band: in 1-D only the merging
-  of coinciding roots needs a tolerance, so ``line`` never raises ``ToleranceError``.
+  of coinciding roots needs a tolerance, so ``line`` raises ``ToleranceError`` only when the
+  values overflow float64.
 
 As an engine (``method="line"``, :func:`line_regions`) a path is a domain whose regions are
 the distinct activation patterns met along it.
 
 :func:`transitions` gives the exact number of neuron flips along a path and the sampled
-estimate of Novak et al. (2018), ``sum_i Hamming(pattern(x_i), pattern(x_{i+1}))``.
+estimate of Novak et al. (2018), ``sum_i Hamming(pattern(x_i), pattern(x_{i+1}))``
+(docs/theory.md §4).
 """
 
 from __future__ import annotations
@@ -39,11 +46,12 @@ from functools import cached_property
 import numpy as np
 
 from ..domains import Box, Domain
-from ..errors import InvalidDomain, InvalidNetwork
+from ..errors import InvalidDomain, InvalidNetwork, ToleranceError
 from ..network import Network
 from ..regions import Edge, Region, RegionSet
-from ..slices import Path
+from ..slices import Path, exact_affine
 from ..tolerances import DEFAULT, Tolerances
+from ._centred import NOISE
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,7 +73,8 @@ class PathResult:
         ``knots[0]``); 0 for open paths.
     widths : tuple of int
     stats : dict
-        ``seconds``, ``layers`` (breakpoints added per layer), ``snap``.
+        ``seconds``, ``layers`` (breakpoints added per layer), ``merge`` (the least input
+        distance between two breakpoints).
 
     Examples
     --------
@@ -74,7 +83,7 @@ class PathResult:
     >>> from polyreg.engines.line import line
     >>> net = polyreg.Network.from_layers([([[1.0], [-1.0]], [0.0, 0.5]), ([[1.0, 1.0]], [0.0])])
     >>> res = line(net, Path.segment([-1.0], [1.0]))
-    >>> res.breakpoints.tolist(), res.flips.tolist(), res.n_pieces
+    >>> res.breakpoints.round(6).tolist(), res.flips.tolist(), res.n_pieces
     ([0.5, 0.75], [1, 1], 3)
     """
 
@@ -180,37 +189,41 @@ def output_maps(net: Network, patterns: np.ndarray, batch: int = 512) -> tuple[n
 
 
 # ============================================================================ the sweep
-def _initial(net: Network, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Pieces (``lo``, ``hi``), layer-1 coefficients ``(P, nb, n_1)``, per-piece speed bound
-    (input distance per unit ``t``) and the path's coordinate scale."""
-    W0, b0 = net.weights[0], net.biases[0]
+def _initial(
+    net: Network, path: Path
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pieces (``lo``, ``hi``), layer-1 coefficients ``(P, nb, n_1)`` and their magnitudes,
+    per-piece speed (input distance per unit ``t``), and the centre the path is computed
+    about (coordinates centred there, first-layer offsets correctly rounded)."""
+    W0 = net.weights[0]
+    aW = np.abs(W0)
     if path.kind == "ellipse":
-        c, a, b = path.points
-        coef = np.stack([W0 @ c + b0, W0 @ a, W0 @ b], axis=0)[None]
+        centre, a, b = path.points
+        b0 = exact_affine(W0, centre, net.biases[0])
+        coef = np.stack([b0, W0 @ a, W0 @ b], axis=0)[None]
+        mag = np.stack([np.abs(b0), aW @ np.abs(a), aW @ np.abs(b)], axis=0)[None]
         speed = np.array([np.sqrt(a @ a + b @ b)])
         lo, hi = np.array([0.0]), np.array([2 * np.pi])
-        scale = float(np.abs(c).max() + np.sqrt(np.abs(a) ** 2 + np.abs(b) ** 2).max())
     else:
+        pts = path.points
+        centre = pts.min(axis=0) / 2 + pts.max(axis=0) / 2
+        b0 = exact_affine(W0, centre, net.biases[0])
         starts, steps = path.segments()
         k = np.arange(starts.shape[0], dtype=float)
-        base = starts - k[:, None] * steps
+        base = (starts - centre) - k[:, None] * steps
         coef = np.stack([base @ W0.T + b0, steps @ W0.T], axis=1)
+        mag = np.stack([np.abs(base) @ aW.T + np.abs(b0), np.abs(steps) @ aW.T], axis=1)
         speed = np.linalg.norm(steps, axis=1)
         lo, hi = k, k + 1.0
-        scale = float(np.abs(path.points).max())
-    return lo, hi, coef, speed, np.array(max(1.0, scale))
+    return lo, hi, coef, mag, speed, centre
 
 
-def _magnitudes(net: Network, scale: float) -> np.ndarray:
-    """Per hidden neuron, a bound on the magnitudes its pre-activation is computed from
-    (``|W| m + |b|`` layer by layer, inputs bounded by ``scale``): rounding errors are ~1e-16
-    of it, so values below ``tol.gradient`` times it are zero."""
-    m = np.full(net.n_inputs, scale)
-    out = []
-    for W, b in zip(net.weights[:-1], net.biases[:-1]):
-        m = np.abs(W) @ m + np.abs(b)
-        out.append(m)
-    return np.concatenate(out)
+def _magnitude_at(mag: np.ndarray, t: np.ndarray, ellipse: bool) -> np.ndarray:
+    """Magnitude a value ``alpha + beta t`` (``+ delta sin t``) is computed from, at ``t``
+    (``mag`` shaped ``(P', nb, n)`` already indexed by piece): rounding is ~1e-16 of it."""
+    if ellipse:
+        return mag[:, 0] + mag[:, 1] + mag[:, 2]
+    return mag[:, 0] + mag[:, 1] * np.abs(t)[:, None]
 
 
 def _values(coef: np.ndarray, parent: np.ndarray, t: np.ndarray, ellipse: bool) -> np.ndarray:
@@ -236,58 +249,89 @@ def _next_coefficients(
 
 
 def _roots(
-    coef: np.ndarray, lo: np.ndarray, hi: np.ndarray, gap: np.ndarray, small: np.ndarray, ellipse: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Zeros of every neuron strictly inside each piece (farther than ``gap`` from its ends):
-    ``(piece index, t)`` arrays."""
+    coef: np.ndarray,
+    mag: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    lo_gap: np.ndarray,
+    hi_gap: np.ndarray,
+    floor: np.ndarray,
+    tol: Tolerances,
+    ellipse: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Zeros of every neuron strictly inside each piece: ``(piece index, t, gap)`` arrays.
+
+    A root's ``gap`` (in ``t``) is its uncertainty, ``NOISE`` times the magnitude of the value
+    over the slope there, and at least ``floor`` of its piece (``tol.merge`` in input
+    distance); a root within ``gap`` (plus the end's own gap) of a piece's end is that end.
+    A neuron whose slope along the piece is below ``tol.gradient`` times the slope's own
+    magnitude is constant there (no root).
+    """
+    P = coef.shape[0]
     if ellipse:
         alpha, beta, delta = coef[:, 0], coef[:, 1], coef[:, 2]
         R = np.hypot(beta, delta)
-        live = (R > small[None, :]) & (np.abs(alpha) <= R)
+        live = (R > tol.gradient * np.hypot(mag[:, 1], mag[:, 2])) & (np.abs(alpha) <= R)
         with np.errstate(divide="ignore", invalid="ignore"):
             half = np.arccos(np.clip(-alpha / R, -1.0, 1.0))
         phi = np.arctan2(delta, beta)
         t = np.stack([phi + half, phi - half], axis=2) % (2 * np.pi)
         ok = np.repeat(live[:, :, None], 2, axis=2)
-        piece = np.broadcast_to(np.arange(coef.shape[0])[:, None, None], t.shape)
+        piece = np.broadcast_to(np.arange(P)[:, None, None], t.shape)
+        slope = np.abs(-beta[:, :, None] * np.sin(t) + delta[:, :, None] * np.cos(t))
+        m = np.repeat((mag[:, 0] + mag[:, 1] + mag[:, 2])[:, :, None], 2, axis=2)
     else:
         alpha, beta = coef[:, 0], coef[:, 1]
-        ok = np.abs(beta) > small[None, :]
+        ok = np.abs(beta) > tol.gradient * mag[:, 1]
         with np.errstate(divide="ignore", invalid="ignore"):
             t = -alpha / beta
-        piece = np.broadcast_to(np.arange(coef.shape[0])[:, None], t.shape)
-    inside = ok & (t > (lo + gap)[piece]) & (t < (hi - gap)[piece])
-    return piece[inside], t[inside]
+            m = mag[:, 0] + mag[:, 1] * np.abs(t)
+        piece = np.broadcast_to(np.arange(P)[:, None], t.shape)
+        slope = np.abs(beta)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = np.maximum(NOISE * m / slope, floor[piece])
+    inside = ok & (t - lo[piece] > gap + lo_gap[piece]) & (hi[piece] - t > gap + hi_gap[piece])
+    return piece[inside], t[inside], gap[inside]
 
 
 def _split(
-    lo: np.ndarray, hi: np.ndarray, piece: np.ndarray, t: np.ndarray, gap: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cut pieces at roots; roots closer than ``gap`` to the previous kept knot are merged
-    into it. Returns the new pieces' ``lo``, ``hi`` and parent index."""
+    lo: np.ndarray,
+    hi: np.ndarray,
+    lo_gap: np.ndarray,
+    hi_gap: np.ndarray,
+    piece: np.ndarray,
+    t: np.ndarray,
+    gap: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Cut pieces at roots; a root within its and its predecessor's gaps of the previous root
+    (or the piece's start) is merged into it. Returns the new pieces' ``lo``, ``hi``, their
+    gaps and the parent index."""
     order = np.lexsort((t, piece))
-    piece, t = piece[order], t[order]
-    keep = np.ones(t.size, dtype=bool)
+    piece, t, gap = piece[order], t[order], gap[order]
     if t.size:
         prev = np.empty_like(t)
-        prev[0] = lo[piece[0]]
-        prev[1:] = np.where(piece[1:] == piece[:-1], t[:-1], lo[piece[1:]])
-        keep = (t - prev) >= gap[piece]
-        piece, t = piece[keep], t[keep]
+        pgap = np.empty_like(t)
+        first = np.ones(t.size, dtype=bool)
+        first[1:] = piece[1:] != piece[:-1]
+        prev[first], pgap[first] = lo[piece[first]], lo_gap[piece[first]]
+        prev[~first], pgap[~first] = t[:-1][~first[1:]], gap[:-1][~first[1:]]
+        keep = (t - prev) > gap + pgap
+        piece, t, gap = piece[keep], t[keep], gap[keep]
     P = lo.size
     counts = np.bincount(piece, minlength=P) + 1  # sub-pieces per piece
     parent = np.repeat(np.arange(P), counts)
-    first = np.cumsum(counts) - counts
-    new_lo = np.empty(parent.size)
-    new_hi = np.empty(parent.size)
-    new_lo[first] = lo
-    new_hi[first + counts - 1] = hi
+    first_sub = np.cumsum(counts) - counts
+    new_lo, new_hi = np.empty(parent.size), np.empty(parent.size)
+    new_lg, new_hg = np.empty(parent.size), np.empty(parent.size)
+    new_lo[first_sub], new_lg[first_sub] = lo, lo_gap
+    last = first_sub + counts - 1
+    new_hi[last], new_hg[last] = hi, hi_gap
     # the j-th root of a piece ends sub-piece j and starts sub-piece j + 1
     rank = np.arange(piece.size) - np.searchsorted(piece, piece, side="left")
-    pos = first[piece] + rank
-    new_hi[pos] = t
-    new_lo[pos + 1] = t
-    return new_lo, new_hi, parent
+    pos = first_sub[piece] + rank
+    new_hi[pos], new_hg[pos] = t, gap
+    new_lo[pos + 1], new_lg[pos + 1] = t, gap
+    return new_lo, new_hi, new_lg, new_hg, parent
 
 
 def line(net: Network, path: Path, *, tol: Tolerances = DEFAULT) -> PathResult:
@@ -332,30 +376,39 @@ def line(net: Network, path: Path, *, tol: Tolerances = DEFAULT) -> PathResult:
         raise InvalidNetwork(f"net must be a polyreg.Network, got {type(net).__name__}")
     path.for_inputs(net.n_inputs)
     ellipse = path.kind == "ellipse"
-    lo, hi, coef, speed, scale = _initial(net, path)
-    snap = tol.merge * float(scale)
-    seg = np.arange(lo.size)  # which speed bound applies to each piece
-    small_all = tol.gradient * _magnitudes(net, float(scale))
+    lo, hi, coef, mag, speed, _centre = _initial(net, path)
+    if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(mag))):
+        raise ToleranceError(
+            "line: the first layer's values along the path overflow float64; rescale the "
+            "network or the path"
+        )
+    lo_gap, hi_gap = np.zeros(lo.size), np.zeros(lo.size)
+    seg = np.arange(lo.size)  # which speed applies to each piece
     offsets, alpha = net.layer_offsets, net.negative_slope
     N = net.n_hidden
     bits = np.zeros((lo.size, N), dtype=bool)
     added = []
     for layer in range(len(net.hidden_widths)):
         sl = slice(offsets[layer], offsets[layer + 1])
-        small = small_all[sl]
-        gap_t = snap / np.maximum(speed[seg], 1e-300)
-        piece, t = _roots(coef, lo, hi, gap_t, small, ellipse)
+        floor = tol.merge / np.maximum(speed[seg], 1e-300)
+        piece, t, gap = _roots(coef, mag, lo, hi, lo_gap, hi_gap, floor, tol, ellipse)
         before = lo.size
-        lo, hi, parent = _split(lo, hi, piece, t, gap_t)
+        lo, hi, lo_gap, hi_gap, parent = _split(lo, hi, lo_gap, hi_gap, piece, t, gap)
         added.append(int(lo.size - before))
         bits, seg = bits[parent], seg[parent]
-        on = _values(coef, parent, (lo + hi) / 2, ellipse) > small[None, :]
+        mid = (lo + hi) / 2
+        z = _values(coef, parent, mid, ellipse)
+        on = z > tol.gradient * _magnitude_at(mag[parent], mid, ellipse)
         bits[:, sl] = on
         if layer + 1 < len(net.hidden_widths):  # the output's coefficients are not needed
-            coef = _next_coefficients(
-                coef, parent, np.where(on, 1.0, alpha), net.weights[layer + 1],
-                net.biases[layer + 1],
-            )
+            W, b = net.weights[layer + 1], net.biases[layer + 1]
+            slope = np.where(on, 1.0, alpha)
+            coef = _next_coefficients(coef, parent, slope, W, b)
+            mag = _next_coefficients(mag, parent, np.abs(slope), np.abs(W), np.abs(b))
+            if not np.all(np.isfinite(coef)):
+                raise ToleranceError(
+                    f"line: the values of layer {layer + 2} along the path overflow float64"
+                )
     # merge neighbours with equal patterns (polyline corners, roots of constant neurons)
     packed = np.packbits(bits, axis=1)
     same = np.all(packed[1:] == packed[:-1], axis=1)
@@ -366,7 +419,7 @@ def line(net: Network, path: Path, *, tol: Tolerances = DEFAULT) -> PathResult:
     wrap = 0
     if path.closed and patterns.shape[0] > 1:
         wrap = int(np.unpackbits(np.packbits(patterns[-1]) ^ np.packbits(patterns[0])).sum())
-    stats = {"seconds": time.perf_counter() - t0, "layers": added, "snap": snap}
+    stats = {"seconds": time.perf_counter() - t0, "layers": added, "merge": tol.merge}
     return PathResult(
         path, knots, patterns, flips.astype(np.int64), wrap, net.widths, net, stats
     )

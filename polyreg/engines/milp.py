@@ -69,6 +69,10 @@ from .split import facet_edges, regions_from_patterns
 #: bounding box)
 EPS_REL = 1e-6
 
+#: largest domain extent (largest coordinate magnitude) milp accepts: its MILPs are solved in
+#: input units, where HiGHS' feasibility tolerances are absolute
+MAX_EXTENT = 1e6
+
 #: relative widening of LP-tightened bounds before they are used as big-M constants
 BOUND_SAFETY = 1e-6
 
@@ -463,8 +467,8 @@ def _enumerate_under(
                 run.rejected += 1
         else:
             maps = net.local_maps(pattern)
-            small = tol.gradient * ctx.scale[free]
-            zero = (np.linalg.norm(maps.G[free], axis=1) <= small) & (np.abs(maps.c[free]) <= small)
+            small, small_c = ctx.constant_floor(free)
+            zero = (np.linalg.norm(maps.G[free], axis=1) <= small) & (np.abs(maps.c[free]) <= small_c)
             keep = ~zero
             cell = pattern.copy()
             cell[free[zero]] = False
@@ -565,6 +569,13 @@ def milp(
     _check_domain(domain)
     ctx = Context.create(net, domain, tol)
     _check_domain(ctx.domain)
+    if ctx.extent > MAX_EXTENT:
+        raise InvalidDomain(
+            f"milp solves its MILPs in input units with HiGHS' tolerances (about 1e-7): a "
+            f"domain reaching {ctx.extent:.3g} from the origin (beyond {MAX_EXTENT:.0e}) is "
+            "out of their reach; use method='traverse' or 'split', or centre the domain "
+            "(polyreg.enumerate_regions does)"
+        )
     d = net.n_inputs
     lo, hi = ctx.domain.bounding_box()
     if eps is None:

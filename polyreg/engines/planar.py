@@ -13,16 +13,29 @@ any network on a :class:`~polyreg.slices.Slice` (through the composed 2-input ne
 
 Conventions (the same as :func:`~polyreg.engines.traverse.traverse`)
 --------------------------------------------------------------------
-* pattern bit ``z > 0``; a neuron whose gradient on a cell is below ``tol.gradient`` times its
-  weight scale is constant there (it cuts nothing), and off when its value is below the same
-  bound (identically zero);
-* a vertex within ``snap = tol.merge * max(1, |domain|_inf)`` of a neuron's line lies on it
-  (repeated lines, lines through one point, lines along the domain's sides cut nothing twice);
+* Coordinates are centred on the domain (a box's midpoint, a ball's centre, the middle of a
+  polytope's bounding box) and the first layer's offsets ``b + W centre`` are correctly
+  rounded (:mod:`polyreg.engines._centred`): translating network and domain together changes
+  nothing. Results are reported in the input (plane) coordinates.
+* Every neuron map ``g . x + c`` on a cell carries the magnitudes it was computed from
+  (``|W|`` times the previous layer's, ``|b|`` added), invariant when a neuron is rescaled;
+  ``mag = |g|_mag extent + |c|_mag`` bounds what a value inside the domain is computed from.
+* pattern bit ``z > 0``; a neuron whose gradient on a cell is below ``tol.gradient`` times the
+  magnitude of that gradient is constant there (it cuts nothing), and off when its value is
+  below ``tol.gradient * mag`` (identically zero);
+* a vertex within ``snap = NOISE * mag / |g|`` of a neuron's line lies on it (``NOISE``: 64
+  ulps, the float error of the signed distance); and a neuron line within ``tol.merge`` of
+  the line of a cell's edge (unit normal and offset from the centre, as ``traverse`` groups
+  rows) is that line (repeated lines, lines along the domain's sides cut nothing twice);
 * a region counts when the largest disk inside region ∩ domain has radius ``>= tol.radius``;
   a cell whose inscribed radius is provably ``<= tol.zero`` is dropped (it is a segment or a
   point up to rounding); in between a ``ToleranceError`` is raised, as ``traverse`` does;
 * two regions are adjacent when they share a boundary segment of length ``>= 2 tol.radius``
-  (shorter contacts are corners).
+  (shorter contacts are corners);
+* refused: a domain farther than ``1e150`` from its centre or within ``1e-150`` of it
+  (squared distances would overflow / underflow: ``InvalidDomain``), a domain thinner than
+  ``tol.zero`` (``InvalidDomain``), maps that overflow float64 (``ToleranceError``); when no
+  cell certifies (a domain below ``tol.radius``) a ``ToleranceError``, never an empty result.
 
 Certificates. A region's ``point`` is its polygon's centroid and ``radius`` the centroid's
 distance to the nearest edge line (a disk of that radius lies in region ∩ domain; the
@@ -49,12 +62,13 @@ from typing import Iterator
 import numpy as np
 
 from ..domains import Ball, Box, Domain, Polytope
-from ..errors import InvalidDomain, InvalidNetwork
+from ..errors import InvalidDomain, InvalidNetwork, ToleranceError
 from ..lp import SolveCounter, inscribed_ball
 from ..network import Network
 from ..regions import Edge, Region, RegionSet
 from ..slices import Slice, bound_polygon
 from ..tolerances import DEFAULT, Tolerances
+from ._centred import NOISE, centre_of, check_extent, exact_affine, translate
 from ._common import Progress
 
 #: sides of the regular polygon circumscribing a disk (the cells' outer boundary there)
@@ -103,7 +117,7 @@ def _cut(
     ds: np.ndarray,
     tags: np.ndarray,
     counts: np.ndarray,
-    snap: float,
+    snap: float | np.ndarray,
     tag_pos: np.ndarray,
     tag_neg: np.ndarray,
 ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -113,6 +127,7 @@ def _cut(
     ----------
     xs : (n, 2) vertices, cell-contiguous, each cell counter-clockwise
     ds : (n,) signed distance of each vertex to its cell's line (``|ds| <= snap``: on it)
+    snap : float or (n,) per vertex
     tags : (n,) label of the edge leaving each vertex
     counts : (m,) vertices per cell
     tag_pos, tag_neg : (m,) labels of the new edge in the positive / negative piece
@@ -236,10 +251,37 @@ class _Cells:
         self.root = np.zeros(1, dtype=np.int64)
         self.nC = 1
         self.live = np.array([0], dtype=np.int64)
+        self._lines_from = 0
         # events: one per cut (the shared segment's line: a point and a unit direction)
         self.ev_o: list[np.ndarray] = []
         self.ev_dir: list[np.ndarray] = []
         self.n_events = 0
+        # the line of every edge tag as unit normal and offset (n . x = off): domain sides
+        # (outward normals of the counter-clockwise polygon), then one per event
+        e = np.roll(self.X, -1, axis=0) - self.X
+        n = np.column_stack([e[:, 1], -e[:, 0]]) / np.hypot(e[:, 0], e[:, 1])[:, None]
+        self.side_n = n
+        self.side_off = np.einsum("ij,ij->i", n, self.X)
+        self.ev_n = np.zeros((0, 2))
+        self.ev_off = np.zeros(0)
+
+    def tag_lines(self, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Unit normal and offset of the line carrying each edge tag."""
+        if self.ev_off.size < self.n_events:  # events of later cuts (the ids are in order)
+            dirs = np.concatenate(self.ev_dir[self._lines_from :])
+            origins = np.concatenate(self.ev_o[self._lines_from :])
+            normals = np.column_stack([dirs[:, 1], -dirs[:, 0]])
+            self.ev_n = np.concatenate([self.ev_n, normals])
+            self.ev_off = np.concatenate([self.ev_off, np.einsum("ij,ij->i", normals, origins)])
+            self._lines_from = len(self.ev_dir)
+        side = T < 0
+        ks = np.where(side, -1 - T, 0)
+        if self.ev_off.size == 0:
+            return self.side_n[ks], self.side_off[ks]
+        ev = np.where(side, 0, T >> 1)
+        n = np.where(side[:, None], self.side_n[ks], self.ev_n[ev])
+        off = np.where(side, self.side_off[ks], self.ev_off[ev])
+        return n, off
 
     def vertices(self, ids: np.ndarray) -> np.ndarray:
         return _ranges(self.cs[ids], self.cn[ids])
@@ -292,19 +334,31 @@ class _LayerMaps:
     gn: np.ndarray  # (C0, n) gradient norms
     cand: np.ndarray  # (C0, n) the neuron's line may cross the root cell
     sign: np.ndarray  # (C0, n) the bit where it does not
+    snap: np.ndarray  # (C0, n) distance within which a vertex lies on the neuron's line
 
 
-def _layer_maps(cells: _Cells, G: np.ndarray, c: np.ndarray, small: np.ndarray, snap: float) -> _LayerMaps:
+def _layer_maps(
+    cells: _Cells, G: np.ndarray, c: np.ndarray, GA: np.ndarray, CA: np.ndarray,
+    extent: float, tol: Tolerances,
+) -> _LayerMaps:
+    """The layer's maps on the root cells, with their float-noise thresholds.
+
+    ``GA``, ``CA`` are the magnitudes ``G`` and ``c`` were computed from; a value at a point
+    of the (centred) domain is then off by a few ulps of ``mag = |GA|_1 extent + CA``.
+    """
     gn = np.hypot(G[:, :, 0], G[:, :, 1])
-    const = gn <= small[None, :]
+    mag = (GA[:, :, 0] + GA[:, :, 1]) * extent + CA
+    const = gn <= tol.gradient * np.hypot(GA[:, :, 0], GA[:, :, 1])
+    zval = tol.gradient * mag
     with np.errstate(divide="ignore", invalid="ignore"):
         dc = (G[:, :, 0] * cells.ctr[:, :1] + G[:, :, 1] * cells.ctr[:, 1:] + c) / gn
+        snap = np.where(const, 0.0, NOISE * mag / gn)
     cand = ~const & (np.abs(dc) < cells.crad[:, None] + 2 * snap)
-    sign = np.where(const, c > small[None, :], dc > 0)
-    return _LayerMaps(G, c, gn, cand, sign)
+    sign = np.where(const, c > zval, dc > 0)
+    return _LayerMaps(G, c, gn, cand, sign, snap)
 
 
-def _cut_by_neuron(cells: _Cells, maps: _LayerMaps, j: int, k: int, snap: float) -> None:
+def _cut_by_neuron(cells: _Cells, maps: _LayerMaps, j: int, k: int, merge: float) -> None:
     """Cut every live cell crossed by neuron ``j`` of the current layer (pattern index ``k``).
 
     Bits of cells whose root the line misses are set from the root at the layer's end; here
@@ -316,20 +370,34 @@ def _cut_by_neuron(cells: _Cells, maps: _LayerMaps, j: int, k: int, snap: float)
     if K.size == 0:
         return
     r = cells.root[K]
-    g, z0, gn = maps.G[r, j], maps.c[r, j], maps.gn[r, j]
+    g, z0, gn, snap = maps.G[r, j], maps.c[r, j], maps.gn[r, j], maps.snap[r, j]
     dc = (np.einsum("ij,ij->i", g, cells.ctr[K]) + z0) / gn
     near = np.abs(dc) < cells.crad[K] + 2 * snap
     cells.bits[K[~near], k] = dc[~near] > 0
     if not near.any():
         return
-    K, g, z0, gn, dc = K[near], g[near], z0[near], gn[near], dc[near]
+    K, g, z0, gn, dc, snap = K[near], g[near], z0[near], gn[near], dc[near], snap[near]
     counts = cells.cn[K]
     vi = cells.vertices(K)
     owner = np.repeat(np.arange(K.size), counts)
     X = cells.X[vi]
     d = (np.einsum("ij,ij->i", X, g[owner]) + z0[owner]) / gn[owner]
-    has_pos = np.bincount(owner[d > snap], minlength=K.size) > 0
-    has_neg = np.bincount(owner[d < -snap], minlength=K.size) > 0
+    sv = snap[owner]
+    # a neuron line that is the line of an edge of the cell (within tol.merge in unit
+    # [normal | offset], as traverse groups rows) cuts nothing there: both ends lie on it
+    en, eo = cells.tag_lines(cells.T[vi])
+    un, uo = g[owner] / gn[owner, None], -z0[owner] / gn[owner]
+    dn_ = en - un
+    dp_ = en + un
+    same = (np.einsum("ij,ij->i", dn_, dn_) + (eo - uo) ** 2 <= merge * merge) | (
+        np.einsum("ij,ij->i", dp_, dp_) + (eo + uo) ** 2 <= merge * merge
+    )
+    if same.any():
+        d = d.copy()
+        d[same] = 0.0
+        d[_next_index(counts)[same]] = 0.0
+    has_pos = np.bincount(owner[d > sv], minlength=K.size) > 0
+    has_neg = np.bincount(owner[d < -sv], minlength=K.size) > 0
     split = has_pos & has_neg
     whole = ~split
     cells.bits[K[whole], k] = np.where(has_pos | has_neg, has_pos, dc > 0)[whole]
@@ -343,7 +411,7 @@ def _cut_by_neuron(cells: _Cells, maps: _LayerMaps, j: int, k: int, snap: float)
     cells.ev_o.append(cells.ctr[S] - dc[split][:, None] * unit)
     cells.ev_dir.append(np.column_stack([-unit[:, 1], unit[:, 0]]))
     (Pp, Tp, cp), (Pn, Tn, cn) = _cut(
-        X[vmask], d[vmask], cells.T[vi[vmask]], counts[split], snap, 2 * eid, 2 * eid + 1
+        X[vmask], d[vmask], cells.T[vi[vmask]], counts[split], sv[vmask], 2 * eid, 2 * eid + 1
     )
     ids = cells.add_cells(
         np.concatenate([Pp, Pn]), np.concatenate([Tp, Tn]), np.concatenate([cp, cn]),
@@ -374,7 +442,8 @@ def _problem(net: Network, domain: Domain) -> tuple[Network, Domain]:
 
 
 def _outer_polygon(domain: Domain) -> tuple[np.ndarray, np.ndarray | None, float]:
-    """Starting polygon, the disk (centre, radius) when the domain is round, and its scale."""
+    """Starting polygon, the disk (centre, radius) when the domain is round, and its extent
+    (largest coordinate magnitude of the polygon)."""
     poly = bound_polygon(domain)
     disk = None
     if poly is None:
@@ -382,7 +451,22 @@ def _outer_polygon(domain: Domain) -> tuple[np.ndarray, np.ndarray | None, float
         theta = 2 * np.pi * np.arange(DISK_SIDES) / DISK_SIDES
         poly = c + (R / np.cos(np.pi / DISK_SIDES)) * np.column_stack([np.cos(theta), np.sin(theta)])
         disk = (c, R)
-    return poly, disk, max(1.0, float(np.abs(poly).max()))
+    return poly, disk, float(np.abs(poly).max())
+
+
+def _centred(net: Network, domain: Domain) -> tuple[Network, Domain, np.ndarray]:
+    """The problem in coordinates centred on the domain: ``x' = x - centre``, first-layer
+    offsets ``b + W centre`` correctly rounded (see :mod:`._centred`)."""
+    centre = centre_of(domain)
+    if not np.any(centre):
+        return net, domain, np.zeros(2)
+    b0 = exact_affine(net.weights[0], centre, net.biases[0])
+    layers = [(net.weights[0], b0)] + list(zip(net.weights[1:], net.biases[1:]))
+    return (
+        Network.from_layers(layers, negative_slope=net.negative_slope),
+        translate(domain, centre),
+        centre,
+    )
 
 
 def planar(
@@ -422,9 +506,12 @@ def planar(
     Raises
     ------
     InvalidNetwork, InvalidDomain
-        Wrong input dimension or a domain other than a 2-D box, ball, polytope or slice.
+        Wrong input dimension or a domain other than a 2-D box, ball, polytope or slice; a
+        domain thinner than ``tol.zero``, or farther than ``1e150`` from (within ``1e-150`` of)
+        its centre.
     ToleranceError
-        A region's inscribed radius lies between ``tol.zero`` and ``tol.radius``.
+        A region's inscribed radius lies between ``tol.zero`` and ``tol.radius``; no region
+        certifies at all; the maps overflow float64.
 
     Notes
     -----
@@ -446,21 +533,33 @@ def planar(
     """
     t0 = time.perf_counter()
     net2, dom2 = _problem(net, domain)
-    poly, disk, S = _outer_polygon(dom2)
-    snap = tol.merge * S
+    netc, domc, centre = _centred(net2, dom2)
+    poly, disk, extent = _outer_polygon(domc)
+    check_extent(extent, "planar")
+    area0, _, perim0, _ = _polygon_measures(poly, np.array([poly.shape[0]]))
+    if 2 * area0[0] / perim0[0] <= tol.zero:  # an upper bound on the domain's inradius
+        raise InvalidDomain(
+            f"the domain is thinner than tol.zero={tol.zero:g} (inscribed radius at most "
+            f"{2 * area0[0] / perim0[0]:.3g}): it has no full-dimensional region"
+        )
     show = Progress(progress)
-    cells = _Cells(poly, net2.n_hidden)
-    small = tol.gradient * net2.weight_scale()
-    offsets = net2.layer_offsets
-    alpha = net2.negative_slope
-    G = net2.weights[0][None, :, :].copy()  # layer-1 maps: one cell, the domain
-    c = net2.biases[0][None, :].copy()
-    for layer in range(len(net2.hidden_widths)):
+    cells = _Cells(poly, netc.n_hidden)
+    offsets = netc.layer_offsets
+    alpha = netc.negative_slope
+    G = netc.weights[0][None, :, :].copy()  # layer-1 maps: one cell, the domain
+    c = netc.biases[0][None, :].copy()
+    GA, CA = np.abs(G), np.abs(c)  # the magnitudes they are computed from
+    for layer in range(len(netc.hidden_widths)):
+        if not (np.all(np.isfinite(G)) and np.all(np.isfinite(c))):
+            raise ToleranceError(
+                f"planar: the maps of layer {layer + 1} overflow float64 (weights times the "
+                "domain's extent); rescale the network or the inputs"
+            )
         seg = slice(offsets[layer], offsets[layer + 1])
-        maps = _layer_maps(cells, G, c, small[seg], snap)
+        maps = _layer_maps(cells, G, c, GA, CA, extent, tol)
         cells.root = np.arange(cells.nC)
         for j in np.flatnonzero(maps.cand.any(axis=0)):
-            _cut_by_neuron(cells, maps, int(j), offsets[layer] + int(j), snap)
+            _cut_by_neuron(cells, maps, int(j), offsets[layer] + int(j), tol.merge)
             show(cells.live.size, 0, 0)
         cells.compact()
         if disk is not None:
@@ -469,19 +568,30 @@ def planar(
         bits = np.where(maps.cand[r], cells.bits[:, seg], maps.sign[r])
         cells.bits[:, seg] = bits
         slope = np.where(bits, 1.0, alpha)
-        W, b = net2.weights[layer + 1], net2.biases[layer + 1]
+        W, b = netc.weights[layer + 1], netc.biases[layer + 1]
         G = np.stack([(slope * maps.G[r, :, 0]) @ W.T, (slope * maps.G[r, :, 1]) @ W.T], axis=2)
         c = (slope * maps.c[r]) @ W.T + b
+        aW, aslope = np.abs(W), np.abs(slope)
+        GA = np.stack([(aslope * GA[r, :, 0]) @ aW.T, (aslope * GA[r, :, 1]) @ aW.T], axis=2)
+        CA = (aslope * CA[r]) @ aW.T + np.abs(b)
     show(cells.live.size, 0, 0, final=True)
     counter = SolveCounter()
-    keep, points, radii = _certify(cells, dom2, disk, tol, counter)
+    keep, points, radii = _certify(cells, domc, disk, tol, counter)
+    if not keep.any():
+        raise ToleranceError(
+            f"planar found no region of inscribed radius >= tol.radius={tol.radius:g} in the "
+            f"domain (is the domain itself thinner than that?); {cells.nC} cell(s) were "
+            f"dropped as thinner than tol.zero={tol.zero:g}"
+        )
     cells.live = np.flatnonzero(keep)
     cells.compact()
     points, radii, G, c = points[keep], radii[keep], G[keep], c[keep]
+    c = c - np.einsum("rij,j->ri", G, centre)  # output maps in the plane's coordinates
+    points = points + centre
     with _gc_paused():  # tens of thousands of small acyclic objects: skip GC passes
-        edge_list = _edges(cells, tol, disk) if edges else []
+        edge_list = _edges(cells, tol, disk, centre) if edges else []
         regions = tuple(map(Region, list(cells.bits), list(points), radii.tolist(), list(G), list(c)))
-        X = cells.X[: cells.nV]
+        X = cells.X[: cells.nV] + centre
         bounds = np.append(cells.cs, cells.nV).tolist()
         polygons = tuple(X[bounds[i] : bounds[i + 1]] for i in range(cells.nC))
     stats = {
@@ -582,7 +692,10 @@ def _inner_points(
 
 
 def _edges(
-    cells: _Cells, tol: Tolerances, disk: tuple[np.ndarray, float] | None = None
+    cells: _Cells,
+    tol: Tolerances,
+    disk: tuple[np.ndarray, float] | None = None,
+    centre: np.ndarray | None = None,
 ) -> list[Edge]:
     """Adjacency from the cut lines: final edges carrying the same cut are matched as
     intervals along its line (positive side against negative side), clipped to the disk's
@@ -640,6 +753,8 @@ def _edges(
     first[1:] = (key_l[1:] != key_l[:-1]) | (key_h[1:] != key_h[:-1])
     pick = order[first]
     U, V, Q = lo_uv[pick], hi_uv[pick], mid[pick]
+    if centre is not None:
+        Q = Q + centre
     packed = np.packbits(cells.bits[:C], axis=1)
     xor = packed[U] ^ packed[V]
     r, byte = np.nonzero(xor)  # differing bytes, then their bits (row-major: rows sorted)

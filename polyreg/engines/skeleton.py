@@ -14,6 +14,19 @@ Exactness (see :func:`skeleton`, Notes): sign decisions follow a symbolic pertur
 biases, so the combinatorics are always those of a network in general position; every region
 is then certified against its own constraint rows (an LP decides the few that the cheap
 certificate cannot), and adjacency around degenerate spots is recomputed exactly.
+
+Thresholds. The skeleton is built in coordinates centred on the domain (first-layer offsets
+``b + W centre`` correctly rounded, :mod:`polyreg.engines._centred`), so translating network
+and domain together changes nothing. A vertex lies on a neuron's hyperplane when its value is
+within ``tol.stable`` times the magnitude it is computed from, ``|W| |a| + |b|`` at that
+vertex (invariant when a neuron is rescaled; no absolute floor); on a domain facet, within
+``tol.stable`` times ``|A| |x| + |b|``. Stable neurons from bound propagation are trusted only
+where every vertex agrees (their maximum over each cell is at a vertex); a contradicted one is
+cut as a live neuron (``stats['unconfirmed_stable']``). Non-box domains start from their
+bounding box widened by ``1e-6`` of its width. Refused: domains thinner than ``tol.zero``,
+farther than ``1e150`` from their centre or within ``1e-150`` of it (``InvalidDomain``);
+values that overflow float64, or no certified region at all (``ToleranceError``, never an
+empty result).
 """
 
 from __future__ import annotations
@@ -22,7 +35,7 @@ import gc
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 import numpy as np
@@ -31,8 +44,10 @@ from ..domains import Ball, Box, Domain
 from ..errors import InvalidDomain, ToleranceError
 from ..lp import SolveCounter, inscribed_ball
 from ..network import Network
+from ..propagation import Stability
 from ..regions import Edge, Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances
+from ._centred import centre_of, check_extent, exact_affine, translate
 from ._common import Context, patterns_across, region_rows
 
 #: largest input dimension accepted (the 1-skeleton grows quickly with d)
@@ -76,8 +91,8 @@ class _Complex:
     vertex (general position, which the symbolic perturbation guarantees); ``nbr`` (cap, 2 d)
     the edges: ``nbr[v, 2 i + (sign > 0)]`` is the vertex reached by leaving zero column
     ``Zc[v, i]`` to that sign (``v`` itself: no such edge); ``H1``, ``H2`` two 64-bit hashes of
-    the sign vectors; ``sus`` vertices touched by a tie; ``amax`` magnitude of the current
-    layer's inputs; ``Z`` (cap, n_l) the current layer's pre-activations.
+    the sign vectors; ``sus`` vertices touched by a tie; ``Z`` (cap, n_l) the current layer's
+    pre-activations and ``Zm`` the magnitudes they are computed from (``|W| |a| + |b|``).
     """
 
     def __init__(self, d: int, M: int, ndom: int, seed: int) -> None:
@@ -94,8 +109,8 @@ class _Complex:
         self.H1 = np.zeros(cap, dtype=np.int64)
         self.H2 = np.zeros(cap, dtype=np.int64)
         self.sus = np.zeros(cap, dtype=bool)
-        self.amax = np.zeros(cap)
         self.Z: np.ndarray | None = None
+        self.Zm: np.ndarray | None = None
         self.nV = 0
         self.ties = 0
 
@@ -104,19 +119,22 @@ class _Complex:
         if self.nV + nv <= cap:
             return
         new = max(2 * cap, self.nV + nv)
-        for name in ("X", "S", "Zc", "nbr", "H1", "H2", "sus", "amax", "Z"):
+        for name in ("X", "S", "Zc", "nbr", "H1", "H2", "sus", "Z", "Zm"):
             old = getattr(self, name)
             if old is not None:
                 arr = np.zeros((new,) + old.shape[1:], dtype=old.dtype)
                 arr[: self.nV] = old[: self.nV]
                 setattr(self, name, arr)
 
-    def set_layer(self, Z: np.ndarray, amax: np.ndarray) -> None:
-        """Install the next layer's pre-activations ``Z`` (nV, n_l) at the current vertices."""
+    def set_layer(self, Z: np.ndarray, Zm: np.ndarray) -> None:
+        """Install the next layer's pre-activations ``Z`` (nV, n_l) at the current vertices,
+        with their magnitudes ``Zm``."""
         buf = np.zeros((self.X.shape[0], Z.shape[1]))
         buf[: self.nV] = Z
         self.Z = buf
-        self.amax[: self.nV] = amax
+        buf = np.zeros((self.X.shape[0], Z.shape[1]))
+        buf[: self.nV] = Zm
+        self.Zm = buf
 
     def edges(self) -> np.ndarray:
         """Skeleton edges as index pairs ``(u, v)``, ``u < v``, shape (E, 2)."""
@@ -197,7 +215,7 @@ class _Complex:
                 Z = self.Z
                 Z[w] = (1.0 - t)[:, None] * Z[u] + t[:, None] * Z[x]
                 Z[w, krow] = 0.0
-                self.amax[w] = np.maximum(self.amax[u], self.amax[x])
+                self.Zm[w] = np.maximum(self.Zm[u], self.Zm[x])
             # the edge keeps u's zeros but the one it leaves (position su // 2)
             keep = np.ones((ns, d), dtype=bool)
             keep[np.arange(ns), su // 2] = False
@@ -237,11 +255,17 @@ class _Complex:
             self._compact(keep_v)
         return ns
 
+    def fill(self, col: int, sign: int) -> None:
+        """Column ``col`` takes ``sign`` at every vertex (a neuron stable on the domain)."""
+        self.S[: self.nV, col] = sign
+        self.H1[: self.nV] += sign * self.w1[col]
+        self.H2[: self.nV] += sign * self.w2[col]
+
     def _compact(self, keep: np.ndarray) -> None:
         """Drop the vertices not in ``keep``; edges to them become empty slots."""
         n = int(keep.sum())
         new_index = np.cumsum(keep) - 1
-        for name in ("X", "S", "Zc", "nbr", "H1", "H2", "sus", "amax"):
+        for name in ("X", "S", "Zc", "nbr", "H1", "H2", "sus"):
             arr = getattr(self, name)
             arr[:n] = arr[: self.nV][keep]
         nb = self.nbr[:n]
@@ -590,8 +614,9 @@ def _box_and_clips(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
         lo, hi = dom.bounding_box()
         return lo, hi, np.zeros((0, d)), np.zeros(0)
     lo, hi = dom.bounding_box()
-    # widened so that no side of the box lies on a facet: the clips then cut cleanly
-    pad = 1e-6 * (hi - lo) + 1e-9 * (1.0 + np.abs(lo) + np.abs(hi))
+    # widened so that no side of the box lies on a facet: the clips then cut cleanly (the
+    # coordinates are centred on the domain, so a fraction of its width is enough)
+    pad = 1e-6 * (hi - lo)
     return lo - pad, hi + pad, ctx.dom_A, ctx.dom_b
 
 
@@ -643,36 +668,47 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _build(ctx: Context, seed: int, max_vertices: int, show: _Progress) -> _Complex:
-    """Subdivide the domain by every live neuron, layer after layer."""
+def _build(
+    ctx: Context, seed: int, max_vertices: int, show: _Progress
+) -> tuple[_Complex, np.ndarray]:
+    """Subdivide the domain by every neuron, layer after layer; returns the complex and the
+    neurons bound propagation called stable that the vertices contradict (they are cut as
+    live ones; a confirmed stable neuron's column just takes its sign)."""
     net, tol = ctx.net, ctx.tol
     d = net.n_inputs
     lo, hi, CA, Cb = _box_and_clips(ctx)
-    live = np.flatnonzero(ctx.stab.live)
+    N = net.n_hidden
     ndom = 2 * d + Cb.size
-    cx = _Complex(d, ndom + live.size, ndom, seed)
+    cx = _Complex(d, ndom + N, ndom, seed)
     cx.box(lo, hi)
     rel = tol.stable
-    floor = tol.gradient * ctx.scale  # a constant this small is zero (as in region_rows)
     for r in range(Cb.size):
         X = cx.X[: cx.nV]
         z = X @ CA[r] - Cb[r]
         cx.cut(2 * d + r, z, rel * (np.abs(X) @ np.abs(CA[r]) + abs(Cb[r])), clip=True)
-    column = np.full(net.n_hidden, -1)
-    column[live] = ndom + np.arange(live.size)
+    column = ndom + np.arange(N)
+    wrong = np.zeros(N, dtype=bool)
     offsets = net.layer_offsets
     alpha = net.negative_slope
     inputs = cx.X[: cx.nV]
     for layer in range(len(net.weights) - 1):
         W, b = net.weights[layer], net.biases[layer]
-        cx.set_layer(inputs @ W.T + b, np.abs(inputs).max(axis=1))
-        wn1, ab = np.abs(W).sum(axis=1), np.abs(b)
+        cx.set_layer(inputs @ W.T + b, np.abs(inputs) @ np.abs(W).T + np.abs(b))
+        if not np.all(np.isfinite(cx.Z[: cx.nV])):
+            raise ToleranceError(
+                f"skeleton: the pre-activations of layer {layer + 1} overflow float64 "
+                "(weights times the domain's extent); rescale the network or the inputs"
+            )
         for k in range(offsets[layer], offsets[layer + 1]):
-            if column[k] < 0:
-                continue
             j = k - offsets[layer]
             n = cx.nV
-            tau = rel * (cx.amax[:n] * wn1[j] + ab[j]) + floor[k]
+            tau = rel * cx.Zm[:n, j]
+            if not ctx.stab.live[k]:  # trust bound propagation only where the vertices agree
+                z = cx.Z[:n, j]
+                if (ctx.stab.on[k] and np.all(z >= -tau)) or (ctx.stab.off[k] and np.all(z <= tau)):
+                    cx.fill(int(column[k]), 1 if ctx.stab.on[k] else -1)
+                    continue
+                wrong[k] = True
             cx.cut(int(column[k]), cx.Z[:n, j], tau, clip=False, krow=j)
             if cx.nV > max_vertices:
                 raise ToleranceError(
@@ -682,8 +718,8 @@ def _build(ctx: Context, seed: int, max_vertices: int, show: _Progress) -> _Comp
             show(f"neuron {net.neuron_name(k)}  vertices {cx.nV:,}")
         Zl = cx.Z[: cx.nV]
         inputs = np.maximum(Zl, alpha * Zl) if alpha else np.maximum(Zl, 0.0)
-    cx.Z = None
-    return cx
+    cx.Z = cx.Zm = None
+    return cx, wrong
 
 
 def skeleton(
@@ -720,7 +756,7 @@ def skeleton(
     max_vertices : int, optional
         Stop with :class:`~polyreg.errors.ToleranceError` beyond this many skeleton vertices.
         Default: as many as fit in :data:`MEMORY_BUDGET` bytes (a vertex takes about
-        ``M + 28 d + 8 w + 25`` bytes, ``M`` the domain facets plus live neurons, ``w`` the
+        ``M + 28 d + 8 w + 25`` bytes, ``M`` the domain facets plus the neurons, ``w`` the
         widest layer; arrays grow by doubling).
 
     Returns
@@ -741,9 +777,9 @@ def skeleton(
 
     Notes
     -----
-    *General position is never assumed.* A value ``|z| <= tol.stable * (max|a| ||w||_1 + |b|)
-    + tol.gradient * scale`` at a vertex (``a`` the layer's inputs there, ``scale`` the
-    neuron's weight scale) is a *tie*: the vertex lies on the hyperplane. All ties of a neuron
+    *General position is never assumed.* A value ``|z| <= tol.stable * (|w| . |a| + |b|)`` at
+    a vertex (``a`` the layer's inputs there, in coordinates centred on the domain) is a
+    *tie*: the vertex lies on the hyperplane. All ties of a neuron
     go to one side (the one splitting fewer edges): symbolically the neuron's bias gets an
     infinitesimal ``+-eps_k`` dominating every earlier neuron's, and a domain facet an outward
     one. The skeleton is then exactly that of a network in general position: every real region
@@ -797,10 +833,28 @@ def skeleton(
     else:
         domain = given
     _check_domain(domain, net.n_inputs)
+    lo, hi = domain.bounding_box()
+    if float(np.min(hi - lo)) / 2 <= tol.zero:  # an upper bound on the domain's inradius
+        raise InvalidDomain(
+            f"the domain is thinner than tol.zero={tol.zero:g} (inscribed radius at most "
+            f"{float(np.min(hi - lo)) / 2:.3g}): it has no full-dimensional region"
+        )
+    # coordinates centred on the domain (exact first-layer offsets, see ._centred)
+    orig_net, orig_domain = net, domain
+    centre = centre_of(domain)
+    if np.any(centre):
+        b0 = exact_affine(net.weights[0], centre, net.biases[0])
+        net = Network.from_layers(
+            [(net.weights[0], b0)] + list(zip(net.weights[1:], net.biases[1:])),
+            negative_slope=net.negative_slope,
+        )
+        domain = translate(domain, centre)
+    clo, chi = domain.bounding_box()
+    check_extent(float(np.max(np.maximum(np.abs(clo), np.abs(chi)))), "skeleton")
     ctx = Context.create(net, domain, tol)
     show = _Progress(progress)
     if max_vertices is None:
-        rows = domain.rows()[1].size + 2 * net.n_inputs + int(ctx.stab.live.sum())
+        rows = domain.rows()[1].size + 2 * net.n_inputs + net.n_hidden
         per_vertex = rows + 28 * net.n_inputs + 8 * max(net.widths) + 25
         max_vertices = MEMORY_BUDGET // (2 * per_vertex)
     try:
@@ -811,6 +865,24 @@ def skeleton(
         rs = traverse(net, domain, tol=tol, progress=progress, chebyshev=chebyshev, seed=seed)
         stats = dict(rs.stats, fallback=str(exc), seconds=time.perf_counter() - t0)
         rs = SkeletonRegionSet(rs.regions, rs.edges, "skeleton", rs.domain, rs.widths, stats)
+    if len(rs) == 0:
+        raise ToleranceError(
+            f"skeleton found no region of inscribed radius >= tol.radius={tol.radius:g} in the "
+            "domain (is the domain itself thinner than that?)"
+        )
+    if np.any(centre):  # back to the input coordinates
+        regions = tuple(
+            Region(r.pattern, r.point + centre, r.radius, r.out_W, r.out_b - r.out_W @ centre)
+            for r in rs.regions
+        )
+        edges = tuple(
+            Edge(e.u, e.v, e.neurons, e.flipped, None if e.point is None else e.point + centre)
+            for e in rs.edges
+        )
+        verts = rs.vertices + centre if rs.vertices.size else rs.vertices
+        rs = SkeletonRegionSet(regions, edges, "skeleton", orig_domain, rs.widths, rs.stats,
+                               vertices=verts, edges_xy=rs.edges_xy)
+    net, domain = orig_net, orig_domain
     if given is not domain or rs.widths != widths:
         rs = SkeletonRegionSet(rs.regions, rs.edges, "skeleton", given, widths, rs.stats,
                                vertices=rs.vertices, edges_xy=rs.edges_xy)
@@ -822,7 +894,11 @@ def _skeleton(
 ) -> SkeletonRegionSet:
     net = ctx.net
     counter = SolveCounter()
-    cx = _build(ctx, seed, max_vertices, show)
+    cx, wrong = _build(ctx, seed, max_vertices, show)
+    if wrong.any():  # stability claims the skeleton's vertices contradict: those are live
+        st = ctx.stab
+        ctx = replace(ctx, stab=Stability(st.lower, st.upper, st.on & ~wrong, st.off & ~wrong,
+                                          st.live | wrong))
     t_skel = time.perf_counter()
     cells = None
     if cx.ties == 0:
@@ -830,7 +906,7 @@ def _skeleton(
             cells = _cells_min(cx, seed)
         except _Inconsistent:
             cells = None
-    live = np.flatnonzero(ctx.stab.live)
+    live = np.arange(net.n_hidden)  # every neuron has a column (stable ones a constant sign)
     while True:
         if cells is None:
             cells = _cells(cx)
@@ -884,6 +960,7 @@ def _skeleton(
         "skeleton_seconds": t_skel - t0,
         "read_seconds": t_read - t0,
         "stable_neurons": int((~ctx.stab.live).sum()),
+        "unconfirmed_stable": int(wrong.sum()),
         "vertices": cx.nV,
         "skeleton_edges": int(E.shape[0]),
         "cells": C,

@@ -96,13 +96,14 @@ def _cut(
     """Cut ``cell`` by neuron ``k``, whose pre-activation on the cell is ``|g| (n x + e)``
     (``n`` a unit vector): one or two cells with the neuron's bit set."""
     row_on = np.append(-n, e)  # on side: -n x <= e
-    R = np.hstack([cell.A, cell.b[:, None]])
-    merge = ctx.tol.merge
+    Ak, bk, merge = ctx.rows_key(cell.A, cell.b)
+    key_on = np.append(-n, ctx.rows_key(n[None, :], np.array([e]))[1])
+    R = np.hstack([Ak, bk[:, None]])
     if R.shape[0]:
-        if np.linalg.norm(R - row_on, axis=1).min() <= merge:  # a side of the cell: on
+        if np.linalg.norm(R - key_on, axis=1).min() <= merge:  # a side of the cell: on
             counts.cheap += 1
             return [_with_bit(cell, k, True)]
-        if np.linalg.norm(R + row_on, axis=1).min() <= merge:  # the other orientation: off
+        if np.linalg.norm(R + key_on, axis=1).min() <= merge:  # the other orientation: off
             counts.cheap += 1
             return [_with_bit(cell, k, False)]
     v = float(n @ cell.point + e)  # signed distance of the interior point
@@ -162,9 +163,9 @@ def _split_layer(
                 continue
             g, c = maps.G[k], float(maps.c[k])
             gnorm = float(np.linalg.norm(g))
-            small = tol.gradient * ctx.scale[k]
+            small, small_c = ctx.constant_floor(k)
             if gnorm <= small:  # constant on the cell: identically zero is off
-                bit = bool(abs(c) > small and c > 0)
+                bit = bool(abs(c) > small_c and c > 0)
                 for p in pieces:
                     p.pattern[k] = bit
                 counts.cheap += 1
@@ -230,7 +231,6 @@ def facet_edges(
             buckets[(pattern_key(rr.pattern & ~V), pattern_key(V))].append((i, int(rep)))
     edges: list[Edge] = []
     seen: set[tuple[int, int]] = set()
-    merge = ctx.tol.merge
     tested = 0
     for members in buckets.values():
         for x in range(len(members)):
@@ -246,7 +246,8 @@ def facet_edges(
                 A = np.vstack([a.A, b.A[own]])
                 rhs = np.concatenate([a.b, b.b[own]])
                 neuron = np.concatenate([a.neuron, b.neuron[own]])
-                R = np.hstack([A, rhs[:, None]])
+                Ak, bk, merge = ctx.rows_key(A, rhs)
+                R = np.hstack([Ak, bk[:, None]])
                 r = R[ri]
                 on_h = (np.linalg.norm(R - r, axis=1) <= merge) | (
                     np.linalg.norm(R + r, axis=1) <= merge

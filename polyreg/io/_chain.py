@@ -16,7 +16,7 @@ import numpy as np
 from scipy import sparse
 
 from ..errors import InvalidNetwork
-from ..network import Network
+from ..network import Network, real_array, real_scalar
 
 #: padding modes of a convolution: how an index outside ``[0, size)`` reads the input
 PAD_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -33,11 +33,13 @@ def missing_extra(package: str, extra: str, exc: ImportError) -> ImportError:
 def to_numpy(value: object, name: str) -> np.ndarray:
     """A float64 copy of an array-like, a torch tensor or a jax array."""
     if hasattr(value, "detach"):  # torch.Tensor, without importing torch
-        value = value.detach().cpu().double().numpy()
-    try:
-        arr = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InvalidNetwork(f"{name} is not a numeric array: {exc}") from exc
+        value = value.detach().cpu()
+        if value.is_complex():  # type: ignore[union-attr]
+            raise InvalidNetwork(f"{name} must hold real numbers, got a complex tensor")
+        if value.is_floating_point():  # type: ignore[union-attr]
+            value = value.double()  # type: ignore[union-attr]  (bfloat16 has no numpy dtype)
+        value = value.numpy()  # type: ignore[union-attr]
+    arr = real_array(value, name)
     if not np.all(np.isfinite(arr)):
         raise InvalidNetwork(f"{name} has non-finite values")
     return arr
@@ -418,7 +420,7 @@ class Chain:
 
     def activation(self, slope: float, where: str) -> None:
         """ReLU (``slope`` 0) or LeakyReLU: closes the pending affine map into a hidden layer."""
-        slope = float(slope)
+        slope = real_scalar(slope, f"{where}: negative slope")
         if not (np.isfinite(slope) and 0.0 <= slope < 1.0):
             raise InvalidNetwork(
                 f"{where}: negative slope {slope!r} is outside [0, 1); polyreg's networks "

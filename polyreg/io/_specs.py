@@ -46,7 +46,7 @@ def apply_spec(chain: Chain, spec: Mapping[str, Any], where: str) -> None:
     if kind == "relu":
         chain.activation(0.0, where)
     elif kind == "leaky_relu":
-        chain.activation(float(spec.get("negative_slope", 0.01)), where)
+        chain.activation(spec.get("negative_slope", 0.01), where)
     elif kind == "linear":
         W = to_numpy(spec["weight"], f"{where} weight")
         if W.ndim != 2:

@@ -113,7 +113,7 @@ def _read(path: str, h5py: Any) -> tuple[dict[str, Any], Any, str]:
                 raise InvalidNetwork(
                     f"{path!r} is a zip without config.json and model.weights.h5: not a .keras file"
                 )
-            config = json.loads(z.read("config.json"))
+            config = _json_object(z.read("config.json"), f"{path!r}: config.json")
             weights = h5py.File(io.BytesIO(z.read("model.weights.h5")), "r")
         return config, weights, "keras"
     if not h5py.is_hdf5(path):
@@ -126,23 +126,60 @@ def _read(path: str, h5py: Any) -> tuple[dict[str, Any], Any, str]:
             f"{path!r} has no model_config: it holds weights only (save_weights), without the "
             "architecture; save the whole model (model.save)"
         )
-    if isinstance(raw, bytes):
-        raw = raw.decode()
-    return json.loads(raw), f, "h5"
+    try:
+        config = _json_object(raw, f"{path!r}: model_config")
+    except BaseException:
+        f.close()
+        raise
+    return config, f, "h5"
+
+
+_JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
+
+
+def _json_object(raw: Any, what: str) -> dict[str, Any]:
+    """Parse ``raw`` (str or bytes) as a JSON object (the model config)."""
+    try:
+        if isinstance(raw, bytes):
+            raw = raw.decode()
+        config = json.loads(raw)
+    except (ValueError, TypeError) as exc:  # UnicodeDecodeError, JSONDecodeError, not text
+        raise InvalidNetwork(f"{what} is not valid JSON: {exc}") from exc
+    if not isinstance(config, dict):
+        kind = "null" if config is None else _JSON_TYPES.get(type(config), type(config).__name__)
+        raise InvalidNetwork(
+            f"{what} must be a JSON object with 'class_name' and 'config' (a saved Keras "
+            f"model), got a JSON {kind}"
+        )
+    return config
 
 
 def _layers(config: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
     """The layer configs in order, and whether they come from a functional model."""
     cls = config.get("class_name")
     cfg = config.get("config", {})
-    if cls == "Sequential":
-        layers = cfg["layers"] if isinstance(cfg, dict) else cfg
-        return list(layers), False
-    if cls in ("Functional", "Model"):
-        return list(cfg["layers"]), True
-    raise InvalidNetwork(
-        f"a Keras model of class {cls!r} cannot be read; save a Sequential or functional model"
-    )
+    if cls not in ("Sequential", "Functional", "Model"):
+        raise InvalidNetwork(
+            f"a Keras model of class {cls!r} cannot be read; save a Sequential or functional model"
+        )
+    layers = cfg.get("layers") if isinstance(cfg, dict) else cfg
+    if cls != "Sequential" and not isinstance(cfg, dict):
+        layers = None
+    if not isinstance(layers, list):
+        raise InvalidNetwork(
+            f"the {cls} model's config has no list of layers (config.layers is "
+            f"{'missing' if layers is None else 'a ' + type(layers).__name__})"
+        )
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, dict) or not isinstance(layer.get("class_name"), str):
+            raise InvalidNetwork(
+                f"layer {i} of the {cls} model's config is not an object with a 'class_name'"
+            )
+        if not isinstance(layer.get("config", {}), dict):
+            raise InvalidNetwork(
+                f"layer {i} ({layer['class_name']}) has a config that is not an object"
+            )
+    return layers, cls != "Sequential"
 
 
 def _weights(layer: dict[str, Any], group_name: str, weights: Any, fmt: str) -> list[np.ndarray]:
@@ -218,7 +255,9 @@ def from_keras(path: str | os.PathLike[str], input_shape: Sequence[int] | None =
     config, weights, fmt = _read(path, h5py)
     try:
         return _convert(config, weights, fmt, input_shape)
-    except (KeyError, TypeError, IndexError) as exc:
+    except InvalidNetwork:
+        raise
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
         raise InvalidNetwork(
             f"{path!r}: unexpected Keras config ({type(exc).__name__}: {exc})"
         ) from exc
@@ -337,9 +376,9 @@ def _apply_layer(
             raise InvalidNetwork(
                 f"{where} has max_value/threshold: a clamp or a shifted kink, not a ReLU"
             )
-        chain.activation(float(cfg.get("negative_slope", 0.0)), where)
+        chain.activation(cfg.get("negative_slope", 0.0), where)
     elif cls == "LeakyReLU":
-        chain.activation(float(cfg.get("negative_slope", cfg.get("alpha", 0.3))), where)
+        chain.activation(cfg.get("negative_slope", cfg.get("alpha", 0.3)), where)
     elif cls == "Activation":
         _activation(chain, cfg.get("activation"), where)
     elif cls == "Flatten":

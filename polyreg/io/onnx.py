@@ -13,6 +13,7 @@ exporters write for ``x.view(x.size(0), -1)`` import too.
 
 from __future__ import annotations
 
+import heapq
 import os
 from math import prod
 from typing import Any, Sequence
@@ -249,7 +250,7 @@ def from_onnx(path_or_model: Any, input_shape: Sequence[int] | None = None) -> N
     current = x.name
     seen = {x.name}  # every tensor that carried the data
     dead: dict[str, str] = {}  # outputs that must not be read (Dropout masks, BN statistics)
-    for i, node in enumerate(graph.node):
+    for i, node in _topological_order(graph.node, set(consts) | {x.name}):
         op = node.op_type
         where = f"node {node.name or '#' + str(i)!r} (op {op})"
         for name in node.input:
@@ -299,6 +300,57 @@ def from_onnx(path_or_model: Any, input_shape: Sequence[int] | None = None) -> N
             f"the graph's output {out!r} is not the end of the chain of layers ({current!r})"
         )
     return chain.network()
+
+
+def _topological_order(nodes: Sequence[Any], defined: set[str]) -> list[tuple[int, Any]]:
+    """``(index, node)`` in an order where every node comes after the producers of its inputs
+    (the file's order when it already is one, as ONNX requires).
+
+    Raises
+    ------
+    InvalidNetwork
+        A node reads a tensor that no node, graph input or initializer defines, or the graph
+        has a cycle (no such order exists).
+    """
+    producer: dict[str, int] = {}
+    for i, node in enumerate(nodes):
+        for name in node.output:
+            if name:
+                producer.setdefault(name, i)
+
+    def name_of(i: int) -> str:
+        return f"node {nodes[i].name or '#' + str(i)!r} (op {nodes[i].op_type})"
+
+    waiting = [0] * len(nodes)
+    readers: dict[int, list[int]] = {}
+    for i, node in enumerate(nodes):
+        for name in node.input:
+            if not name or name in defined:
+                continue
+            if name not in producer:
+                raise InvalidNetwork(
+                    f"{name_of(i)} reads {name!r}, which no node, graph input or initializer "
+                    "defines"
+                )
+            waiting[i] += 1
+            readers.setdefault(producer[name], []).append(i)
+    ready = [i for i in range(len(nodes)) if waiting[i] == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        i = heapq.heappop(ready)
+        order.append((i, nodes[i]))
+        for j in readers.get(i, ()):
+            waiting[j] -= 1
+            if waiting[j] == 0:
+                heapq.heappush(ready, j)
+    if len(order) != len(nodes):
+        stuck = [name_of(i) for i in range(len(nodes)) if waiting[i] > 0]
+        raise InvalidNetwork(
+            f"the ONNX graph has a cycle (no node order computes every input first): "
+            f"{', '.join(stuck[:4])}{' ...' if len(stuck) > 4 else ''} wait on each other"
+        )
+    return order
 
 
 def _const_input(

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from ..errors import InvalidNetwork
+from ..errors import InvalidNetwork, UntrustedFile
 from ..network import Network
 from ._chain import Chain, missing_extra, refuse, to_numpy
 from ._specs import apply_spec, is_torch_class, module_spec
@@ -203,6 +203,11 @@ def from_state_dict(
     """
     if not isinstance(state_dict, Mapping):
         raise InvalidNetwork(f"state_dict must be a mapping, got {type(state_dict).__name__}")
+    if isinstance(architecture, (str, bytes, Mapping)) or not isinstance(architecture, Sequence):
+        raise InvalidNetwork(
+            "architecture must be a list of layers (strings or dicts), got "
+            f"{type(architecture).__name__}"
+        )
     used: set[str] = set()
     specs: list[tuple[dict[str, Any], str]] = []
     for i, entry in enumerate(architecture):
@@ -257,39 +262,99 @@ def from_state_dict(
     return chain.network()
 
 
-def load_torch_file(path: str) -> Any:
-    """Read a full pickled module (``torch.save(model)``) or a TorchScript file.
+#: what to tell a user whose file needs code execution to load
+TRUST_HINT = (
+    "pass --trust-pickle (trust_pickle=True in Python) only for a file you trust: "
+    "loading it can run any code the file contains"
+)
 
-    Unpickling runs code from the file: only read files you trust. A ``state_dict`` is
-    refused (it has no architecture; use :func:`from_state_dict`).
-    """
-    import warnings
+
+def _is_torchscript(path: str) -> bool:
     import zipfile
+
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return any(n.endswith("/constants.pkl") or "/code/" in n for n in archive.namelist())
+
+
+def load_torch_file(path: str, trust_pickle: bool = False) -> Any:
+    """Read a ``.pt`` / ``.pth`` file: a ``state_dict`` safely, or a whole module if trusted.
+
+    By default the file is read with ``torch.load(weights_only=True)``, PyTorch's restricted
+    unpickler that only rebuilds tensors, numbers, strings and containers: this reads a
+    ``state_dict`` (``torch.save(model.state_dict(), path)``) without running code from the
+    file. A whole pickled module (``torch.save(model)``) and a TorchScript archive
+    (``torch.jit.script(model).save(path)``) can only be loaded by running code from the
+    file (unpickling imports and calls what the file names; TorchScript runs its own
+    ``__setstate__``), so they are read only with ``trust_pickle=True``.
+
+    Parameters
+    ----------
+    path : str
+    trust_pickle : bool
+        Allow full unpickling (``torch.load(weights_only=False)``) and ``torch.jit.load``.
+        Only for files you trust.
+
+    Returns
+    -------
+    torch.nn.Module or Mapping
+        The module in eval mode, or the ``state_dict`` (a mapping of names to tensors).
+
+    Raises
+    ------
+    UntrustedFile
+        The file needs code execution to load and ``trust_pickle`` is False.
+    InvalidNetwork
+        The file cannot be read as a PyTorch file, or holds something else than a module or
+        a ``state_dict``.
+    """
+    import pickle
+    import warnings
 
     torch = _torch()
     try:
-        scripted = zipfile.is_zipfile(path) and any(
-            n.endswith("/constants.pkl") or "/code/" in n for n in zipfile.ZipFile(path).namelist()
+        scripted = _is_torchscript(path)
+    except Exception as exc:  # a corrupt zip of any kind
+        raise InvalidNetwork(
+            f"cannot read {path!r} as a PyTorch file: {type(exc).__name__}: {exc}"
+        ) from exc
+    if scripted and not trust_pickle:
+        raise UntrustedFile(
+            f"{path!r} is a TorchScript archive, which needs code execution to load; "
+            + TRUST_HINT
         )
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            obj = (
-                torch.jit.load(path, map_location="cpu")
-                if scripted
-                else torch.load(path, map_location="cpu", weights_only=False)
-            )
+            if scripted:
+                obj = torch.jit.load(path, map_location="cpu")
+            elif trust_pickle:
+                obj = torch.load(path, map_location="cpu", weights_only=False)
+            else:
+                obj = torch.load(path, map_location="cpu", weights_only=True)
     except OSError:
         raise
+    except pickle.UnpicklingError as exc:
+        if not trust_pickle and "weights_only" in str(exc):
+            raise UntrustedFile(
+                f"{path!r} is not a plain state_dict: it holds pickled objects (e.g. a whole "
+                "module saved with torch.save(model)), and the file needs code execution to "
+                "load; "
+                + TRUST_HINT
+                + "; or save model.state_dict() and import it with --architecture"
+            ) from None
+        raise InvalidNetwork(
+            f"cannot read {path!r} as a PyTorch file: {type(exc).__name__}: {exc}"
+        ) from exc
     except Exception as exc:  # unpickling errors of every kind
         raise InvalidNetwork(
-            f"cannot read {path!r} as a PyTorch model: {type(exc).__name__}: {exc}"
+            f"cannot read {path!r} as a PyTorch file: {type(exc).__name__}: {exc}"
         ) from exc
     if isinstance(obj, Mapping):
-        raise InvalidNetwork(
-            f"{path!r} holds a state_dict (no architecture); save the whole module with "
-            "torch.save(model) or torch.jit.script(model).save(path), or call "
-            "polyreg.io.from_state_dict from Python"
-        )
+        return obj
     if not isinstance(obj, torch.nn.Module):
-        raise InvalidNetwork(f"{path!r} holds a {type(obj).__name__}, not a torch module")
+        raise InvalidNetwork(
+            f"{path!r} holds a {type(obj).__name__}, not a torch module or a state_dict"
+        )
     return obj.eval()

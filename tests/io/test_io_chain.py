@@ -155,3 +155,33 @@ def test_refusal_reasons(name, words):
 @pytest.mark.parametrize("name", ["Linear", "Expand", "Absolute", "Conv2d", "ReLU"])
 def test_no_reason_for_other_names(name):
     assert refusal_reason(name) is None
+
+
+@pytest.mark.parametrize(
+    "slope, match",
+    [
+        ([0.1, 0.2], r"negative slope must be a real scalar, got an array of shape \(2,\)"),
+        ("0.1", r"negative slope must be a real scalar, got the string"),
+        (0.1j, r"negative slope must be a real scalar, got complex"),
+    ],
+)
+def test_state_dict_negative_slope_checked(slope, match):
+    sd = {"0.weight": np.eye(2), "2.weight": np.ones((1, 2))}
+    arch = [{"type": "linear", "name": "0"}, {"type": "leaky_relu", "negative_slope": slope},
+            {"type": "linear", "name": "2"}]
+    with pytest.raises(polyreg.errors.InvalidNetwork, match=match):
+        polyreg.io.from_state_dict(sd, arch)
+
+
+def test_state_dict_complex_or_string_weights_refused():
+    arch = [{"type": "linear", "name": "0"}, "relu", {"type": "linear", "name": "2"}]
+    for bad, match in ((np.eye(2) * 1j, r"complex"), (np.array([["1", "0"], ["0", "1"]]), r"strings")):
+        sd = {"0.weight": bad, "2.weight": np.ones((1, 2))}
+        with pytest.raises(polyreg.errors.InvalidNetwork, match=rf"must hold real numbers.*{match}"):
+            polyreg.io.from_state_dict(sd, arch)
+
+
+@pytest.mark.parametrize("arch", ["relu", None, {"type": "linear"}, 3])
+def test_state_dict_architecture_must_be_a_list(arch):
+    with pytest.raises(polyreg.errors.InvalidNetwork, match="architecture must be a list of layers"):
+        polyreg.io.from_state_dict({"0.weight": np.eye(2)}, arch)

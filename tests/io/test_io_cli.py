@@ -46,7 +46,10 @@ def test_import_jax_pickle_and_npz(capsys, tmp_path):
     pkl = tmp_path / "params.pkl"
     pkl.write_bytes(pickle.dumps(tree))
     out = tmp_path / "net.npz"
-    info = run_ok(capsys, ["import", str(pkl), "--out", str(out), "--negative-slope", "0.1"])
+    info = run_ok(
+        capsys,
+        ["import", str(pkl), "--out", str(out), "--negative-slope", "0.1", "--trust-pickle"],
+    )
     assert info == {
         "out": str(out),
         "format": "jax",
@@ -99,23 +102,46 @@ def test_import_torch_full_and_scripted(capsys, tmp_path):
     with torch.no_grad():
         want = model(x).numpy()
     for path in (full, scripted):
-        info = run_ok(capsys, ["import", str(path), "--input-shape", "1,6,6", "--out", str(out)])
+        info = run_ok(
+            capsys,
+            ["import", str(path), "--input-shape", "1,6,6", "--out", str(out), "--trust-pickle"],
+        )
         assert info["widths"] == [36, 32, 3]
         got = polyreg.load(out).forward(x.reshape(50, -1).numpy().astype(float))
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)  # the model is float32
     expect_error(
         capsys,
         ["import", str(sd), "--input-shape", "1,6,6", "--out", str(out)],
-        "holds a state_dict (no architecture)",
+        "holds a state_dict (no architecture): pass --architecture",
     )
+    arch = json.dumps([{"type": "conv2d", "name": "0"}, "relu", "flatten",
+                       {"type": "linear", "name": "3"}])
+    info = run_ok(
+        capsys,
+        ["import", str(sd), "--input-shape", "1,6,6", "--out", str(out), "--architecture", arch],
+    )
+    assert info["widths"] == [36, 32, 3]
+    got = polyreg.load(out).forward(x.reshape(50, -1).numpy().astype(float))
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    for path in (full, scripted):  # code execution needed: refused without --trust-pickle
+        expect_error(
+            capsys,
+            ["import", str(path), "--input-shape", "1,6,6", "--out", str(out)],
+            "needs code execution to load; pass --trust-pickle",
+        )
     expect_error(
         capsys,
-        ["import", str(full), "--out", str(out)],
+        ["import", str(full), "--out", str(out), "--trust-pickle"],
         "--input-shape is required for torch models",
     )
     expect_error(
         capsys,
-        ["import", str(full), "--input-shape", "1,5,5", "--out", str(out)],
+        ["import", str(full), "--out", str(out), "--trust-pickle", "--architecture", arch],
+        "--architecture is only used with a state_dict",
+    )
+    expect_error(
+        capsys,
+        ["import", str(full), "--input-shape", "1,5,5", "--out", str(out), "--trust-pickle"],
         "layer '3' (Linear): takes 32 features",
     )
 
@@ -179,7 +205,7 @@ def test_import_errors(capsys, tmp_path):
     pkl.write_bytes(pickle.dumps(flax_tree()))
     expect_error(
         capsys,
-        ["import", str(pkl), "--out", str(out), "--input-shape", "3"],
+        ["import", str(pkl), "--out", str(out), "--input-shape", "3", "--trust-pickle"],
         "has 3 values but the first kernel takes 2",
     )
     assert not out.exists()
@@ -200,4 +226,79 @@ def test_missing_optional_package_is_one_line(capsys, tmp_path, monkeypatch):
         capsys,
         ["import", str(DATA / "keras_mlp.keras"), "--out", str(tmp_path / "n.npz")],
         "pip install 'polyreg[keras]'",
+    )
+
+
+class _Payload:
+    """Unpickling this creates the marker file: stands for any code a pickle can run."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.marker),))
+
+
+def test_untrusted_pickles_are_never_loaded(capsys, tmp_path):
+    marker = tmp_path / "PWNED"
+    out = tmp_path / "net.npz"
+    pkl = tmp_path / "params.pkl"
+    pkl.write_bytes(pickle.dumps({"params": _Payload(marker)}))
+    pt = tmp_path / "model.pt"
+    pt.write_bytes(pickle.dumps(_Payload(marker)))  # a plain pickle named .pt
+    for path, fmt in ((pkl, "jax"), (pt, "torch"), (pkl, "torch")):
+        expect_error(
+            capsys,
+            ["import", str(path), "--format", fmt, "--out", str(out), "--input-shape", "2"],
+            "needs code execution to load; pass --trust-pickle",
+        )
+        assert not marker.exists() and not out.exists()
+    with pytest.raises(polyreg.errors.UntrustedFile, match="trust_pickle=True"):
+        from polyreg.cli_import import load_flax_file
+
+        load_flax_file(str(pkl))
+    assert not marker.exists()
+    # the flag is what allows it (the payload runs: the file was trusted)
+    expect_error(
+        capsys,
+        ["import", str(pkl), "--format", "jax", "--out", str(out), "--trust-pickle"],
+        "",
+    )
+    assert marker.exists()
+
+
+def test_untrusted_torch_pickle_refused_and_state_dict_read(tmp_path):
+    torch = pytest.importorskip("torch")
+    from polyreg.io.torch import load_torch_file
+
+    marker = tmp_path / "PWNED"
+    evil = tmp_path / "evil.pt"
+    torch.save({"0.weight": torch.eye(2), "payload": _Payload(marker)}, evil)
+    with pytest.raises(polyreg.errors.UntrustedFile, match="needs code execution to load"):
+        load_torch_file(str(evil))
+    assert not marker.exists()
+    model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    sd = tmp_path / "sd.pth"
+    torch.save(model.state_dict(), sd)
+    state = load_torch_file(str(sd))
+    net = polyreg.io.from_state_dict(
+        state, [{"type": "linear", "name": "0"}, "relu", {"type": "linear", "name": "2"}]
+    )
+    x = torch.randn(10, 2)
+    with torch.no_grad():
+        want = model(x).numpy()
+    np.testing.assert_allclose(net.forward(x.numpy().astype(float)), want, rtol=1e-5, atol=1e-6)
+
+
+def test_architecture_option_errors(capsys, tmp_path):
+    out = tmp_path / "net.npz"
+    expect_error(
+        capsys,
+        ["import", str(DATA / "keras_mlp.keras"), "--out", str(out), "--architecture", "[]"],
+        "--architecture is only used with torch state_dicts",
+    )
+    expect_error(
+        capsys,
+        ["import", str(DATA / "keras_mlp.keras"), "--out", str(out), "--architecture", "[x"],
+        "is neither JSON nor a JSON file",
     )

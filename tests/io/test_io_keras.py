@@ -167,3 +167,55 @@ def test_layer_errors(tmp_path):
     write_keras(path, [{"class_name": "Dense", "config": {"name": "d", "units": 2}}], {})
     with pytest.raises(polyreg.InvalidNetwork, match="gives no input shape"):
         from_keras(path)
+
+
+def _keras_with_config(path, config_text):
+    h5 = path.with_suffix(".weights.h5")
+    with h5py.File(h5, "w"):
+        pass
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("config.json", config_text)
+        z.write(h5, "model.weights.h5")
+    h5.unlink()
+    return path
+
+
+@pytest.mark.parametrize(
+    "config, match",
+    [
+        ("[1, 2]", r"config.json must be a JSON object .* got a JSON array"),
+        ('"Sequential"', r"config.json must be a JSON object .* got a JSON string"),
+        ("{not json", r"config.json is not valid JSON"),
+        ('{"class_name": "Sequential", "config": {"layers": 3}}',
+         r"the Sequential model's config has no list of layers \(config.layers is a int\)"),
+        ('{"class_name": "Functional", "config": []}',
+         r"the Functional model's config has no list of layers \(config.layers is missing\)"),
+        ('{"class_name": "Sequential", "config": {"layers": [[1]]}}',
+         r"layer 0 of the Sequential model's config is not an object with a 'class_name'"),
+        ('{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", '
+         '"config": [1]}]}}', r"layer 0 \(Dense\) has a config that is not an object"),
+        ('{"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", '
+         '"config": {"batch_shape": [null, 3]}}, {"class_name": "LeakyReLU", "config": '
+         '{"name": "a", "negative_slope": [0.1]}}]}}',
+         r"layer 'a' \(LeakyReLU\): negative slope must be a real scalar"),
+        ('{"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", '
+         '"config": {"batch_shape": [null, 3]}}, {"class_name": "Reshape", "config": '
+         '{"name": "r", "target_shape": 3}}]}}', r"unexpected Keras config \(TypeError"),
+    ],
+)
+def test_malformed_config_named(tmp_path, config, match):
+    with pytest.raises(polyreg.InvalidNetwork, match=match):
+        from_keras(_keras_with_config(tmp_path / "m.keras", config))
+
+
+def test_h5_model_config_that_is_a_list(tmp_path, capsys):
+    path = tmp_path / "m.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["model_config"] = json.dumps([{"class_name": "Dense"}])
+    with pytest.raises(polyreg.InvalidNetwork, match="model_config must be a JSON object"):
+        from_keras(path)
+    from polyreg.cli import main
+
+    assert main(["import", str(path), "--out", str(tmp_path / "n.npz")]) == 2
+    err = capsys.readouterr().err
+    assert "model_config must be a JSON object" in err and "got a JSON array" in err

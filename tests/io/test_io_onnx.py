@@ -532,3 +532,31 @@ def test_refuses_two_inputs_and_bad_files(tmp_path):
     model = make_model([N("Gemm", ["x", "W"], ["h"]), N("Relu", ["h"], ["y"])], W44, ("D",))
     with pytest.raises(polyreg.InvalidNetwork, match="pass input_shape"):
         from_onnx(model)
+
+
+def test_cyclic_graph_is_named_a_cycle(tmp_path, capsys):
+    # Relu reads "y", produced by the Gemm that reads Relu's output: a cycle, not an
+    # unsupported op
+    nodes = [
+        N("Gemm", ["x", "W"], ["h"]),
+        N("Relu", ["y"], ["r"]),
+        N("Gemm", ["r", "W"], ["y"]),
+    ]
+    model = make_model(nodes, W44, (4,))
+    with pytest.raises(polyreg.InvalidNetwork, match="the ONNX graph has a cycle"):
+        from_onnx(model)
+    path = tmp_path / "cyclic.onnx"
+    path.write_bytes(model.SerializeToString())
+    from polyreg.cli import main
+
+    assert main(["import", str(path), "--out", str(tmp_path / "n.npz")]) == 2
+    assert "the ONNX graph has a cycle" in capsys.readouterr().err
+
+
+def test_undefined_tensor_and_node_order():
+    nodes = [N("Gemm", ["x", "W"], ["h"]), N("Relu", ["nowhere"], ["y"])]
+    with pytest.raises(polyreg.InvalidNetwork, match="reads 'nowhere', which no node"):
+        from_onnx(make_model(nodes, W44, (4,)))
+    # nodes listed out of order (not valid ONNX, but acyclic): imported in dependency order
+    nodes = [N("Relu", ["h"], ["r"]), N("Gemm", ["x", "W"], ["h"]), N("Gemm", ["r", "V"], ["y"])]
+    assert from_onnx(make_model(nodes, W44, (4,))).widths == (4, 4, 1)
