@@ -172,9 +172,9 @@ class BranchSearch:
         p.pattern[lo:hi] = ctx.stab.on[lo:hi]
         G, c = p.G, p.c
         gnorm = np.linalg.norm(G, axis=1)
-        small = tol.gradient * ctx.scale[lo:hi]
+        small, small_c = ctx.constant_floor(idx)  # the thresholds region_rows uses
         constant = live & (gnorm <= small)
-        p.pattern[idx[constant]] = c[constant] > small[constant]  # identically zero: off
+        p.pattern[idx[constant]] = c[constant] > small_c[constant]  # identically zero: off
         cand = live & ~constant
         self.counts.free += int(hi - lo - cand.sum())
         if not cand.any():
@@ -295,14 +295,16 @@ class BranchSearch:
             dots = p.A @ a_near
             close = np.flatnonzero(np.abs(dots) > 0.5)
             if close.size:
-                merge2 = tol.merge * tol.merge
-                A, b = p.A[close], p.b[close]
-                dA, db = A - a_near, b - b_near
+                # "same hyperplane" as region_rows decides it (Context.rows_key)
+                A, b, merge = self.ctx.rows_key(p.A[close], p.b[close])
+                f = max(1.0, self.ctx.extent)
+                merge2 = merge * merge
+                dA, db = A - a_near, b - b_near / f
                 if np.min(np.einsum("ij,ij->i", dA, dA) + db * db) <= merge2:
                     p.pattern[k] = near
                     self.counts.free += 1
                     return
-                dA, db = A + a_near, b + b_near
+                dA, db = A + a_near, b + b_near / f
                 if np.min(np.einsum("ij,ij->i", dA, dA) + db * db) <= merge2:
                     p.pattern[k] = not near
                     self.counts.free += 1
@@ -341,10 +343,11 @@ class BranchSearch:
     def _on_box_side(self, a: np.ndarray, beta: float) -> bool | None:
         """True when the row ``a x <= beta`` is a side of the box (the same orientation,
         within ``tol.merge``), False when it is one reversed, else None."""
-        A, b = self.ctx.dom_A, self.ctx.dom_b
-        merge2 = self.tol.merge * self.tol.merge
+        A, b, merge = self.ctx.rows_key(self.ctx.dom_A, self.ctx.dom_b)
+        f = max(1.0, self.ctx.extent)
+        merge2 = merge * merge
         for sign in (1.0, -1.0):
-            dA, db = A - sign * a, b - sign * beta
+            dA, db = A - sign * a, b - sign * beta / f
             if np.min(np.einsum("ij,ij->i", dA, dA) + db * db) <= merge2:
                 return sign > 0
         return None

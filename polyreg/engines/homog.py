@@ -225,18 +225,18 @@ def homog(
         show(len(found), -1, counter.total)
     regions = []
     live = ctx.stab.live
+    small, _ = ctx.constant_floor(np.flatnonzero(live))
     for pattern, point in found.values():
-        maps = net.local_maps(pattern)
+        maps = ctx.net.local_maps(pattern)  # the canonical (rescaled) network of the context
         g, c = maps.G[live], maps.c[live]
         gnorm = np.linalg.norm(g, axis=1)
-        small = tol.gradient * ctx.scale[live]
         rows = gnorm > small  # the region's neuron rows (constant neurons have none)
         sign = np.where(pattern[live][rows], 1.0, -1.0)
         dist = sign * (g[rows] @ point + c[rows]) / gnorm[rows]
         radius = min(float(dist.min()) if dist.size else np.inf, WHOLE_CAP)
-        if radius < tol.radius:  # the authoritative answer on the region's own rows
+        if radius < ctx.tol.radius:  # the authoritative answer on the region's own rows
             rr = region_rows(ctx, pattern)
-            ball = inscribed_ball(rr.A, rr.b, whole, tol, counter, what="region of R^d")
+            ball = inscribed_ball(rr.A, rr.b, whole, ctx.tol, counter, what="region of R^d")
             if not ball.full:
                 raise ToleranceError(f"region {pattern.astype(int)} has no interior in R^d")
             point, radius = ball.center, ball.radius
