@@ -274,7 +274,8 @@ def format_summary(summary: dict) -> str:
 
     rows: list[tuple[str, str]] = [
         ("regions", count_text(summary)),
-        ("edges", f"{summary['edges']:,}"),
+        ("edges", "not computed" if summary.get("edges_computed") is False
+         else f"{summary['edges']:,}"),
         ("network", "-".join(str(w) for w in summary["widths"])),
         ("domain", describe_domain(summary["domain"])),
         ("method", str(summary.get("engine", summary["method"]))),
@@ -569,6 +570,9 @@ def _run(args: argparse.Namespace, net: Network, domain: Domain, out: Path | Non
 
         raise BudgetNotSupported("--linear needs every region (merging part of them bounds nothing): "
                          "drop --max-regions/--time-limit")
+    if (args.command == "count" and args.method in ("auto", "branch", "homog") and not budget
+            and not getattr(args, "linear", False)):
+        options.setdefault("edges", False)  # branch, homog: a count needs no adjacency
     regions: RegionSet = enumerate_regions(
         net, domain, method=args.method, progress=progress, **options, **budget
     )

@@ -24,7 +24,7 @@ import polyreg
 from polyreg import Ball, Box, InvalidDomain, InvalidNetwork, Network, Polytope, Whole
 from polyreg.cli import main
 
-ENGINES = ("traverse", "split", "milp", "skeleton", "planar", "auto")
+ENGINES = ("traverse", "split", "milp", "skeleton", "planar", "branch", "auto")
 KINDS = ("box", "polytope", "l1", "l2", "linf", "whole")
 #: planar-internal thresholds (vertex merging relative to max|coord|) are fixed on branch lowdim
 

@@ -10,7 +10,16 @@ changes the time):
   dimension 6) in at most :data:`SKELETON_MAX_DIM` dimensions -> ``skeleton`` (vertex/edge
   subdivision, no LP in general position). In the plane ``skeleton`` and ``planar`` take the
   same time within 10% on wide networks, and ``skeleton`` is 20-25% faster on deep ones;
-* everything else (L2 balls in d >= 3, the whole space, high dimensions) -> ``traverse``.
+* a bounded polyhedral domain with explicit rows in more dimensions -> ``branch`` (depth-first
+  neuron splitting, 1-3 LPs per region against traverse's 6-16; 10-70x faster than traverse
+  in 10 to 64 inputs, ``benchmarks/highd.py``; at 8 inputs ``skeleton`` is still faster on
+  narrow networks, 3.5 s against 19 s for 23,338 regions of a [8, 16, 16, 1] network);
+* the whole space in at most :data:`HOMOG_MAX_DIM` dimensions -> ``homog`` (the 2^d simplex
+  facets of the homogenised network, each by ``skeleton``: 0.4 s against traverse's 9 s for
+  2,375 regions of a [4, 8, 8, 1] network, 1.2 s against 28 s for 6,416 of a [5, 8, 8, 1]
+  one; at 6 inputs facets far from the origin get too thin for skeleton's float64 adjacency
+  checks and it lost to traverse, 52 s against 42 s);
+* everything else (L2 balls in d >= 3, the whole space in more dimensions) -> ``traverse``.
 
 An engine that is not registered in :data:`polyreg.engines.ENGINES` is skipped.
 """
@@ -20,13 +29,15 @@ from __future__ import annotations
 import inspect
 from dataclasses import replace
 
-from ..domains import Ball, Domain
+from ..domains import Ball, Domain, Whole
 from ..network import Network
 from ..regions import RegionSet
 
 #: largest input dimension where ``skeleton`` is preferred to ``traverse`` (its 1-skeleton has
 #: up to ~30 vertices per region at d = 8; traverse is 25-70x slower there, see the benchmark)
 SKELETON_MAX_DIM = 8
+#: largest input dimension where the whole space goes to ``homog`` (2^d facets)
+HOMOG_MAX_DIM = 5
 
 
 def choose(net: Network, domain: Domain) -> str:
@@ -40,6 +51,8 @@ def choose(net: Network, domain: Domain) -> str:
     'skeleton'
     >>> choose(polyreg.random_network([4, 8, 1]), polyreg.Ball([0.0] * 4, 1.0))
     'traverse'
+    >>> choose(polyreg.random_network([12, 8, 1]), polyreg.Box.cube(12))
+    'branch'
     """
     from . import ENGINES
 
@@ -56,6 +69,10 @@ def choose(net: Network, domain: Domain) -> str:
         return "planar"
     if polyhedral and d <= SKELETON_MAX_DIM and "skeleton" in ENGINES:
         return "skeleton"
+    if polyhedral and not isinstance(domain, Slice) and "branch" in ENGINES:
+        return "branch"
+    if isinstance(domain, Whole) and d <= HOMOG_MAX_DIM and "homog" in ENGINES:
+        return "homog"
     return "traverse"
 
 

@@ -1,0 +1,263 @@
+"""``homog``: the activation regions of all of R^d as bounded problems on 2^d simplices.
+
+Homogenisation
+--------------
+Write the network with an extra input ``t`` that multiplies every bias: ``z^1 = W^1 x + b^1 t``,
+``z^l = W^l a^{l-1} + b^l t``. ReLU (and LeakyReLU) is positively homogeneous, so for ``t > 0``
+every pre-activation satisfies ``z^l(x, t) = t z^l(x / t, 1)``: the pattern at ``(x, t)`` is the
+pattern of the original network at ``x / t``. The map ``phi(x, t) = x / t`` is a diffeomorphism of
+the open half-space ``H = {t > 0}`` of R^{d+1} onto the rays' traces, so:
+
+(a) each activation region ``R`` of R^d (open, full-dimensional) is the image under ``phi`` of the
+    open cone ``C(R) = {(x, t) : t > 0, x / t in R}``, and distinct regions have disjoint cones;
+
+(b) take the boundary ``S`` of the cross-polytope ``{|x|_1 + |t| <= 1}`` inside ``H``. Every ray
+    of ``H`` from the origin meets ``S`` exactly once, so ``C(R) ∩ S`` is a non-empty relatively
+    open subset of ``S``. ``S ∩ closure(H)`` is the union of the ``2^d`` simplex facets
+    ``F_s = {s . x + t = 1, s_i x_i >= 0, t >= 0}`` (``s`` in ``{-1, 1}^d``), so the open set
+    ``C(R) ∩ S`` contains a relatively open subset of some ``F_s`` (a finite union of closed
+    sets with empty interiors has empty interior): ``R`` is a full-dimensional region of the
+    network restricted to some ``F_s``, with the same pattern;
+
+(c) conversely, a full-dimensional region of the network restricted to ``F_s`` with pattern
+    ``P`` is an open subset of ``F_s``; its interior points have ``t > 0`` (the relative
+    interior of ``F_s`` does), and ``phi`` maps it onto an open set of R^d where the pattern is
+    ``P``: a full-dimensional region of R^d.
+
+Hence the regions of R^d are, pattern for pattern, the union over ``s`` of the regions of the
+restricted networks: each ``F_s`` is enumerated as a bounded problem (parametrised by ``x``,
+with ``t = 1 - s . x``: the simplex ``{s_i x_i >= 0, s . x <= 1}`` of R^d) and the pattern sets
+are merged. On ``F_s`` the homogenised network is an ordinary network of ``x``: the first layer
+is ``(W^1 - b^1 s^T) x + b^1``, and ``t`` is carried through the layers by one extra neuron per
+hidden layer: it carries ``u = t + d``, which lies in ``[1, 1 + d]`` on the simplex's bounding
+box, so interval bounds prove it stable on (``relu(u) = u``, no hyperplane, no degeneracy) and
+the next layer's bias term is ``b t = b u - b d``; it is dropped from the patterns. Canonical bits agree: a neuron identically zero on ``R`` is identically zero on the
+facet piece and conversely (``z = t z(x / t)``), and a neuron stable over ``F_s`` has its true
+sign on every piece of ``F_s``.
+
+The facets are solved by any bounded-domain engine (``skeleton`` by default, the fastest below
+9 inputs); the merged regions get a certified interior point in R^d: ``x / t`` for the facet
+piece's point, re-certified against the region's own rows in R^d (a Chebyshev LP when that
+fails). In float64 the first layer ``W^1 - b^1 s^T`` is exact when the weights and biases are
+dyadic rationals of moderate size (every degenerate test network); otherwise it carries
+rounding of order ``1e-16`` relative, far below ``tol.radius``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+
+from ..domains import Domain, Polytope, Whole
+from ..errors import InvalidDomain, ToleranceError
+from ..lp import WHOLE_CAP, SolveCounter, inscribed_ball
+from ..network import Network
+from ..regions import Region, RegionSet, pattern_key
+from ..tolerances import DEFAULT, Tolerances
+from ._common import Context, Progress, region_rows
+from .branch import branch
+
+#: largest input dimension (2^d facets)
+MAX_DIM = 10
+
+
+def facet_network(net: Network, s: np.ndarray) -> Network:
+    """The homogenised network restricted to the facet ``F_s``, as a network of ``x`` (see the
+    module docstring): one extra neuron per hidden layer (the last of each layer) carries
+    ``u = t + d`` with ``t = 1 - s . x``.
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> net = polyreg.random_network([2, 3, 1], seed=0)
+    >>> s = np.array([1.0, -1.0]); x = np.array([0.2, -0.3]); t = 1 - s @ x
+    >>> h = facet_network(net, s)
+    >>> bool(np.allclose(h.forward(x), t * net.forward(x / t)))
+    True
+    """
+    s = np.asarray(s, dtype=np.float64)
+    C = float(s.size)  # u = t + C lies in [1, 1 + d] on the simplex's bounding box
+    Ws, bs = net.weights, net.biases
+    layers = []
+    W0, b0 = Ws[0], bs[0]
+    first = np.vstack([W0 - np.outer(b0, s), -s[None, :]])
+    layers.append((first, np.append(b0, 1.0 + C)))
+    for W, b in zip(Ws[1:-1], bs[1:-1]):
+        n_out, n_in = W.shape
+        M = np.zeros((n_out + 1, n_in + 1))
+        M[:n_out, :n_in] = W
+        M[:n_out, n_in] = b  # b t = b u - b C
+        M[n_out, n_in] = 1.0
+        layers.append((M, np.append(-C * b, 0.0)))
+    W, b = Ws[-1], bs[-1]
+    layers.append((np.hstack([W, b[:, None]]), -C * b))
+    return Network.from_layers(layers, negative_slope=net.negative_slope)
+
+
+def facets(d: int) -> list[np.ndarray]:
+    """The sign vectors ``s`` of the ``2^d`` facets."""
+    return [np.array(v, dtype=np.float64) for v in itertools.product((-1.0, 1.0), repeat=d)]
+
+
+def simplex(s: np.ndarray) -> Polytope:
+    """``{x : s_i x_i >= 0, s . x <= 1}``: the facet ``F_s`` in the coordinates ``x``."""
+    d = s.size
+    A = np.vstack([-np.diag(s), s[None, :]])
+    return Polytope(A, np.append(np.zeros(d), 1.0))
+
+
+def homog(
+    net: Network,
+    domain: Domain | None = None,
+    *,
+    tol: Tolerances = DEFAULT,
+    progress: bool | None = None,
+    facet_method: str = "auto",
+    max_regions: int | None = None,
+    fallback: bool = True,
+    edges: bool = True,
+) -> RegionSet:
+    """Every activation region of ``net`` in all of R^d, from ``2^d`` bounded problems.
+
+    Parameters
+    ----------
+    net : Network
+    domain : Whole, optional
+        Only the whole space (the default).
+    tol : Tolerances
+    progress : bool, optional
+    facet_method : str
+        Engine for the facets (a bounded polyhedral domain): ``"auto"`` (``skeleton`` up to 8
+        inputs), ``"skeleton"``, ``"branch"``, ``"traverse"``, ...
+    max_regions : int, optional
+        Stop with an error once more regions than this are found.
+    edges : bool
+        Compute the facet adjacency in R^d afterwards
+        (:func:`polyreg.engines.split.facet_edges`, one LP per candidate pair); with False
+        (what a count needs) none, and ``stats['edges_computed']`` is False.
+    fallback : bool
+        When a facet is too thin to decide in float64 (regions far from the origin shrink on the
+        facets) it is retried with ``branch`` (``stats['facets_retried']``); when that fails too,
+        ``traverse`` runs on the whole space instead (its result, with
+        ``stats['homog_fallback']`` the reason); with False, raise the ``ToleranceError``.
+
+    Returns
+    -------
+    RegionSet
+        ``stats['facet_regions']`` is the sum of the facets' counts (a region meeting several
+        facets counts in each).
+
+    Raises
+    ------
+    InvalidDomain
+        A domain other than the whole space, or more than :data:`MAX_DIM` inputs.
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> rng = np.random.default_rng(0)
+    >>> net = polyreg.Network.from_layers([(rng.normal(size=(4, 2)), rng.normal(size=4)),
+    ...                                    (np.ones((1, 4)), [0.0])])
+    >>> rs = homog(net)
+    >>> len(rs), len(rs.edges)  # 4 lines in general position: 1 + 4 + 6 regions, 16 edges
+    (11, 16)
+    """
+    from . import ENGINES
+
+    t0 = time.perf_counter()
+    d = net.n_inputs
+    if domain is not None and not isinstance(domain, Whole):
+        raise InvalidDomain(f"the homog engine enumerates the whole space, got {domain!r}")
+    if d > MAX_DIM:
+        raise InvalidDomain(f"the homog engine takes at most {MAX_DIM} inputs (2^d facets), "
+                            f"the network has {d}")
+    engine = ENGINES[facet_method]
+    import inspect
+
+    takes = inspect.signature(engine).parameters
+    extra = {"edges": False} if "edges" in takes or facet_method == "auto" else {}
+    whole = Whole(d)
+    ctx = Context.create(net, whole, tol)
+    counter = SolveCounter()
+    show = Progress(progress)
+    offsets = net.layer_offsets
+    keep = np.concatenate([np.arange(offsets[i], offsets[i + 1]) + i
+                           for i in range(len(offsets) - 1)])
+    found: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+    facet_regions = 0
+    retried = 0
+    for s in facets(d):
+        fnet, fdom = facet_network(net, s), simplex(s)
+        try:
+            rs = engine(fnet, fdom, tol=tol, progress=False, **extra)
+        except ToleranceError as exc:
+            # far from the origin the projection shrinks regions (a region of inradius rho at
+            # distance D has inradius about rho / D^2 on the facet); skeleton's exact
+            # adjacency around degenerate spots is the first to give up: branch (no adjacency)
+            # on this facet, else the search in R^d itself decides
+            try:
+                if facet_method == "branch":
+                    raise
+                rs = branch(fnet, fdom, tol=tol, progress=False, edges=False)
+                retried += 1
+            except ToleranceError:
+                if not fallback:
+                    raise exc
+                from .traverse import traverse
+
+                rs = traverse(net, whole, tol=tol, progress=progress, chebyshev=False)
+                stats = dict(rs.stats, homog_fallback=str(exc),
+                             seconds=time.perf_counter() - t0)
+                return RegionSet(rs.regions, rs.edges, rs.method, rs.domain, rs.widths, stats)
+        counter.lp += int(rs.stats.get("lps", 0))
+        counter.socp += int(rs.stats.get("socps", 0))
+        facet_regions += len(rs)
+        for r in rs:
+            pattern = r.pattern[keep]
+            key = pattern_key(pattern)
+            if key not in found:
+                t = 1.0 - float(s @ r.point)
+                found[key] = (pattern, r.point / t)
+        if max_regions is not None and len(found) > max_regions:
+            raise ToleranceError(f"more than max_regions={max_regions} regions")
+        show(len(found), -1, counter.total)
+    regions = []
+    live = ctx.stab.live
+    small, _ = ctx.constant_floor(np.flatnonzero(live))
+    for pattern, point in found.values():
+        maps = ctx.net.local_maps(pattern)  # the canonical (rescaled) network of the context
+        g, c = maps.G[live], maps.c[live]
+        gnorm = np.linalg.norm(g, axis=1)
+        rows = gnorm > small  # the region's neuron rows (constant neurons have none)
+        sign = np.where(pattern[live][rows], 1.0, -1.0)
+        dist = sign * (g[rows] @ point + c[rows]) / gnorm[rows]
+        radius = min(float(dist.min()) if dist.size else np.inf, WHOLE_CAP)
+        if radius < ctx.tol.radius:  # the authoritative answer on the region's own rows
+            rr = region_rows(ctx, pattern)
+            ball = inscribed_ball(rr.A, rr.b, whole, ctx.tol, counter, what="region of R^d")
+            if not ball.full:
+                raise ToleranceError(f"region {pattern.astype(int)} has no interior in R^d")
+            point, radius = ball.center, ball.radius
+        regions.append(Region(pattern, point, radius, maps.out_W, maps.out_b))
+    show(len(regions), 0, counter.total, final=True)
+    edge_list: list = []
+    if edges:
+        from .split import facet_edges
+
+        rows = [region_rows(ctx, r.pattern) for r in regions]
+        edge_list, _ = facet_edges(ctx, rows, counter)
+    stats = {
+        "engine": "homog",
+        "facet_method": facet_method,
+        "lps": counter.lp,
+        "socps": counter.socp,
+        "solves": counter.total,
+        "seconds": time.perf_counter() - t0,
+        "facets": 2 ** d,
+        "facet_regions": facet_regions,
+        "facets_retried": retried,
+        "edges_computed": edges,
+    }
+    return RegionSet(tuple(regions), tuple(edge_list), "homog", whole, net.widths, stats)

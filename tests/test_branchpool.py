@@ -1,0 +1,38 @@
+"""The parallel driver of ``branch``: the same regions as one process, every count summed."""
+
+from __future__ import annotations
+
+import polyreg
+from polyreg import Box
+from polyreg.branchpool import branch_parallel
+from polyreg.engines import branch
+from polyreg.engines._common import Context
+
+from test_branch import check_points
+
+
+def test_parallel_same_regions():
+    net = polyreg.random_network([6, 10, 10, 1], seed=4)
+    box = Box.cube(6, -0.5, 0.5)
+    serial = branch(net, box, edges=False)
+    par = branch(net, box, workers=2, edges=False)
+    assert par.patterns == serial.patterns and len(par) == len(serial)
+    assert par.stats["workers"] == 2
+    assert par.stats["decisions"]["lp_kept"] > 0
+    check_points(net, box, par)
+
+
+def test_small_search_finishes_before_the_pool():
+    # fewer pieces than the pool would get: everything is done in this process
+    net = polyreg.random_network([3, 2, 1], seed=0)
+    ctx = Context.create(net, Box.cube(3), polyreg.Tolerances())
+    regions, _, _ = branch_parallel(ctx, 2)
+    assert {r.hex for r in regions} == branch(net, Box.cube(3)).patterns
+
+
+def test_max_regions():
+    import pytest
+
+    net = polyreg.random_network([6, 10, 10, 1], seed=4)
+    with pytest.raises(polyreg.ToleranceError, match="max_regions=5"):
+        branch(net, Box.cube(6, -0.5, 0.5), workers=2, max_regions=5, edges=False)

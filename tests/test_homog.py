@@ -1,0 +1,103 @@
+"""``homog``: the whole space from the 2^d simplex facets of the homogenised network, against
+``traverse`` on the whole space (patterns and adjacency), on random and degenerate networks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import polyreg
+from polyreg import Box, Whole
+from polyreg.engines import homog, traverse
+from polyreg.engines.homog import facet_network, facets, simplex
+
+from conftest import check_region_set, one_layer
+from test_branch import check_points
+from test_engines_agreement import edge_keys, integer_networks
+
+
+@st.composite
+def small_networks(draw):
+    d = draw(st.integers(1, 3))
+    depth = draw(st.integers(1, 2))
+    hidden = draw(st.lists(st.integers(1, 4), min_size=depth, max_size=depth))
+    return polyreg.random_network([d, *hidden, 1], seed=draw(st.integers(0, 2**32 - 1)))
+
+
+@given(net=small_networks())
+def test_agrees_with_traverse_random(net):
+    d = net.n_inputs
+    ref = traverse(net, Whole(d))
+    rs = homog(net)
+    assert rs.patterns == ref.patterns
+    assert edge_keys(rs) == edge_keys(ref)
+    check_points(net, Whole(d), rs)
+
+
+@given(net=integer_networks(max_d=2, max_width=4))
+def test_agrees_with_traverse_degenerate(net):
+    try:
+        ref = traverse(net, Whole(net.n_inputs))
+    except polyreg.ToleranceError:
+        assume(False)
+    rs = homog(net)
+    assert rs.patterns == ref.patterns
+    check_region_set(net, Whole(net.n_inputs), rs, n_samples=300, edges_flip_carried=False)
+
+
+@given(seed=st.integers(0, 2**31), d=st.integers(1, 4), scale=st.floats(0.01, 0.99))
+def test_facet_network_is_the_homogenised_one(seed, d, scale):
+    rng = np.random.default_rng(seed)
+    net = polyreg.random_network([d, 5, 4, 2], seed=seed)
+    for s in facets(d):
+        # a point of the facet's simplex: s_i x_i >= 0, s . x <= 1
+        w = rng.dirichlet(np.ones(d + 1))[:d] * scale
+        x = s * w
+        assert np.all(simplex(s).contains(x))
+        t = 1.0 - s @ x
+        h = facet_network(net, s)
+        np.testing.assert_allclose(h.forward(x), t * net.forward(x / t), rtol=1e-9, atol=1e-12)
+        offsets = net.layer_offsets
+        keep = np.concatenate([np.arange(offsets[i], offsets[i + 1]) + i
+                               for i in range(len(offsets) - 1)])
+        assert np.array_equal(h.pattern(x)[keep], net.pattern(x / t))
+        assert h.pattern(x)[np.setdiff1d(np.arange(h.n_hidden), keep)].all()
+
+
+def test_one_layer_counts_and_stats():
+    rng = np.random.default_rng(1)
+    net = one_layer(rng.normal(size=(5, 3)), rng.normal(size=5))
+    rs = homog(net, edges=False)
+    assert len(rs) == 1 + 5 + 10 + 10  # Zaslavsky, 5 planes in general position in R^3
+    assert rs.stats["facets"] == 8 and rs.stats["facet_regions"] >= len(rs)
+    assert rs.stats["edges_computed"] is False and rs.edges == ()
+    assert polyreg.enumerate_regions(net, Whole(3)).stats["engine"] == "homog"
+    assert homog(net, facet_method="branch", edges=False).patterns == rs.patterns
+
+
+def test_fallback_to_traverse(monkeypatch):
+    import sys
+
+    mod = sys.modules["polyreg.engines.homog"]
+    net = polyreg.random_network([2, 5, 1], seed=3)
+
+    def thin(*args, **kwargs):
+        raise polyreg.ToleranceError("too thin")
+
+    monkeypatch.setattr(mod, "branch", thin)
+    monkeypatch.setitem(polyreg.engines.ENGINES, "thin", thin)
+    rs = homog(net, facet_method="thin")
+    assert rs.stats["homog_fallback"] == "too thin" and rs.method == "traverse"
+    assert rs.patterns == traverse(net, Whole(2)).patterns
+    with pytest.raises(polyreg.ToleranceError, match="too thin"):
+        homog(net, facet_method="thin", fallback=False)
+
+
+def test_rejects_other_domains():
+    net = polyreg.random_network([2, 3, 1], seed=0)
+    with pytest.raises(polyreg.InvalidDomain, match="whole space"):
+        homog(net, Box.cube(2))
+    with pytest.raises(polyreg.InvalidDomain, match="at most"):
+        homog(polyreg.random_network([11, 2, 1], seed=0))

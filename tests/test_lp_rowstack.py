@@ -1,0 +1,58 @@
+"""``polyreg.lp.RowStackLP``: the warm HiGHS model the ``branch`` engine keeps along its
+depth-first path, against fresh LPs (``scipy.optimize.linprog``) on random polytopes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from polyreg import Tolerances
+from polyreg.errors import SolverFailed
+from polyreg.lp import RowStackLP, SolveCounter
+
+
+def reference(A, b, lo, hi, u):
+    res = linprog(-u, A_ub=A if len(b) else None, b_ub=b if len(b) else None,
+                  bounds=list(zip(lo, hi)), method="highs")
+    return -res.fun if res.status == 0 else -np.inf
+
+
+@given(seed=st.integers(0, 2**31), d=st.integers(1, 6))
+def test_push_pop_maximize_agree_with_fresh_lps(seed, d):
+    rng = np.random.default_rng(seed)
+    lo, hi = -np.ones(d), np.ones(d)
+    counter = SolveCounter()
+    lp = RowStackLP(lo, hi, Tolerances(), counter)
+    rows, rhs = [], []
+    for step in range(12):
+        if rows and rng.uniform() < 0.3:
+            keep = int(rng.integers(0, len(rows)))
+            del rows[keep:], rhs[keep:]
+            lp.truncate(keep)
+        else:
+            a = rng.normal(size=d)
+            a /= np.linalg.norm(a)
+            rows.append(a)
+            rhs.append(float(rng.uniform(-0.2, 0.8)))
+            lp.push(a[None, :], np.array([rhs[-1]]))
+        assert lp.height == len(rows)
+        u = rng.normal(size=d)
+        value, x = lp.maximize(u)
+        A = np.array(rows).reshape(-1, d)
+        ref = reference(A, np.array(rhs), lo, hi, u)
+        if np.isinf(ref):
+            assert value == -np.inf and x is None
+        else:
+            assert value == pytest.approx(ref, abs=1e-8)
+            assert np.all(A @ x <= np.array(rhs) + 1e-8) and np.all(np.abs(x) <= 1 + 1e-8)
+    assert counter.lp >= 12
+
+
+def test_unbounded_raises():
+    lp = RowStackLP(np.full(2, -np.inf), np.full(2, np.inf), Tolerances(), SolveCounter())
+    lp.push(np.array([[1.0, 0.0]]), np.array([1.0]))
+    with pytest.raises(SolverFailed, match="HiGHS returned status"):
+        lp.maximize(np.array([0.0, 1.0]))
