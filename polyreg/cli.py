@@ -362,7 +362,7 @@ def write_regions(regions: RegionSet, net: Network, path: Path, fmt: str) -> Non
 # ---------------------------------------------------------------------------- parser
 #: the names of ``polyreg.engines.ENGINES``, kept here so that building the parser imports no
 #: engine (and so no solver); a test checks they agree
-ENGINE_NAMES = ("auto", "line", "milp", "planar", "skeleton", "split", "traverse")
+ENGINE_NAMES = ("auto", "branch", "homog", "line", "milp", "planar", "skeleton", "split", "traverse")
 
 
 def _engine_names() -> list[str]:
