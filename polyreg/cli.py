@@ -32,6 +32,7 @@ import numpy as np
 from . import npyfile
 from ._files import check_output, open_output, refuse_same_file
 from .api import enumerate_regions
+from .tolerances import EXACT_MODES, Tolerances
 from .domains import Ball, Box, Domain, Polytope, Whole
 from .errors import PolyregError, SolverFailed, ToleranceError
 from .network import Network
@@ -250,6 +251,9 @@ def format_summary(summary: dict) -> str:
         rows.insert(1, ("linear regions", f"{summary['linear_regions']:,}"))
     if "lps" in summary or "socps" in summary:
         rows.append(("LPs / SOCPs", f"{summary.get('lps', 0):,} / {summary.get('socps', 0):,}"))
+    if summary.get("exact_decisions"):
+        rows.append(("exact decisions", f"{summary['exact_decisions']:,} "
+                     f"({summary.get('exact_seconds', 0.0):.3g} s, rational arithmetic)"))
     if "stable_neurons" in summary:
         rows.append(("stable neurons", str(summary["stable_neurons"])))
     if "seconds" in summary:
@@ -311,9 +315,20 @@ def _add_common(sub: argparse.ArgumentParser) -> None:
         "--json", action="store_true", help="print one JSON object (the summary) on stdout"
     )
     sub.add_argument("--quiet", action="store_true", help="no progress line on stderr")
+    add_exact_arg(sub)
     sub.add_argument(
         "--linear", action="store_true",
         help="also count linear regions (adjacent regions with equal affine maps merged)",
+    )
+
+
+def add_exact_arg(sub: argparse.ArgumentParser) -> None:
+    """``--exact {auto,never,always}``: :attr:`polyreg.Tolerances.exact`."""
+    sub.add_argument(
+        "--exact", choices=EXACT_MODES, default="auto",
+        help="decisions float64 cannot make: auto (default) settles them in exact rational "
+        "arithmetic, never stops with exit status 1, always re-decides every one exactly "
+        "(slow reference mode)",
     )
 
 
@@ -406,7 +421,8 @@ def _run(args: argparse.Namespace, net: Network, domain: Domain, out: Path | Non
     if args.command == "count" and args.method == "traverse":
         options["chebyshev"] = False  # a count needs certified interior points, not centres
     regions: RegionSet = enumerate_regions(
-        net, domain, method=args.method, progress=progress, **options
+        net, domain, method=args.method, progress=progress,
+        tol=Tolerances(exact=getattr(args, "exact", "auto")), **options
     )
     summary = regions.summary()
     if getattr(args, "linear", False):

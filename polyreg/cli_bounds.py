@@ -40,6 +40,7 @@ from .cli import (
     InputError,
     _check_out,
     _engine_names,
+    add_exact_arg,
     build_domain,
     describe_domain,
     load_center,
@@ -47,6 +48,7 @@ from .cli import (
 )
 from .domains import Ball
 from .network import Network
+from .tolerances import Tolerances
 
 #: exit status of ``polyreg bounds`` when a bound is violated
 EXIT_VIOLATED = 3
@@ -125,7 +127,8 @@ def _robustness(args: argparse.Namespace) -> int:
         if max_radius <= 0:
             raise InputError(f"--max-radius must be positive, got {args.max_radius}")
     res = robustness_radius(
-        net, x, args.norm, max_radius=max_radius, seed=args.seed, progress=not args.json
+        net, x, args.norm, max_radius=max_radius, seed=args.seed, progress=not args.json,
+        tol=Tolerances(exact=args.exact),
     )
     certified = certified_fields(net, x, args.norm, _certifiers(args.certify),
                                  res.radius if res.exact else None, res.upper_bound)
@@ -519,6 +522,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--certify", default="ibp,crown,lp", metavar="LIST",
                    help="certified lower bounds to compute: a comma-separated subset of "
                    "ibp,crown,lp, or none (default: ibp,crown,lp)")
+    add_exact_arg(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=_robustness)
 

@@ -457,3 +457,27 @@ def network_rows(
             A.append(list(g))
             bq.append(-ck)
     return A, bq
+
+
+def pattern_rows(
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    negative_slope: float,
+    pattern: np.ndarray,
+    domain_rows: tuple[np.ndarray, np.ndarray] | None,
+) -> RowsFn:
+    """A provider of the exact rows of the whole activation region of ``pattern`` (every hidden
+    neuron's sign condition, then the domain's rows), computed when called."""
+    pattern = np.asarray(pattern, dtype=bool).copy()
+
+    def rows() -> tuple[QMat, QVec]:
+        neurons = np.arange(pattern.size)
+        A, b = network_rows(weights, biases, negative_slope, pattern, neurons,
+                            np.where(pattern, 1.0, -1.0))
+        if domain_rows is not None:
+            A += q_mat(domain_rows[0])
+            b += q_vec(domain_rows[1])
+        return A, b
+
+    return rows
+
