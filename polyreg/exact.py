@@ -11,7 +11,10 @@ the question is settled here, in rational arithmetic:
   is non-empty iff ``t* > 0`` (no norms needed, so any positive scaling of the rows will do).
   Decided by, in order: (1) the float solver's point, converted exactly (projected exactly onto
   ``E x = f``) and checked to satisfy every row strictly -- a certificate of interior that
-  costs ``O(m d)`` rational operations and settles almost every case; (2) a rational simplex
+  costs ``O(m d)`` rational operations and settles almost every case; (2) the float optimum's
+  active rows: the vertex where they are tight, solved exactly, checked primal feasible (with
+  ``t > 0``: interior) and, for ``t <= 0``, dual feasible (then ``t`` is the optimum); (3) a
+  rational simplex
   on the LP dual ``min b.y + f.z + s`` s.t. ``A^T y + E^T z = 0``, ``1.y + s = 1``,
   ``y, s >= 0`` (always feasible: ``y = 0, s = 1``), warm-started by pivoting in first the
   rows active at the float solution (usually the optimal basis, so few or no further pivots),
@@ -142,7 +145,8 @@ def independent_rows(M: QMat) -> list[int]:
 class Interior:
     """Answer of :func:`interior`: ``t`` is ``t*`` (None when ``P`` is empty), ``point`` an
     exact point with ``A x + t 1 <= b`` and ``E x = f`` (strictly inside when ``t > 0``),
-    ``method`` how it was decided (``"point"``: the float point checked out, ``"simplex"``)."""
+    ``method`` how it was decided (``"point"``: the float point checked out; ``"basis"``: the
+    float solver's active rows, verified exactly; ``"simplex"``)."""
 
     t: Q | None
     point: QVec | None
@@ -227,13 +231,66 @@ def interior(
         where = {i: n for n, i in enumerate(nz)}
         A, b = [A[i] for i in nz], [b[i] for i in nz]
         active = [where[i] for i in active if i in where]
+    x0 = None
     if hint is not None and len(E) <= 1:
-        x = project(q_vec(hint), E, f)
-        least = check_point(A, b, E, f, x)
+        x0 = project(q_vec(hint), E, f)
+        least = check_point(A, b, E, f, x0)
         if least is not None and least > 0:
-            return Interior(least, x, "point")
+            return Interior(least, x0, "point")
+    if active:
+        basic = _verify_basis(A, b, E, f, active, x0)
+        if basic is not None:
+            return Interior(basic[0], basic[1], "basis")
     t, vertex = _dual_simplex(A, b, E, f, active)
     return Interior(t, vertex, "simplex")
+
+
+def _verify_basis(
+    A: QMat, b: QVec, E: QMat, f: QVec, active: Sequence[int], x0: QVec | None = None
+) -> tuple[Q, QVec] | None:
+    """``(t*, x*)`` from the float solver's active rows, when they check out exactly.
+
+    The point ``(x, t)`` where the active rows (and ``E x = f``) are tight, nearest to
+    ``(x0, 0)`` (a vertex when they are ``d + 1`` independent rows; a degenerate optimum, such
+    as the middle of a strip, has fewer), is solved exactly; it is accepted when primal
+    feasible with ``t > 0`` (an interior point whatever the optimum), or primal feasible and
+    optimal (``e_t = M^T lam`` with ``lam >= 0`` on the inequality rows). None otherwise (the
+    simplex decides)."""
+    d = len(A[0]) if A else len(E[0])
+    cand = [list(e) + [_ZERO] for e in E] + [list(A[i]) + [_ONE] for i in active]
+    rhs = list(f) + [b[i] for i in active]
+    keep = independent_rows(cand)
+    if not keep:
+        return None
+    M = [cand[i] for i in keep]
+    r = [rhs[i] for i in keep]
+    G = [[_dot(u, v) for v in M] for u in M]
+    z0 = (list(x0) if x0 is not None else [_ZERO] * d) + [_ZERO]
+    mu = solve_square(G, [ri - _dot(u, z0) for u, ri in zip(M, r, strict=True)])
+    if mu is None:  # pragma: no cover - independent rows
+        return None
+    z = list(z0)
+    for mi, u in zip(mu, M, strict=True):
+        if mi:
+            z = [zv + mi * uv for zv, uv in zip(z, u, strict=True)]
+    x, t = z[:d], min(z[d], _ONE)
+    if check_point(A, b, E, f, x) is None or any(
+        bi - _dot(a, x) < t for a, bi in zip(A, b, strict=True)
+    ):
+        return None
+    if t > 0:
+        return t, x
+    # optimal iff e_t = M^T lam with lam >= 0 on the inequality rows
+    e_t = [_ZERO] * d + [_ONE]
+    lam = solve_square(G, [u[d] for u in M])
+    if lam is None:  # pragma: no cover - independent rows
+        return None
+    back = [_ZERO] * (d + 1)
+    for li, u in zip(lam, M, strict=True):
+        back = [bv + li * uv for bv, uv in zip(back, u, strict=True)]
+    if back != e_t or any(v < 0 for v, i in zip(lam, keep, strict=True) if i >= len(E)):
+        return None
+    return t, x
 
 
 def _dual_simplex(

@@ -430,8 +430,12 @@ def inscribed_ball(
         x = p + x
     if not domain.bounded:
         certified = min(certified, WHOLE_CAP)
-    # rows tight at the solver's optimum: a warm start for the rational simplex
-    active = [int(i) for i in np.flatnonzero(keep)[np.argsort(slack)[: d + 1]]]
+    # rows tight at the solver's optimum (within tol.radius of the least slack): the basis
+    # the rational path verifies first
+    order = np.argsort(slack)[: 2 * (d + 1)]
+    if order.size:
+        order = order[slack[order] <= slack[order[0]] + tol.radius]
+    active = [int(i) for i in np.flatnonzero(keep)[order]]
     if tol.exact == "always":
         return _exact_ball(*args, x, active)
     if certified >= tol.radius:
