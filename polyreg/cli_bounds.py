@@ -126,11 +126,12 @@ def _robustness(args: argparse.Namespace) -> int:
         max_radius = float(parse_numbers(args.max_radius, "--max-radius")[0])
         if max_radius <= 0:
             raise InputError(f"--max-radius must be positive, got {args.max_radius}")
+    certifiers = _certifiers(args.certify)  # bad input is refused before any work
     res = robustness_radius(
         net, x, args.norm, max_radius=max_radius, seed=args.seed, progress=not args.json,
         tol=Tolerances(exact=args.exact),
     )
-    certified = certified_fields(net, x, args.norm, _certifiers(args.certify),
+    certified = certified_fields(net, x, args.norm, certifiers,
                                  res.radius if res.exact else None, res.upper_bound)
     if args.json:
         print(json.dumps({**res.to_dict(), **certified}))
