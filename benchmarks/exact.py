@@ -18,7 +18,7 @@ Forced table (cells built to fall between the tolerances: ``never`` raises there
 ---------------------------------------------------------------------------------
 case        ``strip`` (two parallel lines 2e-10 apart, a third across: inradius 1e-10) or
             ``triangle`` (lines x = 0, y = 0, x + y = 1e-10: inradius 2.9e-11) in ``[-1, 1]^2``,
-            or ``tri+rand``: the triangle's three neurons added to a random [2, 16, 16, 1]
+            or ``tri+rand``: the triangle's three neurons added to a random [2, 8, 8, 1]
             network's first layer.
 auto s      default mode: float64, rational arithmetic only where undecided (``exact``
             decisions, ``ex s`` seconds of them).
@@ -85,10 +85,10 @@ def forced_cases() -> list[tuple[str, polyreg.Network, polyreg.Domain, str]]:
     tri_W = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     tri_b = np.array([0.0, 0.0, -1e-10])
     tri = _net(tri_W, tri_b)
-    base = polyreg.random_network([2, 16, 16, 1], seed=0)
+    base = polyreg.random_network([2, 8, 8, 1], seed=0)
     W0 = np.vstack([base.weights[0], tri_W])
     b0 = np.concatenate([base.biases[0], tri_b])
-    W1 = np.hstack([base.weights[1], np.zeros((16, 3))])
+    W1 = np.hstack([base.weights[1], np.zeros((8, 3))])
     mixed = polyreg.Network.from_layers([(W0, b0), (W1, base.biases[1]),
                                          (base.weights[2], base.biases[2])])
     box = Box.cube(2, -1, 1)
