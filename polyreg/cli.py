@@ -38,6 +38,7 @@ import numpy as np
 from . import npyfile
 from ._files import check_output, open_output, refuse_same_file
 from .api import enumerate_regions
+from .tolerances import EXACT_MODES, Tolerances
 from .domains import Ball, Box, Domain, Polytope, Whole
 from .errors import PolyregError, SolverFailed, ToleranceError
 from .network import Network
@@ -284,6 +285,9 @@ def format_summary(summary: dict) -> str:
         rows.insert(1, ("linear regions", f"{summary['linear_regions']:,}"))
     if "lps" in summary or "socps" in summary:
         rows.append(("LPs / SOCPs", f"{summary.get('lps', 0):,} / {summary.get('socps', 0):,}"))
+    if summary.get("exact_decisions"):
+        rows.append(("exact decisions", f"{summary['exact_decisions']:,} "
+                     f"({summary.get('exact_seconds', 0.0):.3g} s, rational arithmetic)"))
     if "stable_neurons" in summary:
         rows.append(("stable neurons", str(summary["stable_neurons"])))
     if "seconds" in summary:
@@ -401,6 +405,7 @@ def _add_common(sub: argparse.ArgumentParser) -> None:
     )
     sub.add_argument("--quiet", action="store_true", help="no progress line on stderr")
     add_progress_option(sub)
+    add_exact_arg(sub)
     sub.add_argument(
         "--linear", action="store_true",
         help="also count linear regions (adjacent regions with equal affine maps merged)",
@@ -465,6 +470,16 @@ def budget_options(args: argparse.Namespace) -> dict:
         if value is not None:
             out[key] = value
     return out
+
+
+def add_exact_arg(sub: argparse.ArgumentParser) -> None:
+    """``--exact {auto,never,always}``: :attr:`polyreg.Tolerances.exact`."""
+    sub.add_argument(
+        "--exact", choices=EXACT_MODES, default="auto",
+        help="decisions float64 cannot make: auto (default) settles them in exact rational "
+        "arithmetic, never stops with exit status 1, always re-decides every one exactly "
+        "(slow reference mode)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -574,7 +589,8 @@ def _run(args: argparse.Namespace, net: Network, domain: Domain, out: Path | Non
             and not getattr(args, "linear", False)):
         options.setdefault("edges", False)  # branch, homog: a count needs no adjacency
     regions: RegionSet = enumerate_regions(
-        net, domain, method=args.method, progress=progress, **options, **budget
+        net, domain, method=args.method, progress=progress,
+        tol=Tolerances(exact=getattr(args, "exact", "auto")), **options, **budget
     )
     summary = regions.summary()
     if getattr(args, "linear", False):

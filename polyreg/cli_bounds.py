@@ -47,6 +47,7 @@ from .cli import (
     add_progress_option,
     budget_options,
     _engine_names,
+    add_exact_arg,
     build_domain,
     describe_domain,
     format_vector,
@@ -56,6 +57,7 @@ from .cli import (
 )
 from .domains import Ball
 from .network import Network
+from .tolerances import Tolerances
 
 #: exit status of ``polyreg bounds`` when a bound is violated
 EXIT_VIOLATED = 3
@@ -137,6 +139,7 @@ def _robustness(args: argparse.Namespace) -> int:
     res = robustness_radius(
         net, x, args.norm, max_radius=max_radius, seed=args.seed, progress=not args.json,
         **budget_options(args),
+        tol=Tolerances(exact=args.exact),
     )
     certified = certified_fields(net, x, args.norm, certifiers,
                                  res.radius if res.exact else None, res.upper_bound)
@@ -640,6 +643,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--certify", default="ibp,crown,lp", metavar="LIST",
                    help="certified lower bounds to compute: a comma-separated subset of "
                    "ibp,crown,lp, or none (default: ibp,crown,lp)")
+    add_exact_arg(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_budget_options(p, "each ball's enumeration (--max-regions) or the search (--time-limit)")
     p.set_defaults(handler=_robustness)

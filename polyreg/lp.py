@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import os
 import threading
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,6 +33,9 @@ import scipy.sparse as sp
 from .domains import Ball, Domain, Whole
 from .errors import SolverFailed, ToleranceError
 from .tolerances import Tolerances
+
+if TYPE_CHECKING:
+    from .exact import RowsFn
 
 #: radius cap for unbounded domains (whole space): regions there may contain arbitrarily large
 #: balls; the LP maximises min(radius, WHOLE_CAP)
@@ -52,10 +58,17 @@ class SolveCounter:
 
     lp: int = 0
     socp: int = 0
+    #: decisions settled in rational arithmetic (:mod:`polyreg.exact`) and their seconds
+    exact: int = 0
+    exact_seconds: float = 0.0
 
     @property
     def total(self) -> int:
         return self.lp + self.socp
+
+    def exact_stats(self) -> dict:
+        """``exact_decisions`` and ``exact_seconds``, for an engine's ``stats``."""
+        return {"exact_decisions": self.exact, "exact_seconds": self.exact_seconds}
 
 
 @dataclass(frozen=True)
@@ -308,6 +321,7 @@ def inscribed_ball(
     on_row: int | None = None,
     skip: np.ndarray | None = None,
     what: str = "inscribed ball",
+    exact: RowsFn | None = None,
 ) -> BallResult:
     """Largest Euclidean ball inside ``{A x <= b} ∩ domain``, classified.
 
@@ -326,6 +340,10 @@ def inscribed_ball(
     skip : ndarray of bool, optional
     what : str
         Names the problem in error messages.
+    exact : callable, optional
+        Returns the exact rational rows ``(A, b)`` of the same set (:mod:`polyreg.exact`;
+        row for row like ``A`` when ``on_row`` is given), called only when a decision goes
+        to rational arithmetic; default: ``A`` and ``b`` themselves, as the rationals they are.
 
     Returns
     -------
@@ -334,7 +352,10 @@ def inscribed_ball(
     Raises
     ------
     ToleranceError
-        The certified radius lies between ``tol.zero`` and ``tol.radius``.
+        The certified radius lies between ``tol.zero`` and ``tol.radius`` and
+        ``tol.exact == "never"`` (otherwise the decision is made in rationals,
+        :func:`_exact_ball`, counted in ``counter.exact``), or rational arithmetic cannot
+        decide either (an L2 ball or a row-less L1 ball, see :func:`_exact_ball`).
     SolverFailed
         The solver reported a status other than optimal/infeasible, or its point does not
         check out.
@@ -370,13 +391,17 @@ def inscribed_ball(
     eq_u = None if eq is None else (eq[0], eq[1] / s)
     # Polyhedral domain rows are among A's rows; only the L1 ball in high dimension (lifted),
     # the L2 ball (second-order cone) and the whole space (radius cap) are added here.
-    if isinstance(domain, Ball) and domain.norm == 2:
+    l2 = isinstance(domain, Ball) and domain.norm == 2
+    if l2:
         counter.socp += 1
         status, z, opt = _solve_socp_l2(Ak, bk / s, dom_u.center, dom_u.radius, eq_u, tol, what)
     else:
         counter.lp += 1
         status, z, opt = _margin_lp(Ak, bk / s, eq_u, dom_u, tol, what)
+    args = (A, b, keep, on_row, domain, tol, counter, what, exact)
     if status == Status.INFEASIBLE:
+        if tol.exact == "always":
+            return _exact_ball(*args, None, ())
         return BallResult(False, None, -np.inf)
     if status != Status.OPTIMAL or z is None:
         raise SolverFailed(
@@ -405,11 +430,23 @@ def inscribed_ball(
         x = p + x
     if not domain.bounded:
         certified = min(certified, WHOLE_CAP)
+    # rows tight at the solver's optimum (within tol.radius of the least slack): the basis
+    # the rational path verifies first
+    order = np.argsort(slack)[: 2 * (d + 1)]
+    if order.size:
+        order = order[slack[order] <= slack[order[0]] + tol.radius]
+    active = [int(i) for i in np.flatnonzero(keep)[order]]
+    if tol.exact == "always":
+        return _exact_ball(*args, x, active)
     if certified >= tol.radius:
         return BallResult(True, x, certified)
-    if opt <= tol.zero:
+    # the conic solver's optimum is accurate to about 1e-10 only: near zero it does not prove
+    # emptiness (a cap of height 1e-10 comes out at 1e-13); with exact="auto" such answers
+    # go on to the bounding-box LP and the rational decision below
+    conic_doubt = l2 and tol.exact == "auto" and opt > -tol.radius
+    if opt <= tol.zero and not conic_doubt:
         return BallResult(False, x, certified)
-    if isinstance(domain, Ball) and domain.norm == 2:
+    if l2:
         # an interior-point answer near zero: settle it with the simplex method on the ball's
         # bounding box, a superset (zero there means zero in the ball)
         lo, hi = dom_u.bounding_box()
@@ -421,6 +458,8 @@ def inscribed_ball(
         )
         if status == Status.INFEASIBLE or (status == Status.OPTIMAL and outer * s <= tol.zero):
             return BallResult(False, x, certified)
+    if tol.exact == "auto":
+        return _exact_ball(*args, x, active)
     if opt >= tol.radius:
         raise SolverFailed(
             f"the solver's optimum {opt:.3g} for {what} does not check out: its point has "
@@ -429,7 +468,151 @@ def inscribed_ball(
     raise ToleranceError(
         f"{what}: the inscribed radius {opt:.3g} lies between the tolerances zero="
         f"{tol.zero:g} and radius={tol.radius:g}; the set is too thin to decide in float64 "
-        "(rescale the input or pass other Tolerances)"
+        "(rescale the input, pass other Tolerances, or Tolerances(exact='auto'))"
+    )
+
+
+def _exact_ball(
+    A: np.ndarray,
+    b: np.ndarray,
+    keep: np.ndarray,
+    on_row: int | None,
+    domain: Domain,
+    tol: Tolerances,
+    counter: SolveCounter,
+    what: str,
+    rows: RowsFn | None,
+    hint: np.ndarray | None,
+    active: Sequence[int],
+) -> BallResult:
+    """The decision of :func:`inscribed_ball` in rational arithmetic (:mod:`polyreg.exact`).
+
+    Polyhedral domains (their rows among ``A``) and the whole space: exact. The L2 ball: the
+    polyhedral part's relative interior exactly, then the squared distance from the ball's
+    centre to it exactly from the active set of a float nearest point (Clarabel); when that
+    active set fails the KKT check, :class:`ToleranceError`. A row-less L1 ball (dimension
+    above ``Ball.L1_ROWS_MAX_DIM``): only a certificate of interior (the float point, checked
+    exactly); otherwise :class:`ToleranceError`. The returned centre is an exact interior
+    point rounded to float64 (it may lie within rounding of the boundary of a set thinner
+    than the tolerances), its radius the float estimate of that point's inscribed radius.
+    """
+    t0 = time.perf_counter()
+    counter.exact += 1
+    try:
+        return _exact_decision(A, b, keep, on_row, domain, tol, counter, what, rows, hint,
+                               active)
+    finally:
+        counter.exact_seconds += time.perf_counter() - t0
+
+
+def _exact_decision(
+    A: np.ndarray,
+    b: np.ndarray,
+    keep: np.ndarray,
+    on_row: int | None,
+    domain: Domain,
+    tol: Tolerances,
+    counter: SolveCounter,
+    what: str,
+    rows: RowsFn | None,
+    hint: np.ndarray | None,
+    active: Sequence[int],
+) -> BallResult:
+    from . import exact as ex
+
+    Aq, bq = rows() if rows is not None else (ex.q_mat(A), ex.q_vec(b))
+    if on_row is not None and len(Aq) != A.shape[0]:
+        raise ValueError(f"exact rows for {what}: {len(Aq)} rows, the float rows {A.shape[0]}")
+    if on_row is None:
+        idx = list(range(len(Aq)))
+        pos = {int(i): int(i) for i in active}
+        E, f = [], []
+    else:
+        idx = [int(i) for i in np.flatnonzero(keep)]
+        pos = {int(i): n for n, i in enumerate(idx)}
+        E, f = [Aq[on_row]], [bq[on_row]]
+    Ak, bk = [Aq[i] for i in idx], [bq[i] for i in idx]
+    act = [pos[int(i)] for i in active if int(i) in pos]
+    res = ex.interior(Ak, bk, E, f, hint=hint, active=act)
+    if not res.full or res.point is None:
+        return BallResult(False, None, -np.inf)
+    point = res.point
+    if isinstance(domain, Ball) and domain.rows() is None:
+        c = ex.q_vec(domain.center)
+        r = ex.q(float(domain.radius))
+        if domain.norm == 2:
+            point = _exact_in_l2(ex, Ak, bk, E, f, point, hint, c, r, tol, counter, what)
+        elif domain.norm == 1:
+            inside = None if hint is None else _l1_inside(ex, Ak, bk, E, f, hint, c, r)
+            if inside is None:
+                raise ToleranceError(
+                    f"{what}: undecided in float64 and, for an L1 ball without explicit rows, "
+                    "no exact certificate of interior was found (rational arithmetic decides "
+                    "only its polyhedral part)"
+                )
+            point = inside
+        if point is None:
+            return BallResult(False, None, -np.inf)
+    x = ex.to_float(point)
+    Af = A[keep] if on_row is not None else A
+    bf = b[keep] if on_row is not None else b
+    radius = float(np.min(bf - Af @ x, initial=WHOLE_CAP))
+    radius = min(radius, _domain_margin(x, domain))
+    return BallResult(True, x, radius)
+
+
+def _l1_inside(ex, A, b, E, f, hint, c, r):  # type: ignore[no-untyped-def]
+    """An exact point strictly inside the polyhedron and the L1 ball near ``hint``, or None."""
+    x = ex.project(ex.q_vec(hint), E, f)
+    least = ex.check_point(A, b, E, f, x)
+    if least is None or least <= 0:
+        return None
+    return x if sum(abs(xi - ci) for xi, ci in zip(x, c, strict=True)) < r else None
+
+
+def _exact_in_l2(ex, A, b, E, f, inner, hint, c, r, tol, counter, what):  # type: ignore[no-untyped-def]
+    """An exact point strictly inside ``{A x <= b, E x = f}`` (relative interior, which
+    contains ``inner``) and the open ball ``B(c, r)``; None when there is none."""
+    r2 = r * r
+
+    def in_ball(x):  # type: ignore[no-untyped-def]
+        return sum(((xi - ci) ** 2 for xi, ci in zip(x, c, strict=True)), ex.q(0)) < r2
+
+    if hint is not None:
+        x = ex.project(ex.q_vec(hint), E, f)
+        least = ex.check_point(A, b, E, f, x)
+        if least is not None and least > 0 and in_ball(x):
+            return x
+    if in_ball(inner):
+        return inner
+    # the nearest point of the closed polyhedron to c: rational, from its active set
+    Af, bf = ex.to_float_rows(A, b)
+    Ef, ff = ex.to_float_rows(E, f)
+    near = nearest_point(Af, bf, ex.to_float(c), 2, tol, counter,
+                         A_eq=Ef if E else None, b_eq=ff if E else None, what=what)
+    if not near.feasible or near.point is None:  # pragma: no cover - the set has an interior
+        raise ToleranceError(f"{what}: the float nearest point disagrees with rational arithmetic")
+    norms = np.linalg.norm(Af, axis=1) if Af.size else np.zeros(0)
+    slack = (bf - Af @ near.point) / np.where(norms > 0, norms, 1.0) if Af.size else np.zeros(0)
+    for eps in (1e-12, 1e-10, 1e-8, 1e-6):
+        act = [int(i) for i in np.flatnonzero(slack <= eps * (1.0 + np.abs(bf)))]
+        dist2 = ex.nearest_sq_distance(A, b, E, f, c, act)
+        if dist2 is None:
+            continue
+        if dist2 >= r2:
+            return None
+        # the nearest point y lies in the open ball; move it towards the interior point
+        y = ex.nearest_point_exact(A, b, E, f, c, act)
+        lam = ex.q(0.5)
+        for _ in range(2000):
+            x = [yi + lam * (ii - yi) for yi, ii in zip(y, inner, strict=True)]
+            if in_ball(x):
+                return x
+            lam /= 2
+        break  # pragma: no cover - lam -> 0 reaches the open ball
+    raise ToleranceError(
+        f"{what}: undecided in float64, and rational arithmetic could not settle the L2 ball "
+        "(the float nearest point's active set fails the KKT conditions)"
     )
 
 

@@ -8,8 +8,10 @@ units. A set is
 
 * **full-dimensional** when the re-checked radius is ``>= radius``;
 * **empty / lower-dimensional** when the solver's own optimum is ``<= zero``;
-* anything in between is a :class:`~polyreg.errors.ToleranceError`: the decision depends on
-  the tolerance, so polyreg refuses to guess.
+* anything in between is decided in exact rational arithmetic (:mod:`polyreg.exact`; the
+  constraint rows are rationals), or with ``Tolerances(exact="never")`` a
+  :class:`~polyreg.errors.ToleranceError`: the float decision depends on the tolerance, so
+  polyreg does not guess.
 
 Invariance. Every tolerance is measured in coordinates that rescaling a neuron or translating
 the input leave unchanged: constraint rows are unit-normalised (a hidden neuron's scale drops
@@ -40,6 +42,8 @@ ZERO_FLOOR = 2.0**-47
 #: 2^-7 ~ 0.008 (``ZERO_FLOOR * MAX_EXTENT``); beyond, small regions could not be told from
 #: empty ones, so such a domain is refused rather than counted
 MAX_EXTENT = 2.0**40
+#: values of :attr:`Tolerances.exact`
+EXACT_MODES = ("auto", "never", "always")
 
 @dataclass(frozen=True)
 class Tolerances:
@@ -68,6 +72,12 @@ class Tolerances:
         stable-off when its widened upper bound is at most 0).
     solver_feasibility : float
         Primal/dual feasibility tolerance handed to HiGHS and Clarabel.
+    exact : {"auto", "never", "always"}
+        What to do with a decision whose float64 answer lies between ``zero`` and ``radius``:
+        ``"auto"`` (default) decides it in exact rational arithmetic (:mod:`polyreg.exact`;
+        counted in ``stats['exact_decisions']``); ``"never"`` raises
+        :class:`~polyreg.errors.ToleranceError`; ``"always"`` re-decides every
+        full-dimensionality and facet decision exactly (the reference mode, slow).
 
     Examples
     --------
@@ -76,6 +86,8 @@ class Tolerances:
     1e-09
     >>> Tolerances(radius=1e-7).radius
     1e-07
+    >>> Tolerances().exact, Tolerances(exact="never").exact
+    ('auto', 'never')
     """
 
     radius: float = 1e-9
@@ -84,8 +96,13 @@ class Tolerances:
     gradient: float = 1e-12
     stable: float = 1e-12
     solver_feasibility: float = 1e-10
+    exact: str = "auto"
 
     def __post_init__(self) -> None:
+        if self.exact not in EXACT_MODES:
+            raise ValueError(
+                f"tolerance exact must be one of {', '.join(EXACT_MODES)}, got {self.exact!r}"
+            )
         for name in ("radius", "zero", "merge", "gradient", "stable", "solver_feasibility"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and value > 0):

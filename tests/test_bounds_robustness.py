@@ -130,3 +130,18 @@ def test_validation():
         robustness_radius(net, np.zeros(2), "two")
     with pytest.raises(ValueError, match="x has 1 coordinates"):
         robustness_radius(net, np.zeros(1))
+
+
+def test_robustness_through_a_thin_strip_is_decided_exactly():
+    """Two parallel hyperplanes 2e-10 apart make a strip of inradius 1e-10 in every ball the
+    search enumerates: float64 alone stops (exact="never"), the default decides it exactly."""
+    W = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    net = polyreg.Network.from_layers([
+        (W, np.array([0.0, -2e-10, 0.0])),
+        (np.array([[0.0, 0.0, 1.0], [0.0, 0.0, -1.0]]), np.array([0.0, 0.5])),
+    ])
+    x = np.array([0.3, 0.6])  # the class changes at y = 0.25
+    with pytest.raises(polyreg.ToleranceError, match="between the tolerances"):
+        robustness_radius(net, x, "inf", tol=polyreg.Tolerances(exact="never"), progress=False)
+    res = robustness_radius(net, x, "inf", progress=False)
+    assert res.exact and res.radius == pytest.approx(0.35, abs=1e-9)

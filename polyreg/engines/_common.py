@@ -13,6 +13,7 @@ from ..domains import Domain, normalize_rows
 from ..geometry import group_rows
 from ..network import LocalMaps, Network
 from ..errors import ToleranceError
+from ..exact import RowsFn
 from ..propagation import Stability
 from ..tolerances import Tolerances
 
@@ -191,6 +192,30 @@ def region_rows(ctx: Context, pattern: np.ndarray) -> RegionRows:
         b = np.concatenate([b, ctx.cut_b])
         neuron = np.concatenate([neuron, CUT - np.arange(ctx.cut_b.size)])
     return RegionRows(pattern, maps, A, b, neuron, group_rows(*ctx.rows_key(A, b)), zero)
+
+
+def exact_rows(ctx: Context, rr: RegionRows) -> RowsFn:
+    """The exact rational rows of ``rr`` (row for row like ``rr.A``), computed when called:
+    neuron rows from the network's weights for the region's pattern
+    (:func:`polyreg.exact.network_rows`), then the domain's rows and the cuts as given."""
+
+    def rows() -> tuple[list, list]:
+        from ..exact import network_rows, q_mat, q_vec
+
+        idx = rr.neuron[rr.neuron >= 0]
+        net = ctx.net
+        A, b = network_rows(net.weights, net.biases, net.negative_slope, rr.pattern, idx,
+                            np.where(rr.pattern[idx], 1.0, -1.0))
+        dom = ctx.domain.rows()
+        if dom is not None and ctx.dom_b.size:
+            A += q_mat(dom[0])
+            b += q_vec(dom[1])
+        if ctx.cut_b.size:
+            A += q_mat(ctx.cut_A)
+            b += q_vec(ctx.cut_b)
+        return A, b
+
+    return rows
 
 
 def patterns_across(

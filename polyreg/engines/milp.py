@@ -62,7 +62,7 @@ from ..lp import SolveCounter, Status, inscribed_ball, solve_milp
 from ..network import Network
 from ..regions import Edge, Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances
-from ._common import Context, Progress, RegionRows, region_rows
+from ._common import Context, Progress, RegionRows, exact_rows, region_rows
 from .split import facet_edges, regions_from_patterns
 
 #: default margin ``eps`` relative to the domain's half-width (largest half side of its
@@ -457,7 +457,8 @@ def _enumerate_under(
         if final:
             rr = region_rows(ctx, ctx.canonical(pattern))
             ball = inscribed_ball(
-                rr.A, rr.b, ctx.domain, tol, run.counter, what="region found by MILP"
+                rr.A, rr.b, ctx.domain, tol, run.counter, what="region found by MILP",
+                exact=exact_rows(ctx, rr),
             )
             key = pattern_key(rr.pattern)
             if ball.full and key not in found:
@@ -625,6 +626,7 @@ def milp(
         "lps": run.counter.lp,
         "socps": run.counter.socp,
         "solves": run.counter.total + run.milps + bound_lps,
+        **run.counter.exact_stats(),
         "seconds": time.perf_counter() - t0,
         "stable_neurons": int((~live).sum()),
         "eps": eps,

@@ -69,6 +69,7 @@ from ..regions import Edge, Region, RegionSet
 from ..slices import Slice, bound_polygon
 from ..tolerances import DEFAULT, Tolerances
 from ._centred import NOISE, centre_of, check_extent, exact_affine, translate
+from ..exact import pattern_rows
 from ._common import Progress
 
 #: sides of the regular polygon circumscribing a disk (the cells' outer boundary there)
@@ -576,7 +577,7 @@ def planar(
         CA = (aslope * CA[r]) @ aW.T + np.abs(b)
     show(cells.live.size, 0, 0, final=True)
     counter = SolveCounter()
-    keep, points, radii = _certify(cells, domc, disk, tol, counter)
+    keep, points, radii = _certify(cells, domc, disk, tol, counter, netc)
     if not keep.any():
         raise ToleranceError(
             f"planar found no region of inscribed radius >= tol.radius={tol.radius:g} in the "
@@ -598,6 +599,7 @@ def planar(
         "engine": "planar",
         "lps": counter.lp,
         "socps": counter.socp,
+        **counter.exact_stats(),
         "solves": counter.total,
         "seconds": time.perf_counter() - t0,
         "cuts": cells.n_events,
@@ -622,8 +624,11 @@ def _certify(
     disk: tuple[np.ndarray, float] | None,
     tol: Tolerances,
     counter: SolveCounter,
+    net: Network | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per final cell: whether it counts, a certified interior point and its radius."""
+    """Per final cell: whether it counts, a certified interior point and its radius (a cell
+    undecided in float64 is decided on the exact rows of ``net``'s activation region, when
+    given, else on its polygon's edges as rationals; ``tol.exact == "always"``: every cell)."""
     counts = cells.cn[: cells.nC]
     X = cells.X[: cells.nV]
     area, cen, perim, rho = _polygon_measures(X, counts)
@@ -641,6 +646,8 @@ def _certify(
             radius[weak[better]] = r2[better]
     keep = radius >= tol.radius
     hopeless = upper <= tol.zero
+    if tol.exact == "always":
+        keep[:] = hopeless[:] = False
     for i in np.flatnonzero(~keep & ~hopeless):
         P = X[cells.cs[i] : cells.cs[i] + counts[i]]
         e = np.roll(P, -1, axis=0) - P
@@ -649,7 +656,9 @@ def _certify(
         ok = norm > 0
         A = A[ok] / norm[ok, None]
         b = np.einsum("ij,ij->i", A, P[ok])
-        res = inscribed_ball(A, b, domain, tol, counter, what="planar cell")
+        rows = None if net is None else pattern_rows(
+            net.weights, net.biases, net.negative_slope, cells.bits[i], domain.rows())
+        res = inscribed_ball(A, b, domain, tol, counter, what="planar cell", exact=rows)
         if res.full:
             keep[i] = True
             cen[i], radius[i] = res.center, res.radius

@@ -48,7 +48,7 @@ from ..propagation import Stability
 from ..regions import Edge, Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances
 from ._centred import centre_of, check_extent, exact_affine, translate
-from ._common import Context, format_seconds, patterns_across, region_rows
+from ._common import Context, exact_rows, format_seconds, patterns_across, region_rows
 
 #: largest input dimension accepted (the 1-skeleton grows quickly with d)
 MAX_DIM = 8
@@ -958,6 +958,7 @@ def _skeleton(
         "lps": counter.lp,
         "socps": counter.socp,
         "solves": counter.total,
+        **counter.exact_stats(),
         "seconds": seconds,
         "skeleton_seconds": t_skel - t0,
         "read_seconds": t_read - t0,
@@ -1000,7 +1001,7 @@ def _certify(
     exact = touched | (radius < tol.radius)
     if exact.any():
         P[exact], radius[exact] = _exact_maps(ctx, P[exact], cells.points[exact])
-    elif radius.size and radius.min() >= tol.radius:
+    elif radius.size and radius.min() >= tol.radius and tol.exact != "always":
         # the cells' sign vectors are distinct, and so are their patterns: all certified
         return P, np.arange(C), cells.points, radius
     keys = np.packbits(P, axis=1)
@@ -1013,10 +1014,12 @@ def _certify(
     best = order[first]
     points = cells.points[best]
     radius = radius[best]
-    real = radius >= tol.radius
+    # with exact="always" every cell is re-decided by a (rational) solve
+    real = radius >= tol.radius if tol.exact != "always" else np.zeros(radius.size, dtype=bool)
     for i in np.flatnonzero(~real):
         rr = region_rows(ctx, P[best[i]])
-        ball = inscribed_ball(rr.A, rr.b, ctx.domain, tol, counter, what="skeleton cell")
+        ball = inscribed_ball(rr.A, rr.b, ctx.domain, tol, counter, what="skeleton cell",
+                              exact=exact_rows(ctx, rr))
         if ball.full:
             real[i] = True
             points[i], radius[i] = ball.center, ball.radius
@@ -1086,7 +1089,8 @@ def _exact_edges(
 def _chebyshev(ctx: Context, region: Region, counter: SolveCounter) -> Region:
     """The region with its Chebyshev centre and radius (one solve)."""
     rr = region_rows(ctx, region.pattern)
-    ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what="Chebyshev centre")
+    ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what="Chebyshev centre",
+                          exact=exact_rows(ctx, rr))
     if not ball.full or ball.radius < region.radius:  # pragma: no cover - certified already
         return region
     return Region(region.pattern, ball.center, ball.radius, region.out_W, region.out_b)

@@ -31,7 +31,7 @@ from ..lp import WHOLE_CAP, SolveCounter, _domain_margin, inscribed_ball
 from ..network import Network
 from ..regions import Edge, Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances
-from ._common import Context, Progress, RegionRows, region_rows
+from ._common import Context, Progress, RegionRows, exact_rows, region_rows
 from .traverse import _meets_domain
 
 #: a piece's interior point from the split of a larger inscribed ball is kept when its radius is
@@ -289,7 +289,8 @@ def regions_from_patterns(
             )
         index[key] = len(regions)
         if chebyshev:
-            ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what="Chebyshev centre")
+            ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what="Chebyshev centre",
+                                  exact=exact_rows(ctx, rr))
             if not ball.full:
                 raise ToleranceError(f"region {rr.pattern.astype(int)} lost its interior")
             point, radius = ball.center, ball.radius
@@ -388,6 +389,7 @@ def split(
         "lps": counter.lp,
         "socps": counter.socp,
         "solves": counter.total,
+        **counter.exact_stats(),
         "seconds": time.perf_counter() - t0,
         "stable_neurons": int((~ctx.stab.live).sum()),
         "cells_per_layer": per_layer,

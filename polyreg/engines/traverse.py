@@ -37,6 +37,7 @@ from ._common import (
     Reduction,
     RegionRows,
     patterns_across,
+    exact_rows,
     reduce_dimension,
     region_rows,
     step_inside,
@@ -100,7 +101,8 @@ def find_facets(
     crossable = ~on_boundary
     out: list[tuple[int, np.ndarray]] = []
     polar = None
-    if d <= QHULL_MAX_DIM and ctx.domain.bounded:
+    always = ctx.tol.exact == "always"  # every facet decided by a (rational) solve
+    if d <= QHULL_MAX_DIM and ctx.domain.bounded and not always:
         # facets of region ∩ (domain, or for a round ball its bounding box) from one hull
         A_h, b_h, reps_h = A, b, first
         if ctx.dom_b.size == 0:
@@ -136,12 +138,13 @@ def find_facets(
     elif not ctx.domain.bounded:
         margins = np.minimum(margins, 1.0)
     for k, margin, foot in zip(reps, margins, feet):
-        if margin >= ctx.tol.radius:
+        if margin >= ctx.tol.radius and not always:
             out.append((int(k), foot))
             continue
         res = inscribed_ball(
             A, b, ctx.domain, ctx.tol, counter, on_row=int(k), skip=same[k],
             what=f"facet test of neuron {ctx.net.neuron_name(int(neuron[k]))}",
+            exact=exact_rows(ctx, rr),
         )
         if res.full:
             out.append((int(k), res.center))
@@ -177,7 +180,8 @@ def _start(ctx: Context, counter: SolveCounter, seed: int) -> tuple[RegionRows, 
     for x in candidates:
         rr = region_rows(ctx, ctx.canonical(ctx.net.pattern(x)))
         try:
-            ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what="start region")
+            ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what="start region",
+                                  exact=exact_rows(ctx, rr))
         except ToleranceError:
             continue
         if ball.full:
@@ -198,9 +202,10 @@ def _interior_across(
     radius = min(radius, _domain_margin(point, ctx.domain))
     if not ctx.domain.bounded:
         radius = min(radius, 1.0)
-    if radius >= ctx.tol.radius:
+    if radius >= ctx.tol.radius and ctx.tol.exact != "always":
         return BallResult(True, point, radius)
-    return inscribed_ball(nr.A, nr.b, ctx.domain, ctx.tol, counter, what="region")
+    return inscribed_ball(nr.A, nr.b, ctx.domain, ctx.tol, counter, what="region",
+                          exact=exact_rows(ctx, nr))
 
 
 @dataclass
@@ -431,7 +436,8 @@ def _chebyshev_ball(
     ctx: Context, rr: RegionRows, fallback: BallResult, counter: SolveCounter
 ) -> BallResult:
     """The Chebyshev centre and radius of a region (one solve); ``fallback`` if larger."""
-    ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what="Chebyshev centre")
+    ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what="Chebyshev centre",
+                          exact=exact_rows(ctx, rr))
     if not ball.full or ball.radius < fallback.radius:
         return fallback
     return ball
@@ -553,6 +559,7 @@ def traverse(
         "solves": counter.total,
         "seconds": seconds,
         "stable_neurons": int((~ctx.stab.live).sum()),
+        **counter.exact_stats(),
     }
     if budget is not None:
         stats.update(budget.stats(stopped))

@@ -1,0 +1,202 @@
+"""Benchmark: what the exact rational path (``Tolerances.exact``) costs.
+
+Run from the repository root::
+
+    python benchmarks/exact.py [--quick] [--repeat N] [--json out.json]
+
+Ordinary table (default mode against float64 only; best of ``--repeat`` each, interleaved)
+------------------------------------------------------------------------------------------
+case        network, domain and engine (random networks, seed 0: nothing there is thin).
+regions     activation regions found (the two modes must agree: ``check``).
+never s     seconds with ``Tolerances(exact="never")`` (float64 only, the old behaviour).
+auto s      seconds with the default ``Tolerances(exact="auto")``.
+ratio       ``auto s / never s`` (1.00 within noise: ``auto`` costs nothing until a decision
+            falls between the tolerances).
+exact       exact decisions made in ``auto`` mode (0 on these networks).
+
+Forced table (cells built to fall between the tolerances: ``never`` raises there)
+---------------------------------------------------------------------------------
+case        ``strip`` (two parallel lines 2e-10 apart, a third across: inradius 1e-10) or
+            ``triangle`` (lines x = 0, y = 0, x + y = 1e-10: inradius 2.9e-11) in ``[-1, 1]^2``,
+            or ``tri+rand``: the triangle's three neurons added to a random [2, 8, 8, 1]
+            network's first layer.
+auto s      default mode: float64, rational arithmetic only where undecided (``exact``
+            decisions, ``ex s`` seconds of them).
+always s    every full-dimensionality and facet decision in rational arithmetic (``exact``
+            decisions); ``ratio`` = ``always s / auto s``.
+
+Exact LP table (one undecided LP, ``d`` inputs, ``m`` rows)
+-----------------------------------------------------------
+point       the float solver's point checked exactly (the certificate that settles most
+            cases), milliseconds.
+basis       the rows active at HiGHS's optimum: the point where they are tight nearest to a
+            point 1e-3 off the float optimum, solved exactly and verified.
+simplex     the rational dual simplex (Bland's rule) from no hint: the fallback.
+The arithmetic is :data:`polyreg.exact.BACKEND` (``gmpy2`` when installed, else
+``fractions``); run it twice (with and without gmpy2 on the path) to compare.
+
+Exit status 1 when a check fails.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import polyreg  # noqa: E402
+from polyreg import Ball, Box, Tolerances  # noqa: E402
+from polyreg import exact as ex  # noqa: E402
+
+
+def _net(W: np.ndarray, b: np.ndarray) -> polyreg.Network:
+    return polyreg.Network.from_layers([(W, b), (np.ones((1, W.shape[0])), [0.0])])
+
+
+def ordinary_cases(quick: bool) -> list[tuple[str, polyreg.Network, polyreg.Domain, str]]:
+    rn = polyreg.random_network
+    cases = [
+        ("[2,16,16,1] box planar", rn([2, 16, 16, 1], seed=0), Box.cube(2, -1, 1), "planar"),
+        ("[2,16,16,1] box skeleton", rn([2, 16, 16, 1], seed=0), Box.cube(2, -1, 1), "skeleton"),
+        ("[4,10,10,1] box traverse", rn([4, 10, 10, 1], seed=0), Box.cube(4, -1, 1), "traverse"),
+        ("[3,10,10,1] L2 traverse", rn([3, 10, 10, 1], seed=0), Ball(np.zeros(3), 1.0),
+         "traverse"),
+        ("[5,12,12,1] box skeleton", rn([5, 12, 12, 1], seed=0), Box.cube(5, -1, 1), "skeleton"),
+    ]
+    if not quick:
+        cases += [
+            ("[6,16,16,1] box traverse", rn([6, 16, 16, 1], seed=0), Box.cube(6, -1, 1),
+             "traverse"),
+            ("[4,16,16,1] box split", rn([4, 16, 16, 1], seed=0), Box.cube(4, -1, 1), "split"),
+        ]
+    return cases
+
+
+def forced_cases() -> list[tuple[str, polyreg.Network, polyreg.Domain, str]]:
+    strip = _net(np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]), np.array([0.0, -2e-10, 0.0]))
+    tri_W = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    tri_b = np.array([0.0, 0.0, -1e-10])
+    tri = _net(tri_W, tri_b)
+    base = polyreg.random_network([2, 8, 8, 1], seed=0)
+    W0 = np.vstack([base.weights[0], tri_W])
+    b0 = np.concatenate([base.biases[0], tri_b])
+    W1 = np.hstack([base.weights[1], np.zeros((8, 3))])
+    mixed = polyreg.Network.from_layers([(W0, b0), (W1, base.biases[1]),
+                                         (base.weights[2], base.biases[2])])
+    box = Box.cube(2, -1, 1)
+    out = []
+    for name, net in (("strip", strip), ("triangle", tri), ("tri+rand", mixed)):
+        for method in ("traverse", "skeleton", "planar", "split"):
+            out.append((f"{name} {method}", net, box, method))
+    return out
+
+
+def _time(net, domain, method, mode) -> tuple[float, polyreg.RegionSet]:  # type: ignore[no-untyped-def]
+    t = time.perf_counter()
+    rs = polyreg.enumerate_regions(net, domain, method=method, tol=Tolerances(exact=mode),
+                                   progress=False)
+    return time.perf_counter() - t, rs
+
+
+def lp_case(d: int, m: int, seed: int) -> dict:
+    """One thin polytope: m random unit rows around the origin, two of them parallel 2e-10
+    apart (inradius 1e-10), in ``d`` dimensions: the exact decision by each method (ms)."""
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(m, d))
+    A /= np.linalg.norm(A, axis=1, keepdims=True)
+    b = np.ones(m)
+    A[0], b[0] = np.eye(d)[0], 1e-10
+    A[1], b[1] = -np.eye(d)[0], 1e-10
+    Aq, bq = ex.q_mat(A), ex.q_vec(b)
+    from scipy.optimize import linprog
+
+    lp = linprog(np.eye(d + 1)[d] * -1, A_ub=np.hstack([A, np.ones((m, 1))]), b_ub=b,
+                 bounds=[(None, None)] * d + [(None, 1.0)], method="highs")
+    slack = b - A @ lp.x[:d] - lp.x[d]
+    order = np.argsort(slack)[: 2 * (d + 1)]
+    active = [int(i) for i in order[slack[order] <= slack[order[0]] + 1e-9]]
+    times = {}
+    t = time.perf_counter()
+    assert ex.interior(Aq, bq, hint=lp.x[:d]).full
+    times["point"] = 1e3 * (time.perf_counter() - t)
+    t = time.perf_counter()
+    basic = ex._verify_basis(Aq, bq, [], [], active, ex.q_vec(lp.x[:d] + 1e-3))
+    times["basis"] = 1e3 * (time.perf_counter() - t)
+    assert basic is not None and basic[0] > 0
+    t = time.perf_counter()
+    assert ex.interior(Aq, bq).full
+    times["simplex"] = 1e3 * (time.perf_counter() - t)
+    return {"d": d, "m": m, **times}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--json", metavar="FILE")
+    args = p.parse_args(argv)
+    ok = True
+    report: dict = {"backend": ex.BACKEND, "ordinary": [], "forced": [], "lp": []}
+    print(f"exact arithmetic: {ex.BACKEND}\n")
+    print(f"{'case':28s} {'regions':>7s} {'never s':>8s} {'auto s':>8s} {'ratio':>6s} "
+          f"{'exact':>5s} check")
+    for name, net, dom, method in ordinary_cases(args.quick):
+        best = {"never": np.inf, "auto": np.inf}
+        sets = {}
+        for _ in range(args.repeat):
+            for mode in ("never", "auto"):  # interleaved: drift hits both alike
+                t, rs = _time(net, dom, method, mode)
+                best[mode] = min(best[mode], t)
+                sets[mode] = rs
+        same = sets["never"].patterns == sets["auto"].patterns
+        ok &= same
+        row = {"case": name, "regions": len(sets["auto"]), "never_s": best["never"],
+               "auto_s": best["auto"], "ratio": best["auto"] / best["never"],
+               "exact": sets["auto"].stats.get("exact_decisions", 0), "check": same}
+        report["ordinary"].append(row)
+        print(f"{name:28s} {row['regions']:7d} {row['never_s']:8.3f} {row['auto_s']:8.3f} "
+              f"{row['ratio']:6.2f} {row['exact']:5d} {'ok' if same else 'FAIL'}")
+    print(f"\n{'case':22s} {'regions':>7s} {'never':>6s} {'auto s':>8s} {'exact':>5s} "
+          f"{'ex s':>6s} {'always s':>8s} {'exact':>5s} {'ratio':>6s} check")
+    for name, net, dom, method in forced_cases():
+        try:
+            _time(net, dom, method, "never")
+            never = "ok"
+        except polyreg.ToleranceError:
+            never = "raises"
+        ta, auto = _time(net, dom, method, "auto")
+        tw, always = _time(net, dom, method, "always")
+        same = auto.patterns == always.patterns
+        ok &= same
+        row = {"case": name, "regions": len(auto), "never": never, "auto_s": ta,
+               "auto_exact": auto.stats.get("exact_decisions", 0),
+               "auto_exact_s": auto.stats.get("exact_seconds", 0.0), "always_s": tw,
+               "always_exact": always.stats.get("exact_decisions", 0), "ratio": tw / ta,
+               "check": same}
+        report["forced"].append(row)
+        print(f"{name:22s} {row['regions']:7d} {never:>6s} {ta:8.3f} {row['auto_exact']:5d} "
+              f"{row['auto_exact_s']:6.3f} {tw:8.3f} {row['always_exact']:5d} "
+              f"{row['ratio']:6.1f} {'ok' if same else 'FAIL'}")
+    print(f"\n{'d':>3s} {'m':>4s} {'point ms':>9s} {'basis ms':>9s} {'simplex ms':>10s}")
+    for d, m in ((2, 12), (4, 40), (8, 60), (8, 120)) if not args.quick else ((2, 12), (8, 60)):
+        row = lp_case(d, m, seed=d * 1000 + m)
+        report["lp"].append(row)
+        print(f"{d:3d} {m:4d} {row['point']:9.3f} {row['basis']:9.3f} {row['simplex']:10.2f}")
+    if args.json:
+        from polyreg._files import open_output
+
+        with open_output(args.json) as fh:
+            json.dump(report, fh, indent=1, default=float)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

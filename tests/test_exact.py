@@ -1,0 +1,225 @@
+"""Exact rational decisions (polyreg.exact) and the cells that force float64 into its window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import polyreg
+from polyreg import Ball, Box, Tolerances, ToleranceError
+from polyreg.exact import (
+    interior,
+    nearest_sq_distance,
+    network_rows,
+    q,
+    q_mat,
+    q_vec,
+    solve_square,
+)
+
+ENGINES_2D = ["traverse", "skeleton", "planar", "split"]
+
+
+# ---------------------------------------------------------------------------- the module
+def test_solve_square_and_singular():
+    M = q_mat(np.array([[2.0, 1.0], [1.0, 3.0]]))
+    assert solve_square(M, q_vec([3.0, 5.0])) == [q(0.8), q(1.4)] or [
+        float(v) for v in solve_square(M, q_vec([3.0, 5.0]))
+    ] == pytest.approx([0.8, 1.4], abs=1e-15)
+    assert solve_square(q_mat(np.array([[1.0, 2.0], [2.0, 4.0]])), q_vec([1.0, 2.0])) is None
+
+
+def test_interior_point_and_simplex_agree():
+    A = q_mat(np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]]))
+    b = q_vec([1e-10, 1e-10, 1.0, 1.0])
+    by_point = interior(A, b, hint=np.zeros(2))
+    by_simplex = interior(A, b)
+    assert by_point.method == "point" and by_simplex.method == "simplex"
+    assert by_point.full and by_simplex.full
+    assert by_simplex.t == q(1e-10)  # exactly half the strip's width
+    flat = interior(A, q_vec([0.0, 0.0, 1.0, 1.0]), hint=np.zeros(2))
+    assert not flat.full and flat.t == 0
+
+
+def test_interior_facet_equality():
+    # the square |x|, |y| <= 1: row x <= 1 is a facet; the corner row x + y <= 2 is not
+    A = q_mat(np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]]))
+    b = q_vec([1.0, 1.0, 1.0, 1.0])
+    assert interior(A[1:], b[1:], [A[0]], [b[0]]).full
+    corner = q_vec([1.0, 1.0])
+    assert not interior(A, b, [corner], [q(2.0)]).full
+    assert interior(A, b, [corner], [q(3.0)]).t == q(-0.5)  # the hyperplane misses the square
+    assert interior(A, b, [corner, corner], [q(2.0), q(3.0)]).t is None  # infeasible
+
+
+def test_interior_zero_rows():
+    A = q_mat(np.array([[0.0, 0.0], [1.0, 0.0], [-1.0, 0.0]]))
+    assert interior(A, q_vec([0.0, 1.0, 1.0])).full  # 0 <= 0 bounds nothing
+    assert interior(A, q_vec([-1.0, 1.0, 1.0])).t is None  # 0 <= -1: empty
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(-4, 4), st.integers(-4, 4), st.integers(-3, 3)),
+                min_size=1, max_size=7))
+def test_simplex_matches_a_direct_certificate(rows):
+    """t* > 0 exactly iff some grid point is strictly inside, for integer half-planes in the
+    box |x|, |y| <= 3 (vertices of such sets are rationals with small denominators: a fine
+    grid of candidate points, checked exactly, finds an interior point when one exists)."""
+    A = np.array([[a, c] for a, c, _ in rows] + [[1, 0], [-1, 0], [0, 1], [0, -1]], float)
+    b = np.array([r for _, _, r in rows] + [3, 3, 3, 3], float)
+    res = interior(q_mat(A), q_vec(b))
+    if res.full:
+        x = np.array([float(v) for v in res.point])
+        assert np.all(A @ x < b + 1e-12)
+    # brute force: midpoints of a 1/840 grid's vertices would be slow; test the certificate:
+    # when not full, the vertex returned satisfies A x + t <= b with t <= 0
+    if res.t is not None and not res.full:
+        xq = res.point
+        slack = [bi - sum(ai * xi for ai, xi in zip(a, xq, strict=True))
+                 for a, bi in zip(q_mat(A), q_vec(b), strict=True)]
+        assert min(slack) == res.t
+
+
+def test_nearest_sq_distance_and_bad_guess():
+    A = q_mat(np.array([[1.0, 1.0], [1.0, -1.0]]))
+    b = q_vec([-2.0, 0.0])
+    assert nearest_sq_distance(A, b, [], [], q_vec([0.0, 0.0]), [0]) == 2
+    assert nearest_sq_distance(A, b, [], [], q_vec([0.0, 0.0]), []) is None  # not feasible
+
+
+def test_network_rows_match_float_maps():
+    net = polyreg.random_network([3, 5, 4, 2], seed=3)
+    x = np.array([0.1, -0.2, 0.3])
+    pattern = net.pattern(x)
+    maps = net.local_maps(pattern)
+    neurons = np.arange(net.n_hidden)
+    signs = np.where(pattern, 1.0, -1.0)
+    A, b = network_rows(net.weights, net.biases, net.negative_slope, pattern, neurons, signs)
+    Af = np.array([[float(v) for v in r] for r in A])
+    bf = np.array([float(v) for v in b])
+    assert np.allclose(Af, -signs[:, None] * maps.G, atol=1e-12)
+    assert np.allclose(bf, signs * maps.c, atol=1e-12)
+    assert np.all(Af @ x <= bf + 1e-12)  # x lies in its own region
+
+
+def test_tolerances_exact_validated():
+    assert Tolerances().exact == "auto"
+    with pytest.raises(ValueError, match="exact"):
+        Tolerances(exact="sometimes")
+
+
+# ---------------------------------------------------------------------------- forced window
+def _net(W: np.ndarray, b: np.ndarray) -> polyreg.Network:
+    return polyreg.Network.from_layers([(W, b), (np.ones((1, W.shape[0])), [0.0])])
+
+
+def strip(width: float) -> tuple[polyreg.Network, int]:
+    """Lines x = 0, x = width, y = 0: a strip of inradius width / 2; 6 regions in [-1, 1]^2."""
+    W = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    return _net(W, np.array([0.0, -width, 0.0])), 6
+
+
+def triangle(h: float) -> tuple[polyreg.Network, int]:
+    """Lines x = 0, y = 0, x + y = h: a right triangle of inradius h (2 - sqrt 2) / 2; 7."""
+    W = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    return _net(W, np.array([0.0, 0.0, -h])), 7
+
+
+def moved(net: polyreg.Network, shift: float, scale: float) -> polyreg.Network:
+    """The network of ``x' = scale * x + shift`` (every coordinate), neurons times 8."""
+    W, b = net.weights[0], net.biases[0]
+    W2 = W / scale
+    b2 = b - W2 @ np.full(W.shape[1], shift)
+    return polyreg.Network.from_layers([(8 * W2, 8 * b2), (net.weights[1], net.biases[1])])
+
+
+#: inradius 1e-10, 6e-11 (strips: narrower ones are within ``Tolerances.merge`` = 1e-10 of a
+#: single line and merge with it, a decision of its own), 5.9e-11, 2.9e-11, 1.2e-11
+FAMILY = [(strip, 2e-10), (strip, 1.2e-10), (triangle, 2e-10), (triangle, 1e-10),
+          (triangle, 4e-11)]
+
+
+@pytest.mark.parametrize("method", ENGINES_2D)
+@pytest.mark.parametrize("make, size", FAMILY)
+def test_forced_window_unit_scale(method, make, size):
+    net, expected = make(size)
+    box = Box.cube(2, -1, 1)
+    with pytest.raises(ToleranceError):
+        polyreg.enumerate_regions(net, box, method=method, tol=Tolerances(exact="never"))
+    auto = polyreg.enumerate_regions(net, box, method=method)
+    assert len(auto) == expected
+    assert auto.stats["exact_decisions"] >= 1
+    assert auto.stats["exact_seconds"] >= 0
+    always = polyreg.enumerate_regions(net, box, method=method, tol=Tolerances(exact="always"))
+    assert len(always) == expected
+    assert {r.hex for r in always.regions} == {r.hex for r in auto.regions}
+
+
+@pytest.mark.parametrize("method", ["traverse", "skeleton", "planar"])
+@pytest.mark.parametrize("shift, scale", [(1e3, 1.0), (-2.5e4, 0.5), (7.0, 2.0)])
+def test_forced_window_translated_rescaled(method, shift, scale):
+    net, expected = strip(3e-10 / scale)  # width 3e-10 after the change of coordinates
+    net = moved(net, shift, scale)
+    box = Box.cube(2, shift - scale, shift + scale)
+    rs = polyreg.enumerate_regions(net, box, method=method)
+    assert len(rs) == expected
+    always = polyreg.enumerate_regions(net, box, method=method, tol=Tolerances(exact="always"))
+    assert len(always) == expected
+
+
+@pytest.mark.parametrize("method", ["traverse", "planar"])
+def test_l2_ball_thin_cap_and_tangent(method):
+    disk = Ball([0.0, 0.0], 1.0)
+    W = np.array([[1.0, 0.0], [0.0, 1.0]])
+    tangent = _net(W, np.array([-1.0, 0.0]))  # x = 1 touches the circle at one point
+    assert len(polyreg.enumerate_regions(tangent, disk, method=method)) == 2
+    # a cap of height 1e-10 beyond x = 1 - 1e-10, cut in two by y = 0: 4 regions (before the
+    # conic doubt went to rational arithmetic, float64 called the half-caps empty: 2)
+    cap = _net(W, np.array([-(1.0 - 1e-10), 0.0]))
+    rs = polyreg.enumerate_regions(cap, disk, method=method)
+    assert len(rs) == 4
+    always = polyreg.enumerate_regions(cap, disk, method=method, tol=Tolerances(exact="always"))
+    assert len(always) == 4
+
+
+# ---------------------------------------------------------------------------- the issue's cases
+def degenerate() -> polyreg.Network:
+    """Integer lines, three or four through each of the points (0, 0) and (1, 1)."""
+    W = np.array([[1, 0], [0, 1], [1, 1], [1, -1], [1, 0], [0, 1], [1, 1], [2, -1]], float)
+    b = np.array([0, 0, 0, 0, -1, -1, -2, -1], float)
+    return _net(W, b)
+
+
+@pytest.mark.parametrize("shift", [1e3, 1e4, 1e5])
+def test_translated_degenerate_skeleton(shift):
+    net = degenerate()
+    box = Box.cube(2, -2, 3)
+    base = len(polyreg.enumerate_regions(net, box, method="skeleton"))
+    assert base == len(polyreg.enumerate_regions(net, box, method="traverse"))
+    W, b = net.weights[0], net.biases[0]
+    moved_net = _net(W, b - W @ np.full(2, shift))  # integer shift: exact in float64
+    moved_box = Box.cube(2, shift - 2, shift + 3)
+    for mode in ("auto", "always"):
+        rs = polyreg.enumerate_regions(moved_net, moved_box, method="skeleton",
+                                       tol=Tolerances(exact=mode))
+        assert len(rs) == base
+
+
+def test_cli_exact_flag(tmp_path, capsys):
+    import json
+
+    from polyreg.cli import main
+
+    net, expected = strip(2e-10)
+    path = tmp_path / "net.npz"
+    net.save(path)
+    args = ["count", str(path), "--box", "-1", "1", "--method", "skeleton", "--quiet"]
+    assert main([*args, "--exact", "never"]) == 1
+    capsys.readouterr()
+    assert main([*args, "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["regions"] == expected and summary["exact_decisions"] >= 1
+    assert main(args) == 0
+    assert "exact decisions" in capsys.readouterr().out
