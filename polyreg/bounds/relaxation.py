@@ -4,7 +4,7 @@ the L2 ball). The relaxation and its soundness: docs/theory.md §3."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -39,6 +39,20 @@ class NeuronBounds:
 
 #: relative widening of an LP optimum before it may prove a neuron stable (solver accuracy)
 LP_WIDEN = 1e-6
+
+
+@dataclass
+class _Rows:
+    """Constraint rows ``lo <= row @ x <= hi`` of one layer's relaxation, collected in order."""
+
+    rows: list[np.ndarray] = field(default_factory=list)
+    lo: list[float] = field(default_factory=list)
+    hi: list[float] = field(default_factory=list)
+
+    def add(self, row: np.ndarray, lo: float, hi: float) -> None:
+        self.rows.append(row)
+        self.lo.append(lo)
+        self.hi.append(hi)
 
 
 def relaxation_bounds(net: Network, domain: Domain, *, tol: Tolerances = DEFAULT) -> NeuronBounds:
@@ -88,14 +102,8 @@ def relaxation_bounds(net: Network, domain: Domain, *, tol: Tolerances = DEFAULT
         sizes = [net.hidden_widths[m] for m in range(layer)]
         starts = np.concatenate([[n_x], n_x + np.cumsum(sizes)]).astype(int)
         n = int(starts[-1])
-        rows: list[np.ndarray] = []
-        rlo: list[float] = []
-        rhi: list[float] = []
-
-        def add(row: np.ndarray, lo: float, hi: float) -> None:
-            rows.append(row)
-            rlo.append(lo)
-            rhi.append(hi)
+        acc = _Rows()  # this layer's constraint rows; no closure over the loop's variables
+        add = acc.add
 
         col_lo = np.full(n, -np.inf)
         col_hi = np.full(n, np.inf)
@@ -145,8 +153,8 @@ def relaxation_bounds(net: Network, domain: Domain, *, tol: Tolerances = DEFAULT
                     row = -slope * zrow
                     row[a_col] += 1.0
                     add(row, -np.inf, alpha * lo_k + slope * (bias[k] - lo_k))  # a <= chord
-        M = np.array(rows).reshape(-1, n)
-        rlo_a, rhi_a = np.array(rlo), np.array(rhi)
+        M = np.array(acc.rows).reshape(-1, n)
+        rlo_a, rhi_a = np.array(acc.lo), np.array(acc.hi)
         M_sparse = sp.csr_matrix(M)
         W, bias = net.weights[layer], net.biases[layer]
         src = slice(0, d) if layer == 0 else slice(int(starts[layer - 1]), int(starts[layer]))
