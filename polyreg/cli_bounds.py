@@ -459,7 +459,9 @@ def _around(args: argparse.Namespace) -> int:
                 line += ("-" if v is None else f"{v:.3g}",)
         lines.append(line)
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    print("\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines))
+    print("\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines
+    ))
     print(f"wrote {len(rows)} rows to {out}" + (f" and a histogram to {plot}" if plot else ""))
     return 0
 

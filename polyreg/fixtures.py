@@ -750,7 +750,7 @@ def _check_stored(fx: Fixture, tol: Tolerances) -> list[str]:
         ctx = Context.create(net, domain, tol)
         pts = np.array([r["point"] for r in doc["regions"]], dtype=float)
         inside = domain.contains(pts)
-        for r, ok in zip(doc["regions"], inside):
+        for r, ok in zip(doc["regions"], inside, strict=True):
             if not ok:
                 out.append(f"region {r['pattern']}: its point lies outside the domain")
             elif _canonical_hex(ctx, np.array(r["point"])) != r["pattern"]:

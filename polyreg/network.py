@@ -193,7 +193,7 @@ class Network:
             )
         Ws = tuple(_as_float_array(W, f"W{k}", 2) for k, W in enumerate(self.weights))
         bs = tuple(_as_float_array(b, f"b{k}", 1) for k, b in enumerate(self.biases))
-        for k, (W, b) in enumerate(zip(Ws, bs)):
+        for k, (W, b) in enumerate(zip(Ws, bs, strict=True)):
             if W.shape[0] != b.shape[0]:
                 raise InvalidNetwork(
                     f"W{k} has {W.shape[0]} rows (outputs) but b{k} has {b.shape[0]} entries"
@@ -280,7 +280,7 @@ class Network:
         a symbolic link's target is written; see :func:`polyreg._files.open_output`)."""
         path = Path(path)
         arrays: dict[str, np.ndarray] = {}
-        for k, (W, b) in enumerate(zip(self.weights, self.biases)):
+        for k, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             arrays[f"W{k}"] = W
             arrays[f"b{k}"] = b
         if self.negative_slope:
@@ -335,7 +335,7 @@ class Network:
         """Hidden pre-activations per layer for points ``x`` of shape ``(..., d)``."""
         a = self._check_points(x)
         out = []
-        for W, b in zip(self.weights[:-1], self.biases[:-1]):
+        for W, b in zip(self.weights[:-1], self.biases[:-1], strict=True):
             z = a @ W.T + b
             out.append(z)
             a = np.where(z > 0, z, self.negative_slope * z)
@@ -428,7 +428,7 @@ def random_network(
     """
     rng = np.random.default_rng(seed)
     layers = []
-    for fan_in, fan_out in zip(widths[:-1], widths[1:]):
+    for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True):
         W = rng.normal(size=(fan_out, fan_in)) * np.sqrt(2.0 / fan_in)
         b = rng.normal(size=fan_out) * bias_scale
         layers.append((W, b))

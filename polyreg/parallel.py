@@ -152,7 +152,7 @@ class Partition:
             if values is None:
                 return None
             merged: list[float] = [values[0]]
-            for c, x in zip(self.cuts, values[1:]):
+            for c, x in zip(self.cuts, values[1:], strict=True):
                 if c in drop:
                     merged[-1] += x
                 else:
@@ -245,7 +245,7 @@ def plan_partition(
         if not cuts or c > cuts[-1] + margin:
             cuts.append(c)
     bounds = np.concatenate([[-np.inf], cuts, [np.inf]])
-    inside = [(x[:, axis] > a) & (x[:, axis] <= b) for a, b in zip(bounds[:-1], bounds[1:])]
+    inside = [(x[:, axis] > a) & (x[:, axis] <= b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     share = np.array([w[m].sum() for m in inside])
     share = share / max(share.sum(), 1e-300)
     volume = np.array([m.mean() for m in inside])
@@ -614,7 +614,7 @@ def drive(
                 sink.add(out)
             if progress is not None:
                 _report(progress, parts, results, t0)
-        for a, b in zip(parts[:-1], parts[1:]):
+        for a, b in zip(parts[:-1], parts[1:], strict=True):
             if a in results and b in results and results[a].upper_keys != results[b].lower_keys:
                 bad.add(a.hi)  # type: ignore[arg-type]
         if not bad:

@@ -82,7 +82,7 @@ def exact_affine(W: np.ndarray, x: np.ndarray, b: np.ndarray) -> np.ndarray:
             out[k] = math.fsum(terms[k].tolist())
         else:  # huge entries: exact rational arithmetic
             exact = Fraction(float(b[k])) + sum(
-                (Fraction(float(w)) * Fraction(float(v)) for w, v in zip(W[k], x)), Fraction(0)
+                (Fraction(float(w)) * Fraction(float(v)) for w, v in zip(W[k], x, strict=True)), Fraction(0)
             )
             out[k] = float(exact)
     return out
@@ -331,7 +331,7 @@ class Slice(Domain):
         self.for_inputs(net.n_inputs)
         W0, b0 = net.weights[0], net.biases[0]
         layers = [(W0 @ self.basis, exact_affine(W0, self.origin, b0))]
-        layers += list(zip(net.weights[1:], net.biases[1:]))
+        layers += list(zip(net.weights[1:], net.biases[1:], strict=True))
         return Network.from_layers(layers, negative_slope=net.negative_slope)
 
     def polygon(self) -> np.ndarray | None:

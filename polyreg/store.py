@@ -119,7 +119,7 @@ def network_sha256(net: Network) -> str:
     64
     """
     h = hashlib.sha256()
-    for k, (W, b) in enumerate(zip(net.weights, net.biases)):
+    for k, (W, b) in enumerate(zip(net.weights, net.biases, strict=True)):
         for name, arr in ((f"W{k}", W), (f"b{k}", b)):
             a = np.ascontiguousarray(arr, dtype="<f8")
             h.update(f"{name}{a.shape}".encode())
@@ -505,7 +505,7 @@ class RegionStore:
                     ("complete", "0")]
             conn.executemany("INSERT INTO meta VALUES (?, ?)", rows)
             arrays = []
-            for k, (W, b) in enumerate(zip(net.weights, net.biases)):
+            for k, (W, b) in enumerate(zip(net.weights, net.biases, strict=True)):
                 arrays += [(f"W{k}", _npy(W)), (f"b{k}", _npy(b))]
             if isinstance(domain, Polytope):
                 arrays += [("domain_A", _npy(domain.A)), ("domain_b", _npy(domain.b))]

@@ -111,7 +111,7 @@ def ibp_bounds(net: Network, x: np.ndarray, radius: float, norm: float | str = 2
     alpha = net.negative_slope
     lo, hi = _first_layer(net, x, float(radius), dual_norm(p))
     lowers, uppers = [lo], [hi]
-    for W, b in zip(net.weights[1:-1], net.biases[1:-1]):
+    for W, b in zip(net.weights[1:-1], net.biases[1:-1], strict=True):
         a_lo, a_hi = _act(lo, alpha), _act(hi, alpha)
         Wp, Wn = np.maximum(W, 0.0), np.minimum(W, 0.0)
         mag = np.abs(W) @ np.maximum(np.abs(a_lo), np.abs(a_hi)) + np.abs(b)

@@ -138,7 +138,7 @@ def montufar_bound(net: Network) -> CountBound:
     """
     widths = net.widths[:-1]
     dims = [min(widths[: l + 1]) for l in range(1, len(widths))]
-    factors = [zaslavsky(n, dl) for n, dl in zip(widths[1:], dims)]
+    factors = [zaslavsky(n, dl) for n, dl in zip(widths[1:], dims, strict=True)]
     return CountBound(
         "montufar2017", prod(factors), "upper",
         {"widths": list(widths), "dims": dims, "factors": factors},

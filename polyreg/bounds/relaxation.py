@@ -120,7 +120,7 @@ def relaxation_bounds(net: Network, domain: Domain, *, tol: Tolerances = DEFAULT
             col_lo[:d], col_hi[:d] = lo_box, hi_box
         if isinstance(domain, Polytope):
             A, b = domain.rows()
-            for a_row, b_i in zip(A, b):
+            for a_row, b_i in zip(A, b, strict=True):
                 row = np.zeros(n)
                 row[:d] = a_row
                 add(row, -np.inf, b_i)

@@ -423,7 +423,7 @@ def reduce_dimension(net: Network, domain: Domain, rel: float = 1e-12) -> Reduct
     U = Vt[:rank].T  # (d, rank) orthonormal basis of the row space
     origin = domain.center if isinstance(domain, Ball) else np.zeros(d)
     layers = [(W0 @ U, net.biases[0] + W0 @ origin)]
-    layers += list(zip(net.weights[1:], net.biases[1:]))
+    layers += list(zip(net.weights[1:], net.biases[1:], strict=True))
     small = Network.from_layers(layers, negative_slope=net.negative_slope)
     if isinstance(domain, Ball):
         small_domain: Domain = Ball(np.zeros(rank), domain.radius, norm=2)

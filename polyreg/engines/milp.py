@@ -216,7 +216,7 @@ def _build(
     lo, hi = dom.bounding_box()
     m.col_lo[lay.x], m.col_hi[lay.x] = lo + eps, hi - eps
     if ctx.dom_b.size:
-        for row, rhs in zip(ctx.dom_A, ctx.dom_b):
+        for row, rhs in zip(ctx.dom_A, ctx.dom_b, strict=True):
             e = m.zero()
             e[lay.x] = row
             m.add(e, hi=rhs - eps * np.abs(row).sum())
@@ -647,7 +647,7 @@ def _closure(
     for e in edge_list:
         degree[e.u] += 1
         degree[e.v] += 1
-    for i, (region, rr) in enumerate(zip(regions, rows)):
+    for i, (region, rr) in enumerate(zip(regions, rows, strict=True)):
         facets = find_facets(ctx, rr, region.point, counter)
         if len(facets) > degree[i]:
             where = ", ".join(ctx.net.neuron_name(int(rr.neuron[k])) for k, _ in facets)

@@ -461,7 +461,7 @@ def _centred(net: Network, domain: Domain) -> tuple[Network, Domain, np.ndarray]
     if not np.any(centre):
         return net, domain, np.zeros(2)
     b0 = exact_affine(net.weights[0], centre, net.biases[0])
-    layers = [(net.weights[0], b0)] + list(zip(net.weights[1:], net.biases[1:]))
+    layers = [(net.weights[0], b0)] + list(zip(net.weights[1:], net.biases[1:], strict=True))
     return (
         Network.from_layers(layers, negative_slope=net.negative_slope),
         translate(domain, centre),
@@ -762,5 +762,5 @@ def _edges(
     rows, cols = r[rr], 8 * byte[rr] + bit
     bounds = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=U.size))]).tolist()
     cols_l = cols.tolist()
-    flipped = [tuple(cols_l[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    flipped = [tuple(cols_l[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     return list(map(Edge, U.tolist(), V.tolist(), flipped, flipped, list(Q)))

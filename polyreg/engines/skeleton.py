@@ -845,7 +845,7 @@ def skeleton(
     if np.any(centre):
         b0 = exact_affine(net.weights[0], centre, net.biases[0])
         net = Network.from_layers(
-            [(net.weights[0], b0)] + list(zip(net.weights[1:], net.biases[1:])),
+            [(net.weights[0], b0)] + list(zip(net.weights[1:], net.biases[1:], strict=True)),
             negative_slope=net.negative_slope,
         )
         domain = translate(domain, centre)

@@ -223,7 +223,7 @@ def facet_edges(
     for i, rr in enumerate(rows):
         on_dom = np.unique(rr.group[rr.neuron < 0])
         labels, first = np.unique(rr.group, return_index=True)
-        for label, rep in zip(labels, first):
+        for label, rep in zip(labels, first, strict=True):
             if rr.neuron[rep] < 0 or label in on_dom:
                 continue  # a domain row, or a hyperplane on the domain's boundary
             V = rr.zero.copy()

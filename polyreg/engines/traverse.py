@@ -134,7 +134,7 @@ def find_facets(
         margins = np.minimum(margins, [_domain_margin(f, ctx.domain) for f in feet])
     elif not ctx.domain.bounded:
         margins = np.minimum(margins, 1.0)
-    for k, margin, foot in zip(reps, margins, feet):
+    for k, margin, foot in zip(reps, margins, feet, strict=True):
         if margin >= ctx.tol.radius:
             out.append((int(k), foot))
             continue

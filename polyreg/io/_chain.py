@@ -167,7 +167,7 @@ def conv_matrix(
 
     def axis(arr: np.ndarray, at: Sequence[int]) -> np.ndarray:
         shape = [1] * ndim
-        for a, s in zip(at, arr.shape):
+        for a, s in zip(at, arr.shape, strict=True):
             shape[a] = s
         return arr.reshape(shape)
 
@@ -288,9 +288,14 @@ def adaptive_avgpool_matrix(
     ((1, 1), [[0.333, 0.333, 0.333]])
     """
     c, spatial = int(in_shape[0]), tuple(int(s) for s in in_shape[1:])
+    if len(output_size) != len(spatial):
+        raise InvalidNetwork(
+            f"adaptive average pooling: output_size {list(output_size)} has {len(output_size)} "
+            f"entries for {len(spatial)} spatial axes"
+        )
     M = sparse.csr_array(np.ones((1, 1)))
     outs = []
-    for size, o in zip(spatial, output_size):
+    for size, o in zip(spatial, output_size, strict=True):
         o = size if o is None else int(o)
         P = np.zeros((o, size))
         for i in range(o):

@@ -197,7 +197,7 @@ def _apply_conv(chain: Chain, spec: Mapping[str, Any], where: str) -> None:
         elif padding == "same":
             if any(s != 1 for s in stride):
                 raise InvalidNetwork(f"{where}: padding='same' needs stride 1, got {stride}")
-            totals = [d * (k - 1) for d, k in zip(dilation, kernel)]
+            totals = [d * (k - 1) for d, k in zip(dilation, kernel, strict=True)]
             pads = [(t // 2, t - t // 2) for t in totals]
         else:
             raise InvalidNetwork(f"{where}: padding {padding!r} is not 'same', 'valid' or ints")

@@ -124,7 +124,7 @@ def from_flax(
             )
         kernels.append(kernel)
     chain = Chain((kernels[0].shape[0],))
-    for k, ((name, node), kernel) in enumerate(zip(named, kernels)):
+    for k, ((name, node), kernel) in enumerate(zip(named, kernels, strict=True)):
         where = f"layer {name!r}"
         if kernel.shape[0] != chain.size:
             raise InvalidNetwork(

@@ -461,7 +461,7 @@ def _same_or_valid(
         return [(0, 0)] * len(spatial)
     if padding == "same":  # TensorFlow's rule: the extra padding goes at the end
         out = []
-        for s, k, st, dl in zip(spatial, kernel, strides, dil):
+        for s, k, st, dl in zip(spatial, kernel, strides, dil, strict=True):
             total = max((-(-s // st) - 1) * st + (k - 1) * dl + 1 - s, 0)
             out.append((total // 2, total - total // 2))
         return out

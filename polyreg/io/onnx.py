@@ -103,8 +103,10 @@ def _eval_const(op: str, inputs: list[np.ndarray], attrs: dict[str, Any], where:
         data, starts, ends = inputs[0], inputs[1], inputs[2]
         axes = inputs[3] if len(inputs) > 3 else np.arange(len(starts))
         steps = inputs[4] if len(inputs) > 4 else np.ones(len(starts), dtype=np.int64)
+        if not len(starts) == len(ends) == len(axes) == len(steps):
+            raise InvalidNetwork(f"{where}: Slice starts, ends, axes, steps differ in length")
         index = [slice(None)] * data.ndim
-        for s, e, a, st in zip(starts, ends, axes, steps):
+        for s, e, a, st in zip(starts, ends, axes, steps, strict=True):
             index[int(a)] = slice(int(s), int(e), int(st))
         return data[tuple(index)]
     if op == "Reshape":
@@ -138,6 +140,9 @@ def _pads(
     where: str,
 ) -> list[tuple[int, int]]:
     n = len(spatial)
+    for name, values in (("strides", strides), ("dilations", dilations)):
+        if len(values) != n:
+            raise InvalidNetwork(f"{where}: {name} has {len(values)} entries, expected {n}")
     auto = attrs.get("auto_pad", "NOTSET")
     if auto in ("NOTSET", ""):
         pads = [int(p) for p in attrs.get("pads", [0] * (2 * n))]
@@ -148,7 +153,7 @@ def _pads(
         return [(0, 0)] * n
     if auto in ("SAME_UPPER", "SAME_LOWER"):
         out = []
-        for s, k, st, dl in zip(spatial, kernel, strides, dilations):
+        for s, k, st, dl in zip(spatial, kernel, strides, dilations, strict=True):
             total = max((-(-s // st) - 1) * st + (k - 1) * dl + 1 - s, 0)
             small, big = total // 2, total - total // 2
             out.append((small, big) if auto == "SAME_UPPER" else (big, small))
