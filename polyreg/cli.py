@@ -25,7 +25,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -47,7 +47,9 @@ EXIT_UNCERTIFIED = 1
 #: ``handler=callable(args) -> int`` on its parsers with ``set_defaults``; a handler raises
 #: ``PolyregError``/``ValueError``/``OSError`` for bad input and never imports optional
 #: dependencies at module import time
-COMMAND_MODULES: list[str] = ["cli_import", "cli_bounds", "cli_fixtures", "cli_plot", "cli_scale", "cli_lowdim"]
+COMMAND_MODULES: list[str] = [
+    "cli_import", "cli_bounds", "cli_fixtures", "cli_plot", "cli_scale", "cli_lowdim"
+]
 
 
 class InputError(ValueError):
@@ -446,7 +448,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         Exit status: 0 on success, 2 on bad input (one line ``polyreg: error: ...`` on stderr),
-        1 when a solver failed or a decision fell between the tolerances, 130 when interrupted. Usage errors exit through argparse with status 2.
+        1 when a solver failed or a decision fell between the tolerances, 130 when interrupted.
+        Usage errors exit through argparse with status 2.
 
     Examples
     --------

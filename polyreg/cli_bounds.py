@@ -358,7 +358,9 @@ def summarize_groups(rows: list[dict]) -> dict:
             "regions_median": float(np.median(counts)),
             "regions_min": int(counts.min()),
             "regions_max": int(counts.max()),
-            "margin_mean": float(margins[np.isfinite(margins)].mean()) if np.isfinite(margins).any() else None,
+            "margin_mean": (
+                float(margins[np.isfinite(margins)].mean()) if np.isfinite(margins).any() else None
+            ),
             "local_lp_mean": float(np.mean([float(m["local_lp"]) for m in members])),
             "local_lp_ratio_median": float(np.median([m["local_lp"] / m["regions"] for m in members])),
             "jacobian_mean": float(np.mean([m["jacobian_norm"] for m in members])),

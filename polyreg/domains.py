@@ -10,7 +10,6 @@ A region *counts* for a domain when its interior meets the domain's interior.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 import numpy as np
 from scipy.optimize import linprog
@@ -61,7 +60,7 @@ class Domain:
     def describe(self) -> dict:
         raise NotImplementedError
 
-    def for_inputs(self, d: int) -> "Domain":
+    def for_inputs(self, d: int) -> Domain:
         """This domain checked against a network with ``d`` inputs (raises on a mismatch)."""
         if self.dim != d:
             raise InvalidDomain(
@@ -104,7 +103,7 @@ class Box(Domain):
         object.__setattr__(self, "dim", lo.size)
 
     @classmethod
-    def cube(cls, d: int, lo: float = -1.0, hi: float = 1.0) -> "Box":
+    def cube(cls, d: int, lo: float = -1.0, hi: float = 1.0) -> Box:
         return cls(np.full(d, lo, float), np.full(d, hi, float))
 
     def rows(self) -> tuple[np.ndarray, np.ndarray]:
@@ -138,7 +137,7 @@ class Ball(Domain):
 
     center: np.ndarray
     radius: float
-    norm: Union[int, float, str] = 2
+    norm: int | float | str = 2
     dim: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -301,7 +300,7 @@ class Whole(Domain):
 
     dim: int | None = None  # type: ignore[assignment]
 
-    def for_inputs(self, d: int) -> "Domain":
+    def for_inputs(self, d: int) -> Domain:
         if self.dim is None:
             return Whole(int(d))
         return super().for_inputs(d)

@@ -33,7 +33,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -66,7 +66,7 @@ POLAR_MAX_DIM = 6
 if TYPE_CHECKING:
     from .engines._common import RegionRows
 
-GraphLike = Union[nx.Graph, RegionSet]
+GraphLike = nx.Graph | RegionSet
 
 #: attributes holding arrays / tuples, decoded on reading
 _NODE_ARRAYS = ("point", "out_W", "out_b")

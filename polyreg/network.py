@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -217,7 +217,7 @@ class Network:
     @classmethod
     def from_layers(
         cls, layers: Iterable[tuple[object, object]], negative_slope: float = 0.0
-    ) -> "Network":
+    ) -> Network:
         """Build a network from ``[(W0, b0), (W1, b1), ...]``.
 
         Examples
@@ -233,7 +233,7 @@ class Network:
         return cls(tuple(p[0] for p in pairs), tuple(p[1] for p in pairs), negative_slope)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> "Network":
+    def load(cls, path: str | os.PathLike[str]) -> Network:
         """Read the canonical ``.npz`` file (``W0, b0, W1, b1, ...``; optional ``negative_slope``).
 
         Examples

@@ -39,7 +39,8 @@ import os
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -143,7 +144,7 @@ class Partition:
         return [Part(self.axis, bounds[i], bounds[i + 1], w[i], w[i] / max(v[i], 1e-12))
                 for i in range(n)]
 
-    def without(self, cuts: Iterable[float]) -> "Partition":
+    def without(self, cuts: Iterable[float]) -> Partition:
         """The partition with ``cuts`` removed (their neighbouring parts merged)."""
         drop = set(cuts)
         keep = tuple(c for c in self.cuts if c not in drop)

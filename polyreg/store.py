@@ -35,7 +35,8 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -289,7 +290,7 @@ def validate_schema(conn: sqlite3.Connection, path: str | os.PathLike[str]) -> N
         raise StoreError(f"{name}: malformed store: meta 'complete' is {meta['complete']!r}")
 
 
-def validate_rows(store: "RegionStore") -> None:
+def validate_rows(store: RegionStore) -> None:
     """Check a store's rows against its network: pattern and point blobs of the right size
     (padding bits zero), radii numbers >= 0, edges between stored regions with JSON neuron
     lists, and a run marked complete that really is (no frontier, no pending part).
@@ -429,7 +430,7 @@ class RegionStore:
         seed: int = 0,
         mode: str = "walk",
         network_path: str | None = None,
-    ) -> "RegionStore":
+    ) -> RegionStore:
         """Create a new store (fails if ``path`` exists). The file appears atomically: it is
         written under a temporary name and renamed once its parameters are committed.
 
@@ -526,7 +527,7 @@ class RegionStore:
         *,
         check: bool = True,
         lock: bool | FileLock = False,
-    ) -> "RegionStore":
+    ) -> RegionStore:
         """Open an existing store, checking it is a polyreg store of this schema version with
         well-formed content (:func:`validate_schema`, :func:`validate_rows`).
 
@@ -560,7 +561,7 @@ class RegionStore:
         return store
 
     @classmethod
-    def _open(cls, path: Path, check: bool) -> "RegionStore":
+    def _open(cls, path: Path, check: bool) -> RegionStore:
         if not path.is_file():
             raise StoreError(f"store {str(path)!r} does not exist")
         try:
@@ -614,7 +615,7 @@ class RegionStore:
                 self._lock = None
 
     @contextmanager
-    def running(self) -> Iterator["RegionStore"]:
+    def running(self) -> Iterator[RegionStore]:
         """Hold the run's exclusive lock for the block (already held: nothing to do)."""
         if self._lock is not None:
             yield self
@@ -626,7 +627,7 @@ class RegionStore:
             self._lock.release()
             self._lock = None
 
-    def __enter__(self) -> "RegionStore":
+    def __enter__(self) -> RegionStore:
         return self
 
     def __exit__(self, *exc: object) -> None:

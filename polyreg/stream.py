@@ -9,7 +9,8 @@ by part in several (:mod:`polyreg.parallel`).
 from __future__ import annotations
 
 import time
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from .domains import Domain
 from .errors import InvalidDomain, InvalidNetwork

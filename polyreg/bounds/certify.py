@@ -83,7 +83,9 @@ def _first_layer(net: Network, x: np.ndarray, r: float, q: float) -> tuple[np.nd
     return mid - spread - FLOAT_WIDEN * mag, mid + spread + FLOAT_WIDEN * mag
 
 
-def ibp_bounds(net: Network, x: np.ndarray, radius: float, norm: float | str = 2) -> tuple[np.ndarray, np.ndarray]:
+def ibp_bounds(
+    net: Network, x: np.ndarray, radius: float, norm: float | str = 2
+) -> tuple[np.ndarray, np.ndarray]:
     """Interval bounds of every hidden pre-activation over the closed ball ``B_p(x, radius)``.
 
     Layer 1 exactly: ``z_k in W_k x + b_k -+ r ||W_k||_q``. Later layers by interval

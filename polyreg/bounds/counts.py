@@ -16,9 +16,9 @@ quantities it used, so a table can show *why* a bound is what it is.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from math import comb, prod
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -159,7 +159,7 @@ def _recursion(
     and ``min(d', n_l)`` for LeakyReLU, ``f_{L+1} = 1``. Serra's Theorem 1 is ``k = n, s = 0``."""
     L = len(widths)
 
-    @lru_cache(maxsize=None)
+    @cache
     def f(layer: int, d: int) -> int:
         if layer == L:
             return 1

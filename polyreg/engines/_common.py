@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -81,7 +81,7 @@ class Context:
         domain: Domain,
         tol: Tolerances,
         cuts: tuple[np.ndarray, np.ndarray] | None = None,
-    ) -> "Context":
+    ) -> Context:
         """The context of ``(net, domain)``; with ``cuts = (A, b)``, of the part
         ``domain ∩ {A x <= b}`` (rows are normalised here).
 
@@ -115,7 +115,7 @@ class Context:
                   extent=size)
         return ctx if cuts is None else ctx.with_cuts(*cuts)
 
-    def with_cuts(self, A: np.ndarray, b: np.ndarray) -> "Context":
+    def with_cuts(self, A: np.ndarray, b: np.ndarray) -> Context:
         """This context restricted to ``{A x <= b}`` (replacing earlier cuts)."""
         A = np.atleast_2d(np.asarray(A, dtype=np.float64))
         b = np.atleast_1d(np.asarray(b, dtype=np.float64))
@@ -128,7 +128,7 @@ class Context:
         A, b = normalize_rows(A, b)
         return replace(self, cut_A=A, cut_b=b)
 
-    def without_cuts(self) -> "Context":
+    def without_cuts(self) -> Context:
         """The context of the whole domain."""
         return replace(self, cut_A=np.zeros((0, 0)), cut_b=np.zeros(0))
 
@@ -166,7 +166,7 @@ class RegionRows:
 def region_rows(ctx: Context, pattern: np.ndarray) -> RegionRows:
     """Constraint rows of the region with ``pattern``: ``s_k (g_k x + c_k) >= 0`` for every live
     neuron with a non-constant pre-activation, plus the domain's rows and the context's cuts."""
-    net, tol = ctx.net, ctx.tol
+    net = ctx.net
     maps = net.local_maps(pattern)
     live = np.flatnonzero(ctx.stab.live)
     g, c = maps.G[live], maps.c[live]

@@ -36,7 +36,7 @@ import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -1058,7 +1058,7 @@ def _exact_edges(
         rows_f, cols = np.nonzero(on_facet & (rr.neuron >= 0)[None, :])
         zero[rows_f, rr.neuron[cols]] = True
         news = patterns_across(ctx.net, rr.pattern, zero, rr.A[ks], ctx.tol.gradient)
-        for f, (k, q) in enumerate(facets):
+        for f, (_k, q) in enumerate(facets):
             new = ctx.canonical(news[f])
             j = index.get(pattern_key(new))
             if j is None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -150,7 +150,7 @@ def _split_layer(
     show: Progress,
 ) -> list[_Cell]:
     """Cut every cell by the hyperplanes of hidden layer ``layer`` (0-based)."""
-    net, tol = ctx.net, ctx.tol
+    net = ctx.net
     lo, hi = net.layer_offsets[layer], net.layer_offsets[layer + 1]
     stab = ctx.stab
     out: list[_Cell] = []

@@ -10,7 +10,7 @@ sparse matrices over the flattened (C order) tensor, built by index arithmetic.
 from __future__ import annotations
 
 from math import prod
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse

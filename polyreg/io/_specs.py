@@ -11,7 +11,8 @@ be torch tensors or arrays; torch is never imported here.
 from __future__ import annotations
 
 from math import prod
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 import numpy as np
 

@@ -9,7 +9,8 @@ key (``model.init(...)``'s output) is skipped.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 from ..errors import InvalidNetwork
 from ..network import Network

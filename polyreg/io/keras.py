@@ -21,7 +21,8 @@ import os
 import re
 import zipfile
 from math import prod
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -188,7 +189,7 @@ def _weights(layer: dict[str, Any], group_name: str, weights: Any, fmt: str) -> 
         if grp is None:
             return []
         return [np.asarray(grp[k], dtype=np.float64) for k in sorted(grp.keys(), key=int)]
-    root = weights["model_weights"] if "model_weights" in weights else weights
+    root = weights.get("model_weights", weights)
     name = layer["config"]["name"]
     if name not in root:
         return []

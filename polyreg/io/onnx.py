@@ -16,7 +16,8 @@ from __future__ import annotations
 import heapq
 import os
 from math import prod
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -61,7 +62,7 @@ _CONST_OPS = {
 def _onnx() -> Any:
     try:
         import onnx
-        import onnx.numpy_helper  # noqa: F401
+        import onnx.numpy_helper
     except ImportError as exc:
         raise missing_extra("onnx", "onnx", exc) from exc
     return onnx
