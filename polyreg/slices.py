@@ -29,8 +29,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .domains import Ball, Box, Domain, Polytope, _vector
 from .errors import InvalidDomain
@@ -259,6 +261,9 @@ class Slice(Domain):
     bound: Domain
     dim: int = field(init=False)
     ambient: int = field(init=False)
+
+    if TYPE_CHECKING:  # the generated __init__ converts array-likes and polygon vertices
+        def __init__(self, origin: ArrayLike, u: ArrayLike, v: ArrayLike, bound: object) -> None: ...
 
     def __post_init__(self) -> None:
         origin, u, v = (
