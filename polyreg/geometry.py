@@ -62,6 +62,7 @@ def group_rows(A: np.ndarray, b: np.ndarray, merge: float) -> np.ndarray:
         U, inverse = R, np.arange(m)
     n = U.shape[0]
     i, j = _close_pairs(U, merge)
+    labels: np.ndarray
     if i.size == 0:
         labels = np.arange(n)
     else:

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -118,7 +119,7 @@ def real_scalar(value: object, name: str) -> float:
     if isinstance(value, (str, bytes)):
         raise InvalidNetwork(f"{name} must be a real scalar, got the string {value!r}")
     if hasattr(value, "detach"):  # a torch tensor, without importing torch
-        value = value.detach().cpu().numpy()  # type: ignore[union-attr]
+        value = value.detach().cpu().numpy()
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError) as exc:  # ragged input
@@ -180,6 +181,11 @@ class Network:
     weights: tuple[np.ndarray, ...]
     biases: tuple[np.ndarray, ...]
     negative_slope: float = 0.0
+
+    if TYPE_CHECKING:  # the generated __init__ converts and checks any array-likes
+        def __init__(
+            self, weights: Sequence[object], biases: Sequence[object], negative_slope: object = 0.0
+        ) -> None: ...
 
     def __post_init__(self) -> None:
         if len(self.weights) != len(self.biases):
@@ -279,7 +285,7 @@ class Network:
         """Write the canonical ``.npz`` (atomically: a temporary file renamed over a regular file;
         a symbolic link's target is written; see :func:`polyreg._files.open_output`)."""
         path = Path(path)
-        arrays: dict[str, np.ndarray] = {}
+        arrays: dict[str, Any] = {}  # Any: np.savez's stubs type ** as its bool keywords
         for k, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             arrays[f"W{k}"] = W
             arrays[f"b{k}"] = b

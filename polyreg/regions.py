@@ -128,7 +128,7 @@ class RegionSet:
     def graph(self) -> nx.Graph:
         """Adjacency graph: node ``i`` per region (attributes ``pattern`` hex, ``point``,
         ``radius``), an edge per shared facet (attributes ``neurons``, ``flipped``)."""
-        g = nx.Graph()
+        g: nx.Graph[int] = nx.Graph()
         for i, r in enumerate(self.regions):
             g.add_node(i, pattern=r.hex, point=r.point, radius=r.radius)
         for e in self.edges:

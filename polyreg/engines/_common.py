@@ -60,7 +60,7 @@ class Context:
     #: pre-activation is identically zero below ``tol.gradient * scale * max(1, extent)``
     extent: float = 1.0
 
-    def constant_floor(self, k: np.ndarray | int) -> np.ndarray:
+    def constant_floor(self, k: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
         """Per neuron ``k``: gradient norm below which its pre-activation is constant, and the
         value below which such a constant is zero (rounding grows with the extent)."""
         small = self.tol.gradient * self.scale[k]
@@ -332,8 +332,8 @@ class ScaleProgress:
             try:
                 from tqdm import tqdm
             except ImportError:
-                tqdm = None
-            if tqdm is not None:
+                pass
+            else:
                 self.bar = tqdm(total=None, unit=" regions", file=sys.stderr, dynamic_ncols=True,
                                 mininterval=every, smoothing=0.1)
 
