@@ -205,13 +205,13 @@ class _Complex:
             zu, zx = z[u], z[x]
             with np.errstate(divide="ignore", invalid="ignore"):
                 t = zu / (zu - zx)
-            if n_tie:
+            if tie is not None:  # i.e. n_tie
                 t = np.where(tie[u], 0.0, np.where(tie[x], 1.0, t))
             t = np.clip(t, 0.0, 1.0)
             w = np.arange(nV, nV + ns)
             X = self.X
             X[w] = (1.0 - t)[:, None] * X[u] + t[:, None] * X[x]
-            if self.Z is not None:
+            if self.Z is not None and self.Zm is not None:  # set together by set_layer
                 Z = self.Z
                 Z[w] = (1.0 - t)[:, None] * Z[u] + t[:, None] * Z[x]
                 Z[w, krow] = 0.0
@@ -232,7 +232,7 @@ class _Complex:
             self.H2[w] = self.H2[u] + sx64 * self.w2[cu]
             # a vertex between two vertices touched by ties may carry a tie-decided sign
             self.sus[w] = self.sus[u] & self.sus[x]
-            if n_tie:
+            if tie is not None:  # i.e. n_tie
                 self.sus[w] |= tie[u] | tie[x]
             nbr = self.nbr
             nbr[u, su] = w
@@ -694,6 +694,7 @@ def _build(
     for layer in range(len(net.weights) - 1):
         W, b = net.weights[layer], net.biases[layer]
         cx.set_layer(inputs @ W.T + b, np.abs(inputs) @ np.abs(W).T + np.abs(b))
+        assert cx.Z is not None and cx.Zm is not None  # set_layer sets them
         if not np.all(np.isfinite(cx.Z[: cx.nV])):
             raise ToleranceError(
                 f"skeleton: the pre-activations of layer {layer + 1} overflow float64 "
@@ -854,7 +855,8 @@ def skeleton(
     ctx = Context.create(net, domain, tol)
     show = _Progress(progress)
     if max_vertices is None:
-        rows = domain.rows()[1].size + 2 * net.n_inputs + net.n_hidden
+        dom_rows = domain.rows()
+        rows = (0 if dom_rows is None else dom_rows[1].size) + 2 * net.n_inputs + net.n_hidden
         per_vertex = rows + 28 * net.n_inputs + 8 * max(net.widths) + 25
         max_vertices = MEMORY_BUDGET // (2 * per_vertex)
     try:
@@ -862,9 +864,9 @@ def skeleton(
     except _Inconsistent as exc:
         from .traverse import traverse
 
-        rs = traverse(net, domain, tol=tol, progress=progress, chebyshev=chebyshev, seed=seed)
-        stats = dict(rs.stats, fallback=str(exc), seconds=time.perf_counter() - t0)
-        rs = SkeletonRegionSet(rs.regions, rs.edges, "skeleton", rs.domain, rs.widths, stats)
+        trs = traverse(net, domain, tol=tol, progress=progress, chebyshev=chebyshev, seed=seed)
+        stats = dict(trs.stats, fallback=str(exc), seconds=time.perf_counter() - t0)
+        rs = SkeletonRegionSet(trs.regions, trs.edges, "skeleton", trs.domain, trs.widths, stats)
     if len(rs) == 0:
         raise ToleranceError(
             f"skeleton found no region of inscribed radius >= tol.radius={tol.radius:g} in the "
@@ -931,6 +933,7 @@ def _skeleton(
     affected = np.zeros(R, dtype=bool)
     if degenerate:
         sus = cx.sus[: cx.nV].copy()
+        assert cells.inc_cell is not None and cells.inc_vert is not None  # re-read above
         sus[cells.inc_vert[cell_region[cells.inc_cell] < 0]] = True
         cell_aff = np.bincount(cells.inc_cell, weights=sus[cells.inc_vert], minlength=C) > 0
         affected = cell_aff[best]
@@ -994,6 +997,7 @@ def _certify(
     touched = np.zeros(C, dtype=bool)
     if cx.ties:
         sus = cx.sus[: cx.nV]
+        assert cells.inc_cell is not None and cells.inc_vert is not None  # read with ties
         touched = np.bincount(cells.inc_cell, weights=sus[cells.inc_vert], minlength=C) > 0
     exact = touched | (radius < tol.radius)
     if exact.any():
@@ -1001,8 +1005,8 @@ def _certify(
     elif radius.size and radius.min() >= tol.radius:
         # the cells' sign vectors are distinct, and so are their patterns: all certified
         return P, np.arange(C), cells.points, radius
-    keys = np.packbits(P, axis=1)
-    keys = np.ascontiguousarray(keys).view(np.dtype((np.void, keys.shape[1]))).ravel()
+    packed = np.packbits(P, axis=1)
+    keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
     _, group = np.unique(keys, return_inverse=True)
     group = group.ravel()
     order = np.lexsort((-radius, group))
@@ -1085,6 +1089,6 @@ def _chebyshev(ctx: Context, region: Region, counter: SolveCounter) -> Region:
     """The region with its Chebyshev centre and radius (one solve)."""
     rr = region_rows(ctx, region.pattern)
     ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what="Chebyshev centre")
-    if not ball.full or ball.radius < region.radius:  # pragma: no cover - certified already
-        return region
+    if not ball.full or ball.center is None or ball.radius < region.radius:  # pragma: no cover
+        return region  # certified already
     return Region(region.pattern, ball.center, ball.radius, region.out_W, region.out_b)
