@@ -35,7 +35,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -156,6 +156,10 @@ def _from_npy(data: bytes) -> np.ndarray:
     return np.load(io.BytesIO(data), allow_pickle=False)
 
 
+@overload
+def _vec(data: bytes) -> np.ndarray: ...
+@overload
+def _vec(data: None) -> None: ...
 def _vec(data: bytes | None) -> np.ndarray | None:
     return None if data is None else np.frombuffer(data, dtype="<f8").copy()
 
@@ -671,6 +675,10 @@ class RegionStore:
     def n_frontier(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM regions WHERE expanded = 0").fetchone()[0]
 
+    @overload
+    def _lift(self, y: np.ndarray) -> np.ndarray: ...
+    @overload
+    def _lift(self, y: None) -> None: ...
     def _lift(self, y: np.ndarray | None) -> np.ndarray | None:
         return y if self.reduction is None or y is None else self.reduction.lift_point(y)
 
@@ -722,7 +730,7 @@ class RegionStore:
     def to_region_set(self) -> RegionSet:
         """Every stored region and edge as a :class:`~polyreg.RegionSet` (ids become indices)."""
         index: dict[int, int] = {}
-        regions = []
+        regions: list[Region] = []
         for rid, r, _ in self.iter_regions():
             index[rid] = len(regions)
             regions.append(r)
@@ -778,7 +786,7 @@ def run_walk(
 def _run_walk(store: RegionStore, progress: bool | None, batch: int,
               batch_seconds: float) -> dict:
     from .engines._common import Context, ScaleProgress, region_rows
-    from .engines.traverse import Found, WalkState, start_state, walk
+    from .engines.traverse import Expanded, Found, WalkState, start_state, walk
     from .lp import SolveCounter
 
     t0 = time.perf_counter()
@@ -838,6 +846,7 @@ def _run_walk(store: RegionStore, progress: bool | None, batch: int,
                 regions_rows.append(found_row(event.index, event.region))
                 n += 1
                 continue
+            assert isinstance(event, Expanded)  # without owns=, walk yields Found and Expanded
             expanded.append((event.index,))
             edge_rows.extend((e.u, e.v, *_edge_row(e)) for e in event.edges)
             show.update(n, frontier=len(state.frontier), solves=counter.total)
@@ -955,7 +964,7 @@ def _run_parts(store: RegionStore, workers: int | None, client: Any, parts: int 
                     (res.upper_keys if side else res.lower_keys).add(key)
                 done[p] = res
         ordered = sorted(ids, key=lambda p: -np.inf if p.lo is None else p.lo)
-        partition = Partition(ordered[0].axis, tuple(p.lo for p in ordered[1:]),
+        partition = Partition(ordered[0].axis, tuple(p.lo for p in ordered[1:]),  # type: ignore[misc]  # all but the first part have a lo
                               tuple(p.weight for p in ordered),
                               tuple(p.weight / p.density for p in ordered))
 
@@ -967,7 +976,7 @@ def _run_parts(store: RegionStore, workers: int | None, client: Any, parts: int 
                         "INSERT INTO parts (axis, lo, hi, weight, density, status) "
                         "VALUES (?, ?, ?, ?, ?, ?)",
                         (p.axis, p.lo, p.hi, p.weight, p.density, "pending"))
-                    ids[p] = cur.lastrowid
+                    ids[p] = cur.lastrowid  # type: ignore[assignment]  # an INSERT sets it
 
         def report(info: dict) -> None:
             show.update(info["regions"], fraction=info["fraction"],

@@ -181,7 +181,7 @@ def count_streaming(
     True
     """
     from .engines._common import Context, ScaleProgress
-    from .engines.traverse import Found, start_state, walk
+    from .engines.traverse import Expanded, Found, start_state, walk
     from .lp import SolveCounter
     from .parallel import count_parts, default_workers
 
@@ -222,6 +222,7 @@ def count_streaming(
             if isinstance(event, Found):
                 regions += 1
             else:
+                assert isinstance(event, Expanded)  # without owns=, walk yields Found and Expanded
                 edges += len(event.edges)
                 show.update(regions, frontier=len(state.frontier), solves=counter.total)
     finally:

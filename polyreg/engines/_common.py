@@ -6,6 +6,7 @@ import sys
 import time
 from dataclasses import dataclass, field, replace
 from collections.abc import Callable
+from typing import overload
 
 import numpy as np
 
@@ -396,6 +397,10 @@ class Reduction:
     origin: np.ndarray
     U: np.ndarray
 
+    @overload
+    def lift_point(self, y: np.ndarray) -> np.ndarray: ...
+    @overload
+    def lift_point(self, y: None) -> None: ...
     def lift_point(self, y: np.ndarray | None) -> np.ndarray | None:
         return None if y is None else self.origin + self.U @ y
 

@@ -84,7 +84,7 @@ def _piece(
     res = inscribed_ball(
         A, b, ctx.domain, ctx.tol, counter, what=f"piece of neuron {ctx.net.neuron_name(k)}"
     )
-    if not res.full:
+    if not res.full or res.center is None:
         return None
     return _Cell(pattern, A, b, res.center, res.radius)
 
@@ -133,7 +133,7 @@ def _cut(
 def _root(ctx: Context, counter: SolveCounter) -> _Cell:
     """The cell the subdivision starts from: the whole domain, at its inscribed ball."""
     start = inscribed_ball(ctx.dom_A, ctx.dom_b, ctx.domain, ctx.tol, counter, what="domain")
-    if not start.full:  # pragma: no cover - domains are full-dimensional by construction
+    if not start.full or start.center is None:  # pragma: no cover - full by construction
         raise ToleranceError("the domain has no interior at the tolerance")
     return _Cell(np.zeros(ctx.net.n_hidden, dtype=bool), ctx.dom_A, ctx.dom_b, start.center,
                  start.radius)
@@ -290,7 +290,7 @@ def regions_from_patterns(
         index[key] = len(regions)
         if chebyshev:
             ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what="Chebyshev centre")
-            if not ball.full:
+            if not ball.full or ball.center is None:
                 raise ToleranceError(f"region {rr.pattern.astype(int)} lost its interior")
             point, radius = ball.center, ball.radius
         else:

@@ -142,7 +142,7 @@ def find_facets(
             A, b, ctx.domain, ctx.tol, counter, on_row=int(k), skip=same[k],
             what=f"facet test of neuron {ctx.net.neuron_name(int(neuron[k]))}",
         )
-        if res.full:
+        if res.full and res.center is not None:
             out.append((int(k), res.center))
     return out
 
@@ -153,7 +153,7 @@ def _part_points(ctx: Context, counter: SolveCounter, rng: np.random.Generator) 
     A = np.vstack([ctx.dom_A, ctx.cut_A])
     b = np.concatenate([ctx.dom_b, ctx.cut_b])
     ball = inscribed_ball(A, b, ctx.domain, ctx.tol, counter, what="part of the domain")
-    if not ball.full:
+    if not ball.full or ball.center is None:
         raise ToleranceError("the part of the domain between the cuts is empty or too thin")
     d = A.shape[1]
     u = rng.normal(size=(64, d))
@@ -283,6 +283,7 @@ def start_state(ctx: Context, counter: SolveCounter, seed: int) -> tuple[WalkSta
 
 
 def _register(state: WalkState, rr: RegionRows, ball: BallResult) -> Found:
+    assert ball.center is not None  # a region's inscribed ball is full
     i = len(state.keys)
     key = pattern_key(rr.pattern)
     state.keys.append(key)
@@ -290,7 +291,7 @@ def _register(state: WalkState, rr: RegionRows, ball: BallResult) -> Found:
     found = Found(i, Region(rr.pattern, ball.center, ball.radius, rr.maps.out_W, rr.maps.out_b))
     # the frontier keeps the rows only: the local maps (N x d) are not needed to expand it, and
     # the frontier, not the visited set, is what dominates a long count's memory
-    state.frontier.append((i, replace(rr, maps=None), ball.center))
+    state.frontier.append((i, replace(rr, maps=None), ball.center))  # type: ignore[arg-type]  # no maps kept
     return found
 
 
@@ -406,7 +407,7 @@ def walk(
                     if chebyshev:
                         nb = _chebyshev_ball(ctx, nr, nb, counter)
                     found = _register(state, nr, nb)
-                    if accept is not None and not accept(nb.center):
+                    if accept is not None and not accept(found.region.point):
                         state.frontier.pop()
                     j = found.index
                     yield found
@@ -533,6 +534,7 @@ def traverse(
             if max_regions is not None and len(regions) > max_regions:
                 raise ToleranceError(f"more than max_regions={max_regions} regions")
         else:
+            assert isinstance(event, Expanded)  # without owns=, walk yields Found and Expanded
             edges.extend(event.edges)
             show(len(regions), len(state.frontier), counter.total)
     show(len(regions), 0, counter.total, final=True)
