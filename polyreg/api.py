@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
 from .canonical import uncentre
 from .domains import Ball, Box, Domain, Polytope, Whole
 from .errors import InvalidDomain, InvalidNetwork
@@ -61,7 +65,7 @@ def enumerate_regions(
     return uncentre(rs, c, domain)
 
 
-def canonical_form(net: Network, domain: Domain, tol: Tolerances) -> tuple[Network, Domain, object]:
+def canonical_form(net: Network, domain: Domain, tol: Tolerances) -> tuple[Network, Domain, np.ndarray]:
     """The network and domain every engine runs on, and the shift ``c`` back to the user's
     coordinates (``x = c + u``): hidden neurons rescaled by powers of two to unit-norm rows
     (exact), coordinates centred on the domain (:mod:`polyreg.canonical`). Refuses
@@ -97,7 +101,7 @@ def _check_domain_method(domain: Domain, method: str) -> None:
         raise InvalidDomain(f"a Path domain needs method='line' (got {method!r})")
 
 
-def count_regions(net: Network, domain: Domain, **kwargs: object) -> int:
+def count_regions(net: Network, domain: Domain, **kwargs: Any) -> int:
     """Number of activation regions (see :func:`enumerate_regions`).
 
     Examples

@@ -491,7 +491,7 @@ def _highs_milp():
 
 def solve_milp(
     cost: np.ndarray,
-    A: np.ndarray,
+    A: np.ndarray | sp.spmatrix | sp.sparray,
     row_lo: np.ndarray,
     row_hi: np.ndarray,
     col_lo: np.ndarray,

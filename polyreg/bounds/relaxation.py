@@ -108,6 +108,7 @@ def relaxation_bounds(net: Network, domain: Domain, *, tol: Tolerances = DEFAULT
         col_lo = np.full(n, -np.inf)
         col_hi = np.full(n, np.inf)
         if l1:  # x - c = u - v, u, v >= 0, sum(u + v) <= r
+            assert isinstance(domain, Ball)
             col_lo[d:n_x] = 0.0
             for i in range(d):
                 row = np.zeros(n)
@@ -128,7 +129,7 @@ def relaxation_bounds(net: Network, domain: Domain, *, tol: Tolerances = DEFAULT
             W, bias = net.weights[m], net.biases[m]
             src = slice(0, d) if m == 0 else slice(int(starts[m - 1]), int(starts[m]))
             for k in range(W.shape[0]):
-                g = offsets[m] + k
+                g = int(offsets[m] + k)
                 lo_k, hi_k = lower[g], upper[g]
                 zrow = np.zeros(n)
                 zrow[src] = W[k]
@@ -158,22 +159,23 @@ def relaxation_bounds(net: Network, domain: Domain, *, tol: Tolerances = DEFAULT
         M_sparse = sp.csr_matrix(M)
         W, bias = net.weights[layer], net.biases[layer]
         src = slice(0, d) if layer == 0 else slice(int(starts[layer - 1]), int(starts[layer]))
-        for k in todo:
-            g = offsets[layer] + int(k)
+        for k in todo.tolist():
+            g = int(offsets[layer] + k)
             found = []
             for sign in (1.0, -1.0):
                 cost = np.zeros(n)
                 cost[src] = sign * W[k]
                 what = f"relaxation bound of neuron {net.neuron_name(g)}"
                 if l2:
-                    res = solve_lp_in_l2_ball(cost, M, rlo_a, rhi_a, col_lo, col_hi,
-                                              domain.center, domain.radius, tol, counter, what=what)
-                    status, value = res.status, res.objective
+                    assert isinstance(domain, Ball)
+                    cres = solve_lp_in_l2_ball(cost, M, rlo_a, rhi_a, col_lo, col_hi,
+                                               domain.center, domain.radius, tol, counter, what=what)
+                    status, value = cres.status, cres.objective
                 else:
                     counter.lp += 1
-                    res = solve_milp(cost, M_sparse, rlo_a, rhi_a, col_lo, col_hi,
-                                     np.zeros(n, dtype=bool), what=what)
-                    status, value = res.status, res.objective
+                    mres = solve_milp(cost, M_sparse, rlo_a, rhi_a, col_lo, col_hi,
+                                      np.zeros(n, dtype=bool), what=what)
+                    status, value = mres.status, mres.objective
                 if status != Status.OPTIMAL:
                     raise SolverFailed(f"{what}: the relaxation is {status.value}")
                 found.append(sign * value + bias[k])

@@ -221,6 +221,7 @@ def _build(
             e[lay.x] = row
             m.add(e, hi=rhs - eps * np.abs(row).sum())
     elif lift:  # x - c = p - q, sum(p + q) <= r - eps d
+        assert isinstance(dom, Ball)  # only the L1 ball is lifted
         p, q = lay.lift[:d], lay.lift[d:]
         m.col_lo[lay.lift] = 0.0
         for i in range(d):
@@ -449,7 +450,7 @@ def _enumerate_under(
             what=f"region MILP (after {len(found)} regions)",
         )
         run.milps += 1
-        if res.status == Status.INFEASIBLE:
+        if res.status == Status.INFEASIBLE or res.x is None:
             return out
         pattern = prefix.copy()
         pattern[free] = res.x[cols] > 0.5
@@ -460,7 +461,7 @@ def _enumerate_under(
                 rr.A, rr.b, ctx.domain, tol, run.counter, what="region found by MILP"
             )
             key = pattern_key(rr.pattern)
-            if ball.full and key not in found:
+            if ball.full and ball.center is not None and key not in found:
                 found[key] = (rr.pattern, ball.center, ball.radius)
                 keep = ~rr.zero[free]
             elif not ball.full:

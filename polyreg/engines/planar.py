@@ -441,13 +441,14 @@ def _problem(net: Network, domain: Domain) -> tuple[Network, Domain]:
     return net, domain
 
 
-def _outer_polygon(domain: Domain) -> tuple[np.ndarray, np.ndarray | None, float]:
+def _outer_polygon(domain: Domain) -> tuple[np.ndarray, tuple[np.ndarray, float] | None, float]:
     """Starting polygon, the disk (centre, radius) when the domain is round, and its extent
     (largest coordinate magnitude of the polygon)."""
     poly = bound_polygon(domain)
     disk = None
-    if poly is None:
-        c, R = domain.center, domain.radius  # type: ignore[attr-defined]
+    if poly is None:  # a disk: the only bound without a polygon
+        assert isinstance(domain, Ball)
+        c, R = domain.center, domain.radius
         theta = 2 * np.pi * np.arange(DISK_SIDES) / DISK_SIDES
         poly = c + (R / np.cos(np.pi / DISK_SIDES)) * np.column_stack([np.cos(theta), np.sin(theta)])
         disk = (c, R)
