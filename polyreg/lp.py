@@ -701,7 +701,7 @@ def _polish_least_norm(
 
 
 def nearest_point(
-    A: np.ndarray,
+    A: np.ndarray | None,
     b: np.ndarray,
     x: np.ndarray,
     norm: int | float | str,

@@ -99,7 +99,8 @@ class Part:
 
     def cut_rows(self, d: int) -> tuple[np.ndarray, np.ndarray, int | None, int | None]:
         """Rows ``A x <= b`` of the cuts and the row index of the lower and upper cut."""
-        rows, rhs = [], []
+        rows: list[np.ndarray] = []
+        rhs: list[float] = []
         lower = upper = None
         e = np.zeros(d)
         e[self.axis] = 1.0
@@ -383,7 +384,7 @@ def run_part(job: PartJob) -> PartResult:
                     rr = region_rows(full, region.pattern)
                     ball = inscribed_ball(rr.A, rr.b, domain, tol, counter,
                                           what="Chebyshev centre")
-                    if ball.full and ball.radius >= region.radius:
+                    if ball.full and ball.center is not None and ball.radius >= region.radius:
                         region = Region(region.pattern, ball.center, ball.radius,
                                         region.out_W, region.out_b)
                 res.regions.append(region)

@@ -524,7 +524,7 @@ class RadiusBounds:
     def ratios(self) -> dict:
         """Each lower bound divided by the exact radius (None when unknown or 0)."""
         ok = self.exact is not None and self.exact > 0
-        return {m: (r / self.exact if ok else None) for m, r in self.lower.items()}  # type: ignore[operator]
+        return {m: (r / self.exact if ok else None) for m, r in self.lower.items()}
 
     def to_dict(self) -> dict:
         return {

@@ -164,9 +164,9 @@ def adversarial_search(
             start = x + (ts[first - 1] if first else 0.0) * U[i]
             z = _bisect(net, start, x + ts[first] * U[i], label)
             evals += 60
-            dist = float(np.linalg.norm(z - x, ord=p))
-            if dist < best:
-                best, best_y, how = dist, z, "sampling"
+            dist_z = float(np.linalg.norm(z - x, ord=p))
+            if dist_z < best:
+                best, best_y, how = dist_z, z, "sampling"
     return AdversarialResult(best, best_y, label, how, evals)
 
 
@@ -337,6 +337,7 @@ def robustness_radius(
             if net.n_outputs == 1:
                 other = 1 - label
             else:
+                assert best_j is not None  # set with best
                 other = [j for j in range(net.n_outputs) if j != label][best_j]
             return RobustnessResult(
                 best, best_y, label, other, norm_name(p), True, upper.distance, r, len(rs),
