@@ -396,7 +396,7 @@ def _histogram(rows: list[dict], path: Path, radius: float, norm: str) -> None:
     top = max(max(v) for v in groups.values())
     bins = np.arange(0.5, top + 1.5, max(1, top // 40))
     for name, values in groups.items():
-        ax.hist(values, bins=bins, alpha=0.5, label=str(name))
+        ax.hist(values, bins=bins.tolist(), alpha=0.5, label=str(name))
     ax.set_xlabel(f"regions in the L{norm} ball of radius {radius:g}")
     ax.set_ylabel("points")
     ax.legend()

@@ -465,7 +465,7 @@ def _environment() -> dict:
 
     from . import __version__
 
-    env = {"polyreg": __version__, "python": platform.python_version()}
+    env: dict[str, str | None] = {"polyreg": __version__, "python": platform.python_version()}
     for dist in ("numpy", "scipy", "highspy", "networkx"):
         try:
             env[dist] = metadata.version(dist)
@@ -760,7 +760,7 @@ def _check_stored(fx: Fixture, tol: Tolerances) -> list[str]:
     try:
         from .bounds.margins import margin as bounds_margin
     except ImportError:  # pragma: no cover - polyreg.bounds is optional here
-        bounds_margin = None
+        bounds_margin = None  # type: ignore[assignment]  # checked before each use
     for m in doc["margins"]:
         x = np.array(m["point"], dtype=float)
         again = closed_form_margins(net, x, tol)

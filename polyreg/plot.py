@@ -145,7 +145,7 @@ def plane_regions(
     is_slice = hasattr(domain, "bound") and callable(getattr(domain, "network", None))
     if is_slice:
         slc = domain
-        net2, dom2 = slc.network(net), slc.bound  # type: ignore[attr-defined]
+        net2, dom2 = slc.network(net), slc.bound  # type: ignore[attr-defined]  # a Slice (duck-typed)
     else:
         if net.n_inputs != 2:
             raise InvalidNetwork(
@@ -162,15 +162,16 @@ def plane_regions(
         method = "traverse"
         if is_slice:
             try:
-                from .engines import planar as _planar  # noqa: F401
+                from .engines import planar as _planar  # noqa: F401 - only: is it there?
                 method = "planar"
             except ImportError:  # pragma: no cover - planar engine not installed yet
                 pass
+    rs: RegionSet
     if method == "planar":
         from .engines.planar import planar
 
-        rs = planar(net, domain, tol=tol, progress=False)
-        polygons = [np.asarray(p, dtype=float) for p in rs.polygons]  # type: ignore[attr-defined]
+        rs = prs = planar(net, domain, tol=tol, progress=False)
+        polygons = [np.asarray(p, dtype=float) for p in prs.polygons]
     else:
         rs = enumerate_regions(net2, dom2, method=method, tol=tol, progress=False)
         polygons = region_vertices(rs, net2, tol=tol)
@@ -216,7 +217,7 @@ def _greedy_colors(n: int, pairs: Sequence[tuple[int, int]]) -> np.ndarray:
     return col
 
 
-def _ball_outline(pic: PlaneRegions, center: np.ndarray, radius: float, norm: object,
+def _ball_outline(pic: PlaneRegions, center: np.ndarray, radius: float, norm: float | str,
                   n: int = 256) -> np.ndarray | None:
     """The ball ``||x - center|| <= radius`` cut by the plane, as a closed outline in plane
     coordinates (an ellipse for the L2 norm, a polygon otherwise); None when they miss."""
@@ -252,7 +253,7 @@ def _ball_outline(pic: PlaneRegions, center: np.ndarray, radius: float, norm: ob
     A2, b2 = A2[~flat] / norms[~flat, None], b2[~flat] / norms[~flat]
     res = linprog([0, 0, -1], A_ub=np.hstack([A2, np.ones((len(b2), 1))]), b_ub=b2,
                   bounds=[(None, None), (None, None), (None, 1.0)], method="highs")
-    if res.status != 0 or res.x[2] <= 1e-12:
+    if res.status != 0 or res.x is None or res.x[2] <= 1e-12:
         return None
     V = HalfspaceIntersection(np.hstack([A2, -b2[:, None]]), res.x[:2]).intersections
     c = V.mean(axis=0)
@@ -267,7 +268,7 @@ def draw(
     color: str = "pattern",
     graph: bool = False,
     points: np.ndarray | None = None,
-    ball: tuple[np.ndarray, float] | tuple[np.ndarray, float, object] | None = None,
+    ball: tuple[np.ndarray, float] | tuple[np.ndarray, float, float | str] | None = None,
     size: tuple[int, int] = (800, 800),
     dpi: int = 100,
     edges: bool = True,
@@ -337,6 +338,7 @@ def draw(
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1)) if bare else fig.add_subplot(1, 1, 1)
     scalar = None
+    faces: list[Any] | None
     if color == "id":
         faces = [id_color(i) for i in range(n)]
     elif color == "pattern":
@@ -354,7 +356,7 @@ def draw(
         edgecolors=(0.15, 0.15, 0.15) if edges else "none",
         linewidths=0.6 if edges else 0.0,
     )
-    if scalar is None:
+    if faces is not None:  # i.e. scalar is None
         coll.set_facecolor(faces)
     else:
         coll.set_array(scalar)
@@ -364,7 +366,7 @@ def draw(
     pad = 0.0 if bare else 0.02 * float(np.max(hi - lo))
     ax.set_xlim(lo[0] - pad, hi[0] + pad)
     ax.set_ylim(lo[1] - pad, hi[1] + pad)
-    handles = []
+    handles: list[Any] = []
     if graph and n:
         P = np.array([r.point for r in rs])
         segs = []
