@@ -127,10 +127,10 @@ def apply_spec(chain: Chain, spec: Mapping[str, Any], where: str) -> None:
     elif kind == "reshape":
         chain.reshape(_resolve(list(spec["shape"]), chain.size, where), where)
     elif kind == "scale_shift":
-        scale, shift = spec.get("scale"), spec.get("shift")
+        scale_s, shift_s = spec.get("scale"), spec.get("shift")
         chain.elementwise(
-            None if scale is None else _const(scale, shape, where),
-            None if shift is None else _const(shift, shape, where),
+            None if scale_s is None else _const(scale_s, shape, where),
+            None if shift_s is None else _const(shift_s, shape, where),
             where,
         )
     else:  # pragma: no cover - the spec builders only make the kinds above
