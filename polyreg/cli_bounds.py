@@ -377,7 +377,7 @@ def summarize_groups(rows: list[dict]) -> dict:
 
 def _have_matplotlib() -> bool:
     try:
-        import matplotlib  # noqa: F401
+        import matplotlib  # noqa: F401 - only: is it installed?
     except ImportError:
         return False
     return True

@@ -103,7 +103,7 @@ def _plot(args: argparse.Namespace) -> int:
             raise InputError(f"--ball R must be one positive number, got {args.ball!r}")
         ball = (load_center(args.center, d), float(radius[0]), args.norm)
     try:
-        import matplotlib  # noqa: F401
+        import matplotlib  # noqa: F401 - only: is it installed?
     except ImportError as exc:
         raise InputError("plot needs matplotlib: pip install 'polyreg[plot]'") from exc
     pic = plane_regions(net, domain, method=args.method)

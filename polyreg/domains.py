@@ -174,7 +174,7 @@ class Ball(Domain):
     L1_ROWS_MAX_DIM = 6
 
     def rows(self) -> tuple[np.ndarray, np.ndarray] | None:
-        return self._rows  # type: ignore[attr-defined]
+        return self._rows  # type: ignore[attr-defined]  # set in __post_init__
 
     def _make_rows(self) -> tuple[np.ndarray, np.ndarray] | None:
         if self.norm == 1 and self.dim <= self.L1_ROWS_MAX_DIM:
@@ -313,7 +313,7 @@ class Whole(Domain):
     False
     """
 
-    dim: int | None = None  # type: ignore[assignment]
+    dim: int | None = None  # type: ignore[assignment]  # None: taken from the network
 
     def for_inputs(self, d: int) -> Domain:
         if self.dim is None:

@@ -141,7 +141,7 @@ def _problem(net: Network, domain: Domain) -> tuple[Network, Domain]:
     object with ``network(net)`` and ``bound``, see ``polyreg.slices.Slice``) becomes the
     composed 2-input network on the slice's bound."""
     if hasattr(domain, "bound") and callable(getattr(domain, "network", None)):
-        return domain.network(net), domain.bound  # type: ignore[attr-defined]
+        return domain.network(net), domain.bound  # type: ignore[attr-defined]  # a slice, duck-typed
     return net, domain
 
 

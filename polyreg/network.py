@@ -310,17 +310,17 @@ class Network:
 
     @property
     def hidden_widths(self) -> tuple[int, ...]:
-        return self._hidden  # type: ignore[attr-defined]
+        return self._hidden  # type: ignore[attr-defined]  # set in __post_init__
 
     @property
     def n_hidden(self) -> int:
         """Total number of hidden neurons (length of a pattern)."""
-        return self._offsets[-1]  # type: ignore[attr-defined]
+        return self._offsets[-1]  # type: ignore[attr-defined]  # set in __post_init__
 
     @property
     def layer_offsets(self) -> tuple[int, ...]:
         """Start index of each hidden layer in a pattern, plus the total at the end."""
-        return self._offsets  # type: ignore[attr-defined]
+        return self._offsets  # type: ignore[attr-defined]  # set in __post_init__
 
     def neuron_name(self, index: int) -> str:
         """``"layer:unit"`` name (1-based layer, 0-based unit) of a pattern index."""

@@ -618,7 +618,7 @@ def drive(
                 _report(progress, parts, results, t0)
         for a, b in zip(parts[:-1], parts[1:], strict=True):
             if a in results and b in results and results[a].upper_keys != results[b].lower_keys:
-                bad.add(a.hi)  # type: ignore[arg-type]
+                bad.add(a.hi)  # type: ignore[arg-type]  # a part followed by another has a hi
         if not bad:
             return partition, {p: results[p] for p in parts}
         partition = partition.without(bad)
@@ -639,7 +639,7 @@ def _bad_cuts(part: Part, exc: BaseException) -> set[float]:
     own = [c for c in (part.lo, part.hi) if c is not None]
     if isinstance(exc, CutCoincides):
         lower = 0 if part.lo is not None else None  # the row order of Part.cut_rows
-        return {part.lo if exc.cut == lower else part.hi}  # type: ignore[arg-type]
+        return {part.lo if exc.cut == lower else part.hi}  # type: ignore[arg-type]  # the cut it hit
     if isinstance(exc, ToleranceError) and own:
         return set(own)
     raise exc

@@ -238,7 +238,7 @@ def test_around_plot(capsys, net3, tmp_path):
             "--out", str(tmp_path / "t.csv"), "--plot", str(tmp_path / "h.png"), "--certify",
             "none"]
     try:
-        import matplotlib  # noqa: F401
+        import matplotlib  # noqa: F401 - only: is it installed?
     except ImportError:
         assert main(argv) == 0
         err = capsys.readouterr()[1]

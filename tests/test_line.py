@@ -76,7 +76,7 @@ def test_deep_1d_matches_analytic_sweep_and_traverse(widths, seed):
     rs = polyreg.enumerate_regions(net, Box([-3.0], [3.0]), method="line")
     tr = polyreg.enumerate_regions(net, Box([-3.0], [3.0]), method="traverse")
     assert rs.patterns == tr.patterns
-    pairs = lambda r: {frozenset((r[e.u].hex, r[e.v].hex)) for e in r.edges}  # noqa: E731
+    pairs = lambda r: {frozenset((r[e.u].hex, r[e.v].hex)) for e in r.edges}  # noqa: E731 - a one-line helper
     assert pairs(rs) == pairs(tr)
     for r in rs:  # as an engine on a 1-D box, points are input coordinates
         assert pattern_hex(net.pattern(r.point)) == r.hex

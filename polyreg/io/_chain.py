@@ -390,7 +390,7 @@ class Chain:
     def affine(self, A: object, a: np.ndarray | None, out_shape: Sequence[int], where: str) -> None:
         """Apply ``x -> A @ x + a`` (``A`` dense or sparse, shape (prod(out_shape), size))."""
         out_shape = tuple(int(s) for s in out_shape)
-        rows, cols = A.shape  # type: ignore[attr-defined]
+        rows, cols = A.shape  # type: ignore[attr-defined]  # dense or sparse: both have .shape
         if cols != self.size or rows != prod(out_shape):
             raise InvalidNetwork(
                 f"{where}: takes {cols} values and gives {rows}, but its input has shape "
