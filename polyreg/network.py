@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from ._files import open_output
 from .errors import InvalidNetwork
@@ -329,7 +330,7 @@ class Network:
         return f"{layer + 1}:{index - offsets[layer]}"
 
     # ----------------------------------------------------------------- evaluation
-    def _check_points(self, x: np.ndarray) -> np.ndarray:
+    def _check_points(self, x: ArrayLike) -> NDArray[np.float64]:
         x = np.asarray(x, dtype=np.float64)
         if x.shape[-1] != self.n_inputs:
             raise ValueError(
@@ -337,7 +338,7 @@ class Network:
             )
         return x
 
-    def preactivations(self, x: np.ndarray) -> list[np.ndarray]:
+    def preactivations(self, x: ArrayLike) -> list[NDArray[np.float64]]:
         """Hidden pre-activations per layer for points ``x`` of shape ``(..., d)``."""
         a = self._check_points(x)
         out = []
@@ -347,7 +348,7 @@ class Network:
             a = np.where(z > 0, z, self.negative_slope * z)
         return out
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
+    def forward(self, x: ArrayLike) -> NDArray[np.float64]:
         """Network output for points ``x`` of shape ``(..., d)``.
 
         Examples
@@ -361,7 +362,7 @@ class Network:
         a = np.where(z > 0, z, self.negative_slope * z)
         return a @ self.weights[-1].T + self.biases[-1]
 
-    def pattern(self, x: np.ndarray) -> np.ndarray:
+    def pattern(self, x: ArrayLike) -> NDArray[np.bool_]:
         """Activation pattern(s), ``z > 0`` is on: bool array of shape ``(..., n_hidden)``."""
         return np.concatenate([z > 0 for z in self.preactivations(x)], axis=-1)
 

@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..api import enumerate_regions
 from ..domains import Ball
@@ -232,7 +233,7 @@ class RobustnessResult:
 
 def robustness_radius(
     net: Network,
-    x: np.ndarray,
+    x: ArrayLike,
     norm: int | float | str = 2,
     *,
     search: bool = True,
