@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,8 @@ def enumerate_regions(
     method: str = "auto",
     tol: Tolerances = DEFAULT,
     progress: bool | None = None,
+    max_regions: int | None = None,
+    time_limit: float | None = None,
     **options: object,
 ) -> RegionSet:
     """Every activation region of ``net`` whose interior meets ``domain``'s interior.
@@ -36,6 +39,15 @@ def enumerate_regions(
     tol : Tolerances
     progress : bool, optional
         Progress on stderr (default: when stderr is a terminal).
+    max_regions : int, optional
+        Budget: stop once at least this many regions are found (:mod:`polyreg.budget`).
+    time_limit : float, optional
+        Budget: stop after this many seconds. A run its budget stopped returns the regions
+        found so far with ``stats["complete"] = False`` and ``stats["stopped"]`` (their number
+        is a certified lower bound, not the count); with a budget ``stats["complete"]`` is
+        always present. Budgets are honoured by ``traverse`` in one process (``auto`` runs
+        traverse under a budget); other engines and worker processes refuse them
+        (:class:`polyreg.budget.BudgetNotSupported`).
 
     Returns
     -------
@@ -47,7 +59,11 @@ def enumerate_regions(
     >>> net = polyreg.Network.from_layers([(np.eye(2), np.zeros(2)), (np.ones((1, 2)), [0.0])])
     >>> len(polyreg.enumerate_regions(net, polyreg.Ball([0.0, 0.0], 1.0)))
     4
+    >>> polyreg.enumerate_regions(net, polyreg.Ball([0.0, 0.0], 1.0), max_regions=2).stats[
+    ...     "complete"]
+    False
     """
+    from .budget import Budget, check_engine
     from .engines import ENGINES
 
     if not isinstance(net, Network):
@@ -58,11 +74,24 @@ def enumerate_regions(
     _check_domain_method(domain, method)
     if method not in ENGINES:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(sorted(ENGINES))}")
+    budget = Budget.make(max_regions, time_limit)
+    auto_budget = False
+    if budget is not None:
+        workers, parts = options.get("workers"), options.get("parts")
+        parallel = workers not in (None, 1) or parts not in (None, 1) or options.get("client") is not None
+        check_engine(method, parallel=parallel)
+        if type(domain) not in (Box, Ball, Polytope, Whole):
+            check_engine("line" if type(domain).__name__ == "Path" else "planar")
+        auto_budget, method = method == "auto", "traverse"
+        options.update(max_regions=max_regions, time_limit=time_limit)
     if type(domain) not in (Box, Ball, Polytope, Whole):  # slices and paths: as given
         return ENGINES[method](net, domain, tol=tol, progress=progress, **options)
     cnet, cdomain, c = canonical_form(net, domain, tol)
     rs = ENGINES[method](cnet, cdomain, tol=tol, progress=progress, **options)
-    return uncentre(rs, c, domain)
+    rs = uncentre(rs, c, domain)
+    if auto_budget:  # auto's choice under a budget: the engine that can stop at any region
+        rs = replace(rs, method="auto", stats={**rs.stats, "method": "auto"})
+    return rs
 
 
 def canonical_form(net: Network, domain: Domain, tol: Tolerances) -> tuple[Network, Domain, np.ndarray]:
@@ -104,11 +133,22 @@ def _check_domain_method(domain: Domain, method: str) -> None:
 def count_regions(net: Network, domain: Domain, **kwargs: Any) -> int:
     """Number of activation regions (see :func:`enumerate_regions`).
 
+    With a budget (``max_regions=``, ``time_limit=``) the answer is a
+    :class:`polyreg.budget.RegionCount`: an ``int`` with ``complete`` (False: the run was
+    stopped and the number is only a lower bound) and ``stopped``.
+
     Examples
     --------
     >>> import numpy as np, polyreg
     >>> net = polyreg.Network.from_layers([([[1.0], [-1.0]], [0.0, 0.5]), ([[1.0, 1.0]], [0.0])])
     >>> polyreg.count_regions(net, polyreg.Box([-1], [1]))
     3
+    >>> polyreg.count_regions(net, polyreg.Box([-1], [1]), max_regions=1)
+    RegionCount(2, complete=False, stopped='max_regions')
     """
-    return len(enumerate_regions(net, domain, **kwargs))
+    rs = enumerate_regions(net, domain, **kwargs)
+    if kwargs.get("max_regions") is None and kwargs.get("time_limit") is None:
+        return len(rs)
+    from .budget import RegionCount
+
+    return RegionCount(len(rs), bool(rs.stats.get("complete", True)), rs.stats.get("stopped"))

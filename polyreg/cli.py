@@ -2,10 +2,16 @@
 
 Commands
 --------
-``count NET.npz DOMAIN [--method M] [--json] [--quiet]``
+``count NET.npz DOMAIN [--method M] [--max-regions N] [--time-limit S] [--json] [--quiet]``
     Count the activation regions of a network inside a domain.
-``enumerate NET.npz DOMAIN --out FILE.json [--method M] [--json] [--quiet]``
-    Write every region and every shared facet as JSON (see ``RegionSet.to_dict``).
+``enumerate NET.npz DOMAIN --out FILE [--format F] [--method M] [--max-regions N]
+[--time-limit S] [--json] [--quiet]``
+    Write every region and every shared facet: JSON (``RegionSet.to_dict``), GraphML, ``.npz``
+    or node-link JSON, chosen by the extension or ``--format``.
+
+``--max-regions``/``--time-limit`` are a budget (:mod:`polyreg.budget`): a stopped run exits
+with status 0 and reports ``"complete": false`` (the regions found are a lower bound).
+``--progress/--no-progress`` force the progress line on stderr on or off.
 
 ``DOMAIN`` is exactly one of ``--box LO HI``, ``--ball R --center C [--norm 1|2|inf]``,
 ``--polytope FILE.npz`` (arrays ``A``, ``b``: the set ``A x <= b``) or ``--whole``.
@@ -209,8 +215,33 @@ def build_domain(args: argparse.Namespace, d: int) -> Domain:
 
 
 # ---------------------------------------------------------------------------- output
+#: vectors longer than this are abbreviated in tables (first and last ``VECTOR_ENDS`` values);
+#: JSON output always holds every value
+VECTOR_MAX = 8
+VECTOR_ENDS = 3
+
+
+def format_vector(values: Sequence[float] | np.ndarray, fmt: str = "g") -> str:
+    """A vector for a table: every value up to :data:`VECTOR_MAX`, else the first and last
+    :data:`VECTOR_ENDS` with the length.
+
+    Examples
+    --------
+    >>> format_vector([0.0, 0.5])
+    '[0, 0.5]'
+    >>> format_vector(range(64))
+    '[0, 1, 2, ..., 61, 62, 63] (64 values)'
+    """
+    vals = [float(v) for v in np.ravel(np.asarray(values, dtype=float))]
+    if len(vals) <= VECTOR_MAX:
+        return "[" + ", ".join(f"{v:{fmt}}" for v in vals) + "]"
+    head = ", ".join(f"{v:{fmt}}" for v in vals[:VECTOR_ENDS])
+    tail = ", ".join(f"{v:{fmt}}" for v in vals[-VECTOR_ENDS:])
+    return f"[{head}, ..., {tail}] ({len(vals)} values)"
+
+
 def _fmt_vector(values: list[float]) -> str:
-    return "[" + ", ".join(f"{v:g}" for v in values) + "]"
+    return format_vector(values)
 
 
 def describe_domain(desc: dict) -> str:
@@ -241,8 +272,10 @@ def describe_domain(desc: dict) -> str:
 
 def format_summary(summary: dict) -> str:
     """A short human-readable table of :meth:`RegionSet.summary`."""
+    from .budget import count_text
+
     rows: list[tuple[str, str]] = [
-        ("regions", f"{summary['regions']:,}"),
+        ("regions", count_text(summary)),
         ("edges", f"{summary['edges']:,}"),
         ("network", "-".join(str(w) for w in summary["widths"])),
         ("domain", describe_domain(summary["domain"])),
@@ -275,11 +308,66 @@ def _check_out(path: Path, what: str = "--out") -> None:
     check_output(path, what)
 
 
-# ---------------------------------------------------------------------------- parser
-def _engine_names() -> list[str]:
-    from .engines import ENGINES
+#: formats of ``enumerate --out`` and the extensions that select them
+OUT_FORMATS = ("json", "graphml", "npz", "node-link")
+OUT_SUFFIXES = {".json": "json", ".graphml": "graphml", ".npz": "npz"}
 
-    return sorted(ENGINES)
+
+def out_format(path: Path, given: str | None) -> str:
+    """The format of ``enumerate --out``: ``--format`` when given, else from the extension
+    (:data:`OUT_SUFFIXES`); a device or FIFO without one (``/dev/stdout``) gets JSON.
+
+    Raises
+    ------
+    InputError
+        An extension that names no format.
+
+    Examples
+    --------
+    >>> out_format(Path("g.GraphML"), None), out_format(Path("x.txt"), "node-link")
+    ('graphml', 'node-link')
+    >>> out_format(Path("x.txt"), None)
+    Traceback (most recent call last):
+    ...
+    polyreg.cli.InputError: --out 'x.txt': cannot tell the format from the extension '.txt': ...
+    """
+    if given is not None:
+        return given
+    fmt = OUT_SUFFIXES.get(path.suffix.lower())
+    if fmt is not None:
+        return fmt
+    if path.exists() and not path.is_file() and not path.is_dir():  # a device or FIFO
+        return "json"
+    choices = ", ".join(f"{k} ({v})" for k, v in OUT_SUFFIXES.items())
+    raise InputError(
+        f"--out {str(path)!r}: cannot tell the format from the extension "
+        f"{path.suffix or '(none)'!r}: use one of {choices}, or --format "
+        f"{'|'.join(OUT_FORMATS)}"
+    )
+
+
+def write_regions(regions: RegionSet, net: Network, path: Path, fmt: str) -> None:
+    """Write ``regions`` in ``fmt`` (:data:`OUT_FORMATS`) through ``open_output``: ``json``
+    is :meth:`RegionSet.to_dict`; the others are :func:`polyreg.graph.region_graph` (without
+    volumes and facet areas) written by :func:`polyreg.graph.write_graph` (``node-link`` is
+    its ``json`` format)."""
+    if fmt == "json":
+        write_json_atomic(regions.to_dict(), path)
+        return
+    from .graph import region_graph, write_graph
+
+    g = region_graph(regions, net, volumes=False, facet_areas=False)
+    write_graph(g, path, "json" if fmt == "node-link" else fmt)
+
+
+# ---------------------------------------------------------------------------- parser
+#: the names of ``polyreg.engines.ENGINES``, kept here so that building the parser imports no
+#: engine (and so no solver); a test checks they agree
+ENGINE_NAMES = ("auto", "line", "milp", "planar", "skeleton", "split", "traverse")
+
+
+def _engine_names() -> list[str]:
+    return list(ENGINE_NAMES)
 
 
 def _add_common(sub: argparse.ArgumentParser) -> None:
@@ -313,10 +401,71 @@ def _add_common(sub: argparse.ArgumentParser) -> None:
         "--json", action="store_true", help="print one JSON object (the summary) on stdout"
     )
     sub.add_argument("--quiet", action="store_true", help="no progress line on stderr")
+    add_progress_option(sub)
     sub.add_argument(
         "--linear", action="store_true",
         help="also count linear regions (adjacent regions with equal affine maps merged)",
     )
+    add_budget_options(sub)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
+def _count_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def add_progress_option(sub: argparse.ArgumentParser) -> None:
+    """``--progress/--no-progress``: force the progress line on or off."""
+    sub.add_argument(
+        "--progress", action=argparse.BooleanOptionalAction, default=None,
+        help="force the progress line on stderr on (also when stderr is not a terminal, and "
+             "with --json) or off (default: on when stderr is a terminal, off with --quiet or "
+             "--json)",
+    )
+
+
+def progress_option(args: argparse.Namespace) -> bool | None:
+    """The ``progress`` argument of the API for a command: ``--progress``/``--no-progress``
+    when given, else False with ``--quiet``/``--json``, else None (when stderr is a terminal)."""
+    forced = getattr(args, "progress", None)
+    if forced is not None:
+        return bool(forced)
+    return False if (getattr(args, "quiet", False) or getattr(args, "json", False)) else None
+
+
+def add_budget_options(sub: argparse.ArgumentParser, what: str = "the enumeration") -> None:
+    """``--max-regions N`` and ``--time-limit SECONDS`` (see :mod:`polyreg.budget`)."""
+    group = sub.add_argument_group(
+        "budget (stop cleanly; the regions found are then a lower bound, \"complete\": false)")
+    group.add_argument("--max-regions", type=_count_arg, metavar="N",
+                       help=f"stop {what} once at least N regions are found")
+    group.add_argument("--time-limit", type=_positive_float, metavar="SECONDS",
+                       help=f"stop {what} after this many seconds")
+
+
+def budget_options(args: argparse.Namespace) -> dict:
+    """``{"max_regions": ..., "time_limit": ...}`` from the command line (empty: no budget)."""
+    out = {}
+    for key in ("max_regions", "time_limit"):
+        value = getattr(args, key, None)
+        if value is not None:
+            out[key] = value
+    return out
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -339,9 +488,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(enum)
     enum.add_argument(
-        "--out", required=True, metavar="FILE.json",
-        help="output file (written atomically: a temporary file, then renamed; a symbolic "
-             "link's target is written; a device or FIFO such as /dev/stdout is written into)",
+        "--out", required=True, metavar="FILE",
+        help="output file, its format from the extension: .json (polyreg's region JSON), "
+             ".graphml, .npz (written atomically: a temporary file, then renamed; a symbolic "
+             "link's target is written; a device or FIFO such as /dev/stdout is written into, "
+             "as JSON unless --format says otherwise)",
+    )
+    enum.add_argument(
+        "--format", choices=OUT_FORMATS, metavar="|".join(OUT_FORMATS),
+        help="output format, overriding the extension: json (polyreg.regions/1), graphml, npz "
+             "(polyreg.graph's arrays) or node-link (networkx node-link JSON)",
     )
     for name in COMMAND_MODULES:
         importlib.import_module(f".{name}", __package__).add_parsers(subs)
@@ -394,6 +550,8 @@ def _prepare(args: argparse.Namespace) -> tuple[Network, Domain, Path | None]:
     if out is not None:
         _check_out(out)
     refuse_same_file(command_outputs(args), command_inputs(args))
+    if out is not None:
+        args.out_format = out_format(out, getattr(args, "format", None))
     net = Network.load(args.network)
     domain = build_domain(args, net.n_inputs).for_inputs(net.n_inputs)
     return net, domain, out
@@ -403,12 +561,18 @@ def _run(args: argparse.Namespace, net: Network, domain: Domain, out: Path | Non
     scaled = getattr(args, "scaled", None)  # --store / --workers / --scheduler (cli_scale)
     if scaled is not None and (status := scaled(args, net, domain, out)) is not None:
         return status
-    progress = False if (args.quiet or args.json) else None
+    progress = progress_option(args)
     options = dict(getattr(args, "engine_options", {}))
     if args.command == "count" and args.method == "traverse":
         options["chebyshev"] = False  # a count needs certified interior points, not centres
+    budget = budget_options(args)
+    if budget and getattr(args, "linear", False):
+        from .budget import BudgetNotSupported
+
+        raise BudgetNotSupported("--linear needs every region (merging part of them bounds nothing): "
+                         "drop --max-regions/--time-limit")
     regions: RegionSet = enumerate_regions(
-        net, domain, method=args.method, progress=progress, **options
+        net, domain, method=args.method, progress=progress, **options, **budget
     )
     summary = regions.summary()
     if getattr(args, "linear", False):
@@ -416,7 +580,7 @@ def _run(args: argparse.Namespace, net: Network, domain: Domain, out: Path | Non
 
         summary["linear_regions"] = linear_regions(regions).count
     if out is not None:
-        write_json_atomic(regions.to_dict(), out)
+        write_regions(regions, net, out, args.out_format)
     if args.json:
         print(json.dumps(summary))
     else:

@@ -14,11 +14,14 @@ Commands
     VIOLATED (for ``--ball`` also the robustness radius at the centre against its certified
     lower and adversarial upper bounds). Exit status 3 when a bound is violated (named on
     stderr).
-``around NET.npz --points X.npy --radius R [--norm 1|2|inf] [--labels y.npy] --out FILE.csv
-[--plot FILE.png] [--certify LIST] [--max-radius R] [--json]``
-    Per point: exact count of regions in the ball around it, its margin, local bounds, Jacobian
-    norm, exact robustness radius with its adversarial upper and certified lower bounds; a
-    summary per label group; a histogram when matplotlib is installed.
+``around NET.npz --points X.npy --radius R[,R2,...] [--norm 1|2|inf] [--labels y.npy] --out
+FILE.csv [--plot FILE.png] [--certify LIST] [--max-radius R] [--workers N]
+[--max-regions-per-point N] [--reuse-largest] [--json]``
+    Per point and radius: exact count of regions in the ball around it (or a lower bound at
+    the budget), its margin, local bounds, Jacobian norm, exact robustness radius with its
+    adversarial upper and certified lower bounds; a summary per label group and radius
+    (median, quartiles, mean); count-vs-radius curves (a histogram for one radius) when
+    matplotlib is installed. docs/around.md.
 """
 
 from __future__ import annotations
@@ -35,15 +38,21 @@ import numpy as np
 from . import npyfile
 from ._files import open_output
 from .api import enumerate_regions
+from .budget import count_text, describe_stop
 from .cli import (
     PROG,
     InputError,
     _check_out,
+    add_budget_options,
+    add_progress_option,
+    budget_options,
     _engine_names,
     build_domain,
     describe_domain,
+    format_vector,
     load_center,
     parse_numbers,
+    progress_option,
 )
 from .domains import Ball
 from .network import Network
@@ -59,7 +68,7 @@ def _fmt(value: float | None) -> str:
 
 
 def _point_text(point: np.ndarray | None) -> str:
-    return "-" if point is None else "[" + ", ".join(f"{v:.6g}" for v in point) + "]"
+    return "-" if point is None else format_vector(point, ".6g")
 
 
 # ---------------------------------------------------------------------------- margin
@@ -124,17 +133,26 @@ def _robustness(args: argparse.Namespace) -> int:
         max_radius = float(parse_numbers(args.max_radius, "--max-radius")[0])
         if max_radius <= 0:
             raise InputError(f"--max-radius must be positive, got {args.max_radius}")
+    certifiers = _certifiers(args.certify)  # bad input is refused before any work
     res = robustness_radius(
-        net, x, args.norm, max_radius=max_radius, seed=args.seed, progress=not args.json
+        net, x, args.norm, max_radius=max_radius, seed=args.seed, progress=not args.json,
+        **budget_options(args),
     )
-    certified = certified_fields(net, x, args.norm, _certifiers(args.certify),
+    certified = certified_fields(net, x, args.norm, certifiers,
                                  res.radius if res.exact else None, res.upper_bound)
     if args.json:
         print(json.dumps({**res.to_dict(), **certified}))
         return 0
+    if res.exact:
+        radius_text = _fmt(res.radius)
+    elif not res.complete:
+        radius_text = (f"between {res.lower_bound:.6g} and {_fmt(res.upper_bound)} (stopped: "
+                       f"{describe_stop({'stopped': res.stopped, **budget_options(args)})}; "
+                       "not the exact radius)")
+    else:
+        radius_text = f"> {res.lower_bound:.6g} (certified: no class change within the ball)"
     rows = [
-        (f"robustness radius (L{res.norm})", _fmt(res.radius) if res.exact
-         else f"> {res.lower_bound:.6g} (certified: no class change within the ball)"),
+        (f"robustness radius (L{res.norm})", radius_text),
         ("class at centre", str(res.label)),
         ("class reached", "-" if res.other is None else str(res.other)),
         ("nearest point", _point_text(res.point)),
@@ -196,14 +214,15 @@ def _bounds(args: argparse.Namespace) -> int:
         raise InputError("--center is only used with --ball")
     net = Network.load(args.network)
     domain = build_domain(args, net.n_inputs).for_inputs(net.n_inputs)
-    progress = False if (args.quiet or args.json) else None
-    regions = enumerate_regions(net, domain, method=args.method, progress=progress)
-    rep = report.check_bounds(net, domain, regions=regions)
+    progress = progress_option(args)
+    budget = budget_options(args)
+    regions = enumerate_regions(net, domain, method=args.method, progress=progress, **budget)
+    rep = report.check_bounds(net, domain, regions=regions, **budget)
     if args.json:
         print(json.dumps(rep.to_dict()))
     else:
         print(f"network {'-'.join(map(str, net.widths))}, {describe_domain(domain.describe())}: "
-              f"{rep.regions:,} regions")
+              f"{count_text(rep.summary, 'regions')}")
         print(report.format_table(rep))
     bad = rep.violated
     if bad:
@@ -269,10 +288,22 @@ RADIUS_COLUMNS = [
     "ratio_crown", "ratio_lp",
 ]
 
+#: the columns of ``polyreg around``, one row per point and ball radius (``ball_radius``; the
+#: column ``radius`` is the point's robustness radius); the coordinates ``x0, x1, ...`` follow
+#: ``source`` for points with at most 16 coordinates (:func:`around_columns`)
 AROUND_COLUMNS = [
-    "index", "label", "class", "regions", "margin", "local_interval", "local_lp", "local_exact",
-    "jacobian_norm", *RADIUS_COLUMNS,
+    "index", "label", "class", "ball_radius", "regions", "complete", "source", "margin",
+    "local_interval", "local_lp", "local_exact", "jacobian_norm", *RADIUS_COLUMNS,
 ]
+
+
+def around_columns(d: int) -> list[str]:
+    """:data:`AROUND_COLUMNS` with the coordinates ``x0 .. x{d-1}`` when ``d <= 16``."""
+    from .bounds.sweep import MAX_COORDINATES
+
+    k = AROUND_COLUMNS.index("source") + 1
+    coords = [f"x{i}" for i in range(d)] if d <= MAX_COORDINATES else []
+    return AROUND_COLUMNS[:k] + coords + AROUND_COLUMNS[k:]
 
 
 def _radius_columns(net: Network, x: np.ndarray, norm: str, methods: tuple[str, ...],
@@ -293,36 +324,56 @@ def _radius_columns(net: Network, x: np.ndarray, norm: str, methods: tuple[str, 
     return cols
 
 
+def around_point_columns(net: Network, x: np.ndarray, counts: list, *, norm: str,
+                         certify: tuple[str, ...], max_radius: float | None) -> list[dict]:
+    """The analysis columns of one point, one dict per ball (``counts``: the
+    :class:`polyreg.bounds.sweep.RadiusCount` of each radius): margin, local bounds of each
+    ball (``local_exact`` from the enumerated patterns, empty when the count is incomplete),
+    softmax Jacobian norm, and the robustness-radius columns (computed once per point)."""
+    from .bounds import local_bound, margin, softmax_jacobian
+    from .bounds.counts import _per_layer, _recursion
+
+    shared = {"margin": margin(net, x, norm).margin,
+              "jacobian_norm": softmax_jacobian(net, x).norm,
+              **_radius_columns(net, x, norm, certify, max_radius)}
+    out = []
+    for c in counts:
+        ball = Ball(x, c.radius, norm=norm)
+        exact: object = ""
+        if c.complete:  # the local bound from the live neurons of the exact patterns
+            on = c.patterns.all(axis=0)
+            live = c.patterns.any(axis=0) & ~on
+            exact = _recursion(net.n_inputs, list(net.hidden_widths), _per_layer(net, live),
+                               _per_layer(net, on), None, net.negative_slope > 0)
+        out.append({"local_interval": local_bound(net, ball, "interval").value,
+                    "local_lp": local_bound(net, ball, "lp").value,
+                    "local_exact": exact, **shared})
+    return out
+
+
 def around_rows(
-    net: Network, points: np.ndarray, radius: float, norm: str, labels: list[str] | None,
-    certify: tuple[str, ...] = ("ibp", "crown", "lp"), max_radius: float | None = None,
+    net: Network, points: np.ndarray, radius: float | list[float], norm: str,
+    labels: list[str] | None, certify: tuple[str, ...] = ("ibp", "crown", "lp"),
+    max_radius: float | None = None, *, workers: int = 1, max_regions: int | None = None,
+    reuse: bool = False,
 ) -> list[dict]:
-    """One dict per point with the :data:`AROUND_COLUMNS` (the table of ``polyreg around``).
+    """One dict per point and ball radius with the :func:`around_columns` (the table of
+    ``polyreg around``), sorted by point, then in the order of the radii.
 
     ``certify`` names the certified lower bounds of the robustness radius to compute (in the
     ball's norm; :func:`polyreg.bounds.certify.radius_bounds`); with none, the radius columns
     stay empty. ``max_radius`` caps the exact radius search when no adversarial point is found.
+    ``workers``, ``max_regions`` (per point and ball) and ``reuse`` are those of
+    :func:`polyreg.bounds.sweep.sweep`.
     """
-    from .bounds import local_bound, margin, predicted_class, softmax_jacobian
+    from functools import partial
 
-    out = []
-    classes = predicted_class(net, points)
-    for i, x in enumerate(points):
-        ball = Ball(x, radius, norm=norm)
-        rs = enumerate_regions(net, ball, progress=False)
-        out.append({
-            "index": i,
-            "label": labels[i] if labels is not None else "",
-            "class": int(classes[i]),
-            "regions": len(rs),
-            "margin": margin(net, x, norm).margin,
-            "local_interval": local_bound(net, ball, "interval").value,
-            "local_lp": local_bound(net, ball, "lp").value,
-            "local_exact": local_bound(net, ball, "exact", regions=rs).value,
-            "jacobian_norm": softmax_jacobian(net, x).norm,
-            **_radius_columns(net, x, norm, certify, max_radius),
-        })
-    return out
+    from .bounds.sweep import sweep
+
+    radii = [float(r) for r in np.atleast_1d(np.asarray(radius, dtype=np.float64))]
+    extra = partial(around_point_columns, norm=norm, certify=tuple(certify), max_radius=max_radius)
+    return sweep(net, points, radii, norm, labels=labels, max_regions=max_regions, reuse=reuse,
+                 workers=workers, extra=extra)
 
 
 def _median(values: list) -> float | None:
@@ -407,51 +458,121 @@ def _histogram(rows: list[dict], path: Path, radius: float, norm: str) -> None:
         plt.close(fig)
 
 
+def _parse_radii(text: str) -> list[float]:
+    """``--radius``: one positive number or a comma-separated list of them (kept in order,
+    repeats dropped)."""
+    radii = parse_numbers(text, "--radius")
+    if radii.size == 0 or np.any(radii <= 0):
+        raise InputError(f"--radius must be a positive number or a comma-separated list of "
+                         f"positive numbers, got {text!r}")
+    return list(dict.fromkeys(float(r) for r in radii))
+
+
+def _positive(text: str | None, flag: str) -> int | None:
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError(f"{flag} must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise InputError(f"{flag} must be a positive integer, got {text!r}")
+    return value
+
+
+def _table(lines: list[tuple[str, ...]]) -> str:
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+                     for line in lines)
+
+
+def sweep_table(sweep: list[dict]) -> str:
+    """The per label and radius summary of ``polyreg around`` as text: counts of a group
+    with an incomplete row are lower bounds, marked ``>=``.
+
+    Examples
+    --------
+    >>> print(sweep_table([{"label": "a", "ball_radius": 0.1, "points": 4, "complete": 4,
+    ...     "regions_mean": 4.0, "regions_q1": 1.75, "regions_median": 2.5, "regions_q3": 4.75,
+    ...     "regions_min": 1, "regions_max": 10}]))
+    group  radius  points  complete  mean  q1    median  q3    min  max
+    a      0.1     4       4         4     1.75  2.5     4.75  1    10
+    """
+    lines: list[tuple[str, ...]] = [("group", "radius", "points", "complete", "mean", "q1",
+                                     "median", "q3", "min", "max")]
+    for s in sweep:
+        ge = ">=" if s["complete"] < s["points"] else ""
+        lines.append((str(s["label"]), f"{s['ball_radius']:g}", str(s["points"]),
+                      str(s["complete"]),
+                      *(ge + f"{s[k]:.4g}" for k in ("regions_mean", "regions_q1",
+                                                      "regions_median", "regions_q3")),
+                      str(s["regions_min"]), ge + str(s["regions_max"])))
+    return _table(lines)
+
+
 def _around(args: argparse.Namespace) -> int:
+    from .bounds.sweep import summarize
+
     out = Path(args.out)
     _check_out(out)
+    radii = _parse_radii(args.radius)
     plot = None
     if args.plot is not None:
         plot = Path(args.plot)
         _check_out(plot, "--plot")
         if not _have_matplotlib():
+            what = "histogram" if len(radii) == 1 else "plot"
             print(f"{PROG}: warning: matplotlib is not installed (pip install 'polyreg[plot]'); "
-                  "no histogram", file=sys.stderr)
+                  f"no {what}", file=sys.stderr)
             plot = None
+    workers = _positive(args.workers, "--workers") or 1
+    budget = _positive(args.max_regions_per_point, "--max-regions-per-point")
     net = Network.load(args.network)
     points = _load_points(args.points, net.n_inputs)
     labels = _load_labels(args.labels, points.shape[0]) if args.labels is not None else None
-    radius = parse_numbers(args.radius, "--radius")
-    if radius.size != 1 or radius[0] <= 0:
-        raise InputError(f"--radius must be one positive number, got {args.radius!r}")
-    r = float(radius[0])
     max_radius = None
     if args.max_radius is not None:
         max_radius = float(parse_numbers(args.max_radius, "--max-radius")[0])
         if max_radius <= 0:
             raise InputError(f"--max-radius must be positive, got {args.max_radius}")
-    rows = around_rows(net, points, r, args.norm, labels, _certifiers(args.certify), max_radius)
-    write_csv_atomic(AROUND_COLUMNS, [[row[c] for c in AROUND_COLUMNS] for row in rows], out)
-    summary = summarize_groups(rows)
+    rows = around_rows(net, points, radii, args.norm, labels, _certifiers(args.certify),
+                       max_radius, workers=workers, max_regions=budget,
+                       reuse=args.reuse_largest)
+    columns = around_columns(net.n_inputs)
+    write_csv_atomic(columns, [[row[c] for c in columns] for row in rows], out)
+    r = max(radii)
+    summary = summarize_groups([row for row in rows if row["ball_radius"] == r])
+    sweep = summarize(rows)
+    complete = all(row["complete"] for row in rows)
     if plot is not None:
-        _histogram(rows, plot, r, args.norm)
+        if len(radii) == 1:
+            _histogram(rows, plot, r, args.norm)
+        else:
+            from .plot import sweep_figure
+
+            sweep_figure(sweep, plot, norm=args.norm)
     if args.json:
-        print(json.dumps({"points": len(rows), "radius": r, "norm": args.norm,
-                          "groups": summary, "out": str(out),
-                          "plot": None if plot is None else str(plot)}))
+        print(json.dumps({"points": len(points), "radius": r, "radii": radii, "norm": args.norm,
+                          "complete": complete, "sweep": sweep, "groups": summary,
+                          "out": str(out), "plot": None if plot is None else str(plot)}))
         return 0
-    header: tuple[str, ...] = ("group", "points", "regions mean", "median", "min", "max",
-                               "margin mean", "local LP mean", "LP/exact median", "Jacobian mean")
+    print(f"regions in L{args.norm} balls around {len(points)} points")
+    print(sweep_table(sweep))
+    if not complete:
+        n = sum(not row["complete"] for row in rows)
+        print(f"{n} ball(s) stopped at --max-regions-per-point {budget}: their counts are lower "
+              "bounds (column complete = False)")
+    print()
+    header: tuple[str, ...] = ("group", "points", "margin mean", f"local LP mean (r={r:g})",
+                               "LP/exact median", "Jacobian mean")
     certs = [m for m in ("ibp", "crown", "lp")
              if any(f"ratio_{m}_median" in s for s in summary.values())]
     if any("radius_median" in s for s in summary.values()):
-        header += ("radius median", *(f"{m}/radius median" for m in certs))
+        header += ("robustness radius median", *(f"{m}/radius median" for m in certs))
     lines = [header]
     for name, s in summary.items():
         line: tuple[str, ...] = (
-            name, str(s["points"]), f"{s['regions_mean']:.4g}",
-            f"{s['regions_median']:.4g}", str(s["regions_min"]), str(s["regions_max"]),
-            _fmt(s["margin_mean"]), f"{s['local_lp_mean']:.4g}",
+            name, str(s["points"]), _fmt(s["margin_mean"]), f"{s['local_lp_mean']:.4g}",
             f"{s['local_lp_ratio_median']:.3g}", f"{s['jacobian_mean']:.4g}")
         if len(header) > len(line):
             med = s.get("radius_median")
@@ -460,11 +581,9 @@ def _around(args: argparse.Namespace) -> int:
                 v = s.get(f"ratio_{m}_median")
                 line += ("-" if v is None else f"{v:.3g}",)
         lines.append(line)
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    print("\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines
-    ))
-    print(f"wrote {len(rows)} rows to {out}" + (f" and a histogram to {plot}" if plot else ""))
+    print(_table(lines))
+    what = "a histogram" if len(radii) == 1 else "count-vs-radius curves"
+    print(f"wrote {len(rows)} rows to {out}" + (f" and {what} to {plot}" if plot else ""))
     return 0
 
 
@@ -524,6 +643,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                    help="certified lower bounds to compute: a comma-separated subset of "
                    "ibp,crown,lp, or none (default: ibp,crown,lp)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_budget_options(p, "each ball's enumeration (--max-regions) or the search (--time-limit)")
     p.set_defaults(handler=_robustness)
 
     p = subparsers.add_parser(
@@ -539,23 +659,37 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                    help="enumeration engine (default: traverse)")
     p.add_argument("--json", action="store_true", help="print one JSON object (the report)")
     p.add_argument("--quiet", action="store_true", help="no progress line on stderr")
+    add_progress_option(p)
+    add_budget_options(p)
     p.set_defaults(handler=_bounds)
 
     p = subparsers.add_parser(
         "around", help="exact counts, margins, local bounds around many points",
-        description="For each point: the exact number of regions in the ball around it, its "
-        "margin, local bounds (interval, LP, exact-live) and softmax Jacobian norm; a CSV "
-        "table and a summary per label group.",
+        description="For each point and each radius: the exact number of regions in the ball "
+        "around it, its margin, local bounds (interval, LP, exact-live), softmax Jacobian norm "
+        "and robustness radius; a CSV table (one row per point and radius) and a summary per "
+        "label group and radius (mean, quartiles).",
     )
     _network_arg(p)
     p.add_argument("--points", required=True, metavar="X.npy", help="points, shape (n, d)")
-    p.add_argument("--radius", required=True, metavar="R", help="ball radius")
+    p.add_argument("--radius", required=True, metavar="R",
+                   help="ball radius, or a comma-separated list of radii (one row per point "
+                   "and radius)")
     p.add_argument("--norm", choices=NORM_CHOICES, default="2", help="ball norm (default: 2)")
     p.add_argument("--labels", metavar="y.npy", help="one label per point (groups the summary)")
     p.add_argument("--out", required=True, metavar="FILE.csv",
                    help="output table (written atomically)")
     p.add_argument("--plot", metavar="FILE.png",
-                   help="histogram of region counts per group (needs matplotlib)")
+                   help="count-vs-radius curves per group, median with quartile bands (a "
+                   "histogram for one radius); needs matplotlib")
+    p.add_argument("--workers", metavar="N", help="processes over points (default 1)")
+    p.add_argument("--max-regions-per-point", metavar="N",
+                   help="budget per point and ball: stop once more than N regions are found "
+                   "and report N as a lower bound (column complete = False)")
+    p.add_argument("--reuse-largest", action="store_true",
+                   help="count the smaller balls from the largest ball's regions and their "
+                   "distances to the point (one LP / QP per region; faster for many L2 radii, "
+                   "slower for a few; docs/around.md)")
     p.add_argument("--certify", default="ibp,crown,lp", metavar="LIST",
                    help="certified lower bounds of the robustness radius (in --norm) per point: "
                    "a comma-separated subset of ibp,crown,lp, or none to skip the radius columns "
@@ -568,6 +702,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
 
 __all__ = [
-    "AROUND_COLUMNS", "EXIT_VIOLATED", "RADIUS_COLUMNS", "add_parsers", "around_rows",
-    "certified_fields", "summarize_groups", "write_csv_atomic",
+    "AROUND_COLUMNS", "EXIT_VIOLATED", "RADIUS_COLUMNS", "add_parsers", "around_columns",
+    "around_point_columns", "around_rows", "certified_fields", "summarize_groups", "sweep_table",
+    "write_csv_atomic",
 ]

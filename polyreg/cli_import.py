@@ -12,8 +12,9 @@ MODEL by format (guessed from the extension when ``--format`` is not given):
     text or a ``.json`` file). A whole module saved with ``torch.save(model)`` (a pickle: the
     classes it names must be importable) or a TorchScript file of a scripted ``nn.Sequential``
     (``torch.jit.script(model).save(path)``) needs code execution to load and is read only
-    with ``--trust-pickle``: only for files you trust. ``--input-shape`` is required, except
-    for a ``state_dict`` whose first layer is ``linear``.
+    with ``--trust-pickle``: only for files you trust. ``--input-shape`` is required only
+    when the first layer (after any ``Flatten``) is not ``Linear``: otherwise the input is
+    ``in_features`` values.
 ``onnx`` (``.onnx``)
     ``--input-shape`` defaults to the graph input's shape without the batch axis.
 ``keras`` (``.keras``, ``.h5``, ``.hdf5``)
@@ -258,9 +259,7 @@ def convert(
                 raise ImportInputError(
                     f"--architecture is only used with a state_dict; {model!r} holds a module"
                 )
-            if input_shape is None:
-                raise ImportInputError("--input-shape is required for torch models (e.g. 1,28,28)")
-            return pio.from_torch(obj, input_shape)
+            return pio.from_torch(obj, input_shape)  # None: from a first Linear layer
         if fmt == "onnx":
             return pio.from_onnx(model, input_shape)
         if fmt == "keras":

@@ -1,12 +1,13 @@
 """Command-line sub-command ``plot`` (registered through ``COMMAND_MODULES`` in ``cli.py``).
 
-``plot NET.npz (--box LO HI | --slice X0 X1 X2 [--box LO HI]) --out FILE.png [--graph]
-[--points X.npy] [--ball R --center C [--norm 1|2|inf]] [--color MODE] [--size W H] [--dpi D]
-[--no-edges] [--method M] [--json]``
+``plot NET.npz (--box LO HI | --slice X0 X1 X2 [--box LO HI]) --out FILE.png|.svg|.pdf
+[--graph] [--points X.npy [--labels y.npy]] [--ball R --center C [--norm 1|2|inf]]
+[--color MODE] [--output K] [--no-boundary] [--size W H] [--dpi D] [--title T] [--no-edges]
+[--method M] [--json]``
     A picture of every activation region in a plane: the input plane of a 2-input network
     (``--box`` is the domain), or the slice through three input points ``X0, X1, X2``
     (``x = X0 + s (X1 - X0) + t (X2 - X0)``; ``--box`` bounds ``(s, t)``, default ``[0, 1]^2``).
-    Needs matplotlib (``pip install 'polyreg[plot]'``).
+    Needs matplotlib (``pip install 'polyreg[plot]'``). The gallery: docs/gallery.md.
 """
 
 from __future__ import annotations
@@ -96,6 +97,13 @@ def _plot(args: argparse.Namespace) -> int:
         points = np.atleast_2d(np.asarray(points, dtype=float))
         if points.ndim != 2 or points.shape[1] != d:
             raise InputError(f"--points must hold an array of shape (m, {d}), got {points.shape}")
+    labels = None
+    if args.labels is not None:
+        if points is None:
+            raise InputError("--labels needs --points")
+        from .cli_bounds import _load_labels
+
+        labels = _load_labels(args.labels, points.shape[0])
     ball = None
     if args.ball is not None:
         radius = parse_numbers(args.ball, "--ball R")
@@ -106,21 +114,40 @@ def _plot(args: argparse.Namespace) -> int:
         import matplotlib  # noqa: F401 - only: is it installed?
     except ImportError as exc:
         raise InputError("plot needs matplotlib: pip install 'polyreg[plot]'") from exc
+    if not 0 <= args.output < net.n_outputs:
+        raise InputError(f"--output must be in 0..{net.n_outputs - 1}, got {args.output}")
     pic = plane_regions(net, domain, method=args.method)
-    draw(pic, out, color=args.color, graph=args.graph, points=points, ball=ball,
-         size=tuple(args.size), dpi=args.dpi, edges=not args.no_edges)
+    fig = draw(pic, out, color=args.color, graph=args.graph, points=points, labels=labels,
+               ball=ball, boundary=not args.no_boundary, output=args.output,
+               size=None if args.size is None else tuple(args.size), dpi=args.dpi,
+               edges=not args.no_edges, title=args.title)
+    if args.size is None:  # cropped to the drawing when saved: read the size back
+        width, height = _saved_size(out, fig, args.dpi)
+    else:
+        width, height = args.size
     summary = {
         "out": str(out), "regions": len(pic.polygons), "linear_regions": pic.linear.count,
-        "edges": len(pic.regions.edges), "width": args.size[0], "height": args.size[1],
+        "edges": len(pic.regions.edges), "width": width, "height": height,
         "color": args.color, "engine": pic.regions.method,
         "plane": "slice" if pic.slice is not None else "input",
     }
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"wrote {out} ({args.size[0]} x {args.size[1]} px): {summary['regions']:,} "
+        print(f"wrote {out} ({width} x {height} px): {summary['regions']:,} "
               f"activation regions, {summary['linear_regions']:,} linear regions")
     return 0
+
+
+def _saved_size(out: Path, fig: object, dpi: int) -> tuple[int, int]:
+    """Pixel size of a written PNG (read from its header), else of the figure at ``dpi``."""
+    if out.suffix.lower() == ".png" and out.is_file():
+        with open(out, "rb") as handle:
+            head = handle.read(24)
+        if head[:8] == b"\x89PNG\r\n\x1a\n":
+            return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    w, h = fig.get_size_inches()  # type: ignore[attr-defined]
+    return round(w * dpi), round(h * dpi)
 
 
 def _positive_int(text: str) -> int:
@@ -153,17 +180,27 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="FILE.png",
                    help="image file (format from the suffix: .png, .pdf, .svg)")
     p.add_argument("--color", choices=COLOR_MODES, default="pattern",
-                   help="pattern: per activation region (default); linear: per linear region; "
-                   "gradient: norm of the output gradient, with a colour bar; id: unique colour "
-                   "per region index")
+                   help="pattern: per activation region (default); class: by predicted class; "
+                   "output: the value of output --output; area: region area; jacobian: "
+                   "spectral norm of the local Jacobian (input coordinates); linear: per linear "
+                   "region; gradient: norm of the output gradient on the plane; id: unique "
+                   "colour per region index")
+    p.add_argument("--output", type=int, default=0, metavar="K",
+                   help="the output drawn by --color output (default 0)")
+    p.add_argument("--no-boundary", action="store_true",
+                   help="do not draw the decision boundary")
+    p.add_argument("--labels", metavar="y.npy",
+                   help="one label per --points row: a colour and marker per label")
+    p.add_argument("--title", help="title (default: the counts; '' for none)")
     p.add_argument("--graph", action="store_true", help="overlay the adjacency graph")
     p.add_argument("--points", metavar="X.npy", help="data points (m, d) to mark (projected)")
     p.add_argument("--ball", metavar="R", help="draw the ball of radius R around --center")
     p.add_argument("--center", metavar="C", help="centre of --ball: a list or a .npy file")
     p.add_argument("--norm", choices=["1", "2", "inf"], default="2", help="norm of --ball")
-    p.add_argument("--size", nargs=2, type=_positive_int, default=[800, 800],
-                   metavar=("W", "H"), help="image size in pixels (default 800 800)")
-    p.add_argument("--dpi", type=_positive_int, default=100, help="dots per inch (default 100)")
+    p.add_argument("--size", nargs=2, type=_positive_int, default=None,
+                   metavar=("W", "H"), help="image size in pixels (default: 5 inches wide at "
+                   "--dpi, the height from the domain's aspect ratio, cropped to the drawing)")
+    p.add_argument("--dpi", type=_positive_int, default=200, help="dots per inch (default 200)")
     p.add_argument("--no-edges", action="store_true", help="do not draw region boundaries")
     p.add_argument("--method", choices=["traverse", "planar"], default=None,
                    help="engine (default: traverse for 2-input networks, planar for slices)")

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from ._files import refuse_same_file
-from .cli import format_summary
+from .cli import add_budget_options, add_progress_option, format_summary, progress_option
 from .domains import Domain, sample
 from .errors import PolyregError
 from .network import Network
@@ -114,6 +114,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     _scale_options(resume, store=False)
     resume.add_argument("--json", action="store_true", help="print the summary as JSON")
     resume.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    add_progress_option(resume)
+    add_budget_options(resume, "this session")
     resume.set_defaults(handler=_resume)
     export = subparsers.add_parser(
         "export", help="write a store's regions and edges as JSON, GraphML or .npz",
@@ -149,12 +151,13 @@ def _print(summary: dict, as_json: bool, extra: list[str] | None = None) -> None
     text = format_summary(summary)
     print(text)
     first = text.splitlines()[0]
-    width = len(first) - len(first.split()[-1]) - 2  # the table's key column
+    key = first.split()[0]
+    width = len(first) - len(first[len(key):].lstrip()) - 2  # the table's key column
     for key in ("workers", "parts", "store"):
         if key in summary and not (key in ("workers", "parts") and summary[key] == 1):
             print(f"{key:<{width}}  {summary[key]}")
-    if "complete" in summary and not summary["complete"]:
-        print("(incomplete: continue it with `polyreg resume`)")
+    if "complete" in summary and not summary["complete"] and "store" in summary:
+        print(f"(incomplete: continue it with `polyreg resume {summary['store']}`)")
     for line in extra or []:
         print(line)
 
@@ -165,12 +168,15 @@ def run_scaled(
     """``count``/``enumerate`` with the scale options; None hands the run back to
     ``cli._run`` (with ``args.engine_options`` set, and ``args.method`` set to ``traverse``
     when a scale option selected it)."""
+    from .budget import BudgetNotSupported, check_engine
+    from .cli import budget_options
     from .parallel import default_workers
     from .store import RegionStore, export, run_parts, run_walk
     from .stream import count_streaming
 
     explicit = any(getattr(args, k, None) is not None
                    for k in ("store", "workers", "scheduler", "parts"))
+    budget = budget_options(args)
     if args.method not in ("traverse", "auto"):
         if explicit:
             raise OptionError("--store, --workers, --scheduler and --parts run the traverse "
@@ -179,10 +185,17 @@ def run_scaled(
     if args.method == "auto":
         from .engines.auto import choose
 
-        if not explicit and choose(net, domain) != "traverse":
+        if not explicit and not budget and choose(net, domain) != "traverse":
             return None  # auto's own choice (skeleton, planar, ...) is faster here
     linear = getattr(args, "linear", False)
-    progress = False if (args.quiet or args.json) else None
+    if budget:
+        if linear:
+            raise BudgetNotSupported("--linear needs every region (merging part of them bounds "
+                             "nothing): drop --max-regions/--time-limit")
+        if (args.workers or 1) > 1 or args.scheduler is not None or args.parts not in (None, 1):
+            check_engine("traverse", parallel=True)
+        args.workers = 1  # a budget runs in one process
+    progress = progress_option(args)
     client = args.scheduler
     workers = args.workers
     if workers is None and client is None:
@@ -197,13 +210,19 @@ def run_scaled(
                                 mode="walk" if one else "parts",
                                 network_path=args.network) as store:
             if one:
-                summary = run_walk(store, progress=progress, batch=args.commit_every)
+                summary = run_walk(store, progress=progress, batch=args.commit_every, **budget)
             else:
                 summary = run_parts(store, workers=workers, client=client, parts=args.parts,
                                     progress=progress)
             extra = []
             if out is not None:
-                export(store, out, "json")
+                fmt = getattr(args, "out_format", "json")
+                if fmt == "node-link":
+                    from .cli import write_regions
+
+                    write_regions(store.to_region_set(), net, out, fmt)
+                else:  # the formats of `polyreg export`
+                    export(store, out, fmt)
                 extra.append(f"wrote {summary['regions']:,} regions and {summary['edges']:,} "
                              f"edges to {out}")
         summary["method"] = args.method
@@ -211,7 +230,7 @@ def run_scaled(
         return 0
     if args.command == "count" and not linear:
         summary = count_streaming(net, domain, workers=workers, client=client, parts=args.parts,
-                                  progress=progress)
+                                  progress=progress, **budget)
         summary["method"] = args.method
         _print(summary, args.json)
         return 0
@@ -222,10 +241,12 @@ def run_scaled(
 
 
 def _resume(args: argparse.Namespace) -> int:
+    from .cli import budget_options
     from .store import resume
 
-    progress = False if (args.quiet or args.json) else None
-    summary = resume(args.store, workers=args.workers, client=args.scheduler, progress=progress)
+    progress = progress_option(args)
+    summary = resume(args.store, workers=args.workers, client=args.scheduler, progress=progress,
+                     **budget_options(args))
     _print(summary, args.json)
     return 0
 

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.optimize import linprog
 
 from .errors import InvalidDomain
 
@@ -246,6 +245,8 @@ class Polytope(Domain):
             raise InvalidDomain("polytope is empty: a zero row of A has a negative b")
         A, b = normalize_rows(A[~zero], b[~zero])
         d = A.shape[1]
+        from scipy.optimize import linprog  # here: `import polyreg` stays light
+
         # Chebyshev centre: full-dimensional iff radius > 0
         cost = np.zeros(d + 1)
         cost[-1] = -1.0

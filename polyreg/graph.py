@@ -34,9 +34,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-import networkx as nx
 import numpy as np
 
 from ._files import open_output
@@ -65,9 +64,15 @@ BALL_BOUNDARY_MAX_DIM = 8
 POLAR_MAX_DIM = 6
 
 if TYPE_CHECKING:
-    from .engines._common import RegionRows
+    import networkx as nx
 
-GraphLike = nx.Graph | RegionSet
+    from .engines._common import RegionRows
+else:
+    from ._lazy import LazyModule
+
+    nx = LazyModule("networkx")  # imported on first use: `import polyreg.plot` stays light
+
+GraphLike: TypeAlias = "nx.Graph | RegionSet"  # a string: networkx is imported lazily
 
 #: attributes holding arrays / tuples, decoded on reading
 _NODE_ARRAYS = ("point", "out_W", "out_b")

@@ -684,20 +684,32 @@ def _polish_least_norm(
     w: np.ndarray, Au: np.ndarray, ru: np.ndarray, Ae: np.ndarray, re: np.ndarray
 ) -> np.ndarray:
     """Sharpen an interior-point answer of ``min ||w||_2`` s.t. ``Au w <= ru``, ``Ae w = re``:
-    the least-norm point of the rows active at ``w`` (slack below ``1e-7``), kept when it is
-    feasible and no longer than ``w`` (then it is the optimum to float64 accuracy)."""
-    active = np.flatnonzero(ru - Au @ w <= 1e-7)
-    M = np.vstack([Ae, Au[active]])
-    if M.shape[0] == 0:
-        return np.zeros_like(w)
-    rhs = np.concatenate([re, ru[active]])
-    v = np.linalg.lstsq(M, rhs, rcond=None)[0]
-    ok = (
-        np.all(Au @ v <= ru + 1e-12 * (1.0 + np.abs(ru)))
-        and np.all(np.abs(M @ v - rhs) <= 1e-12 * (1.0 + np.abs(rhs)))
-        and float(v @ v) <= float(w @ w) * (1.0 + 1e-9) + 1e-300
-    )
-    return v if ok else w
+    the least-norm point of the rows active at ``w``, kept when it is feasible and no longer
+    than ``w`` (then it is the optimum to float64 accuracy). A row is active when its slack is
+    below ``1e-7``; when that set gives nothing better, below ``1e-3``, ``1e-2``, ``1e-1`` times
+    ``||w||`` (an interior-point answer stops a little inside the set, which matters when ``x``
+    lies just outside it and ``||w||`` is tiny)."""
+    slack = ru - Au @ w
+    size = float(np.linalg.norm(w))
+    tried: set[bytes] = set()
+    for threshold in (1e-7, 1e-3 * size, 1e-2 * size, 1e-1 * size):
+        active = np.flatnonzero(slack <= max(threshold, 1e-7))
+        if active.tobytes() in tried:
+            continue
+        tried.add(active.tobytes())
+        M = np.vstack([Ae, Au[active]])
+        if M.shape[0] == 0:
+            continue
+        rhs = np.concatenate([re, ru[active]])
+        v = np.linalg.lstsq(M, rhs, rcond=None)[0]
+        ok = (
+            np.all(Au @ v <= ru + 1e-12 * (1.0 + np.abs(ru)))
+            and np.all(np.abs(M @ v - rhs) <= 1e-12 * (1.0 + np.abs(rhs)))
+            and float(v @ v) <= float(w @ w) * (1.0 + 1e-9) + 1e-300
+        )
+        if ok:
+            return v
+    return w
 
 
 def nearest_point(

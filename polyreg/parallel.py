@@ -293,6 +293,35 @@ class PartJob:
     chebyshev: bool = True
     collect: bool = True
     seed: int = 0
+    #: the driver's number for this job (live progress, see :data:`_LIVE`); -1: none
+    job_id: int = -1
+
+
+#: in a pool worker: ``(array, slot)``, where the worker publishes ``(job id, regions owned so
+#: far)`` of the part it runs at ``array[2 slot : 2 slot + 2]`` (live progress); None elsewhere
+_LIVE: Any = None
+#: seconds between two publications of a part's progress, and between two progress updates of
+#: the driver while parts run
+LIVE_EVERY = 0.5
+
+
+def _init_worker(main_pid: int, live: Any = None, next_slot: Any = None) -> None:
+    """Pool worker initialiser: :func:`_exit_with`, and a slot of the live-progress array."""
+    global _LIVE
+    _exit_with(main_pid)
+    if live is not None and next_slot is not None:
+        with next_slot.get_lock():
+            slot = int(next_slot.value)
+            next_slot.value += 1
+        if 2 * slot + 1 < len(live):
+            _LIVE = (live, slot)
+
+
+def _publish(job: PartJob, owned: int) -> None:
+    if _LIVE is not None and job.job_id >= 0:
+        live, slot = _LIVE
+        live[2 * slot + 1] = owned
+        live[2 * slot] = job.job_id
 
 
 @dataclass
@@ -364,7 +393,11 @@ def run_part(job: PartJob) -> PartResult:
         yield first
         yield from walk(ctx, state, counter, chebyshev=job.chebyshev)
 
+    published = time.monotonic()
     for ev in events():
+        if _LIVE is not None and time.monotonic() - published >= LIVE_EVERY:
+            published = time.monotonic()
+            _publish(job, res.owned)
         if not isinstance(ev, Expanded):
             res.found += 1
             if job.collect:
@@ -473,8 +506,14 @@ class PoolRunner:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         ctx = process_context(["polyreg.parallel", "polyreg.engines.traverse"])
+        #: (job id, regions owned so far) per worker process, for live progress
+        self.live = ctx.Array("q", [-1, 0] * workers, lock=False)
+        self.next_slot = ctx.Value("i", 0)
+        #: called about every :data:`LIVE_EVERY` seconds while parts run (set by :func:`drive`)
+        self.tick: Callable[[], None] | None = None
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                        initializer=_exit_with, initargs=(os.getpid(),))
+                                        initializer=_init_worker,
+                                        initargs=(os.getpid(), self.live, self.next_slot))
         # start the processes in the background, while the caller plans the partition
         import threading
 
@@ -485,7 +524,10 @@ class PoolRunner:
         futures = {self.pool.submit(run_part, job): job for job in jobs}
         try:
             while futures:
-                done, _ = wait(list(futures), return_when=FIRST_COMPLETED)
+                done, _ = wait(list(futures), return_when=FIRST_COMPLETED,
+                               timeout=None if self.tick is None else LIVE_EVERY)
+                if not done and self.tick is not None:
+                    self.tick()
                 for f in done:
                     job = futures.pop(f)
                     exc = f.exception()
@@ -495,6 +537,11 @@ class PoolRunner:
                 f.cancel()
             if any(not f.done() for f in futures):  # stopped early (error, Ctrl-C): no waiting
                 self.abort()
+
+    def live_counts(self) -> dict[int, int]:
+        """``{job id: regions owned so far}`` of the parts under way (as last published)."""
+        vals = list(self.live)
+        return {int(vals[k]): int(vals[k + 1]) for k in range(0, len(vals), 2) if vals[k] >= 0}
 
     def abort(self) -> None:
         """Stop the worker processes now (parts under way are lost)."""
@@ -599,15 +646,31 @@ def drive(
     """
     results: dict[Part, PartResult] = dict(done or {})
     t0 = time.perf_counter()
+    next_id = 0
     while True:
         parts = partition.parts()
         # densest first: the estimate flattens density peaks, so a part that looks dense is
         # likely larger than its estimated weight; the small sparse parts fill the tail
         todo = sorted((p for p in parts if p not in results), key=lambda p: (-p.density,
                                                                              -p.weight))
-        jobs = [PartJob(net, domain, tol, p, chebyshev, collect, seed) for p in todo]
+        jobs = [PartJob(net, domain, tol, p, chebyshev, collect, seed, next_id + k)
+                for k, p in enumerate(todo)]
+        next_id += len(jobs)
         bad: set[float] = set()
+        finished: set[int] = set()
+
+        def running(finished: set[int] = finished) -> int:
+            """Regions owned so far by the parts under way (workers publish them)."""
+            live = runner.live_counts() if hasattr(runner, "live_counts") else {}
+            return sum(n for j, n in live.items() if j not in finished)
+
+        if progress is not None and hasattr(runner, "tick"):
+            def tick(parts: list[Part] = parts) -> None:
+                _report(progress, parts, results, t0, running())
+
+            runner.tick = tick
         for job, out in runner.run(jobs):
+            finished.add(job.job_id)
             if isinstance(out, BaseException):
                 bad |= _bad_cuts(job.part, out)
                 continue
@@ -615,7 +678,7 @@ def drive(
             if sink is not None:
                 sink.add(out)
             if progress is not None:
-                _report(progress, parts, results, t0)
+                _report(progress, parts, results, t0, running())
         for a, b in zip(parts[:-1], parts[1:], strict=True):
             if a in results and b in results and results[a].upper_keys != results[b].lower_keys:
                 bad.add(a.hi)  # type: ignore[arg-type]  # a part followed by another has a hi
@@ -646,11 +709,12 @@ def _bad_cuts(part: Part, exc: BaseException) -> set[float]:
 
 
 def _report(progress: Callable[[dict], None], parts: list[Part],
-            results: dict[Part, PartResult], t0: float) -> None:
+            results: dict[Part, PartResult], t0: float, running: int = 0) -> None:
+    """Report the parts done (and ``running``: regions owned so far by parts under way)."""
     done = [p for p in parts if p in results]
     share = sum(p.weight for p in done) / max(sum(p.weight for p in parts), 1e-300)
     progress({
-        "regions": sum(results[p].owned for p in done),
+        "regions": sum(results[p].owned for p in done) + running,
         "parts_done": len(done),
         "parts": len(parts),
         "fraction": share,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Iterator
 
-import networkx as nx
 import numpy as np
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def pattern_key(pattern: np.ndarray) -> bytes:
@@ -32,6 +34,20 @@ def pattern_from_hex(text: str, n: int) -> np.ndarray:
     """
     bits = np.unpackbits(np.frombuffer(bytes.fromhex(text), dtype=np.uint8))
     return bits[:n].astype(bool)
+
+
+def _polygon_area(P: np.ndarray) -> float:
+    """Area of a polygon given by its vertices in order (shoelace)."""
+    if P.ndim != 2 or P.shape[0] < 3 or P.shape[1] != 2:
+        return float("nan")
+    x, y = P[:, 0], P[:, 1]
+    return abs(float(0.5 * np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y)))
+
+
+def _predicted(region: Region) -> int:
+    """Predicted class at the region's point: argmax of the output, ``f > 0`` for one."""
+    out = region.out_W @ region.point + region.out_b
+    return int(out[0] > 0) if out.size == 1 else int(np.argmax(out))
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,6 +129,82 @@ class RegionSet:
     def __len__(self) -> int:
         return len(self.regions)
 
+    def __repr__(self) -> str:
+        """Short: ``<RegionSet 11 regions, Box in R^2, engine=traverse, 0.01 s>``.
+
+        Examples
+        --------
+        >>> import numpy as np, polyreg
+        >>> net = polyreg.Network.from_layers([(np.eye(2), np.zeros(2)), (np.ones((1, 2)), [0.0])])
+        >>> rs = polyreg.enumerate_regions(net, polyreg.Box([-1, -1], [1, 1]), method="traverse")
+        >>> repr(rs)  # doctest: +ELLIPSIS
+        '<RegionSet 4 regions, Box in R^2, engine=traverse, ... s>'
+        """
+        n = len(self.regions)
+        parts = [f"<RegionSet {n:,} region{'s' if n != 1 else ''}"]
+        dim = self.widths[0] if self.widths else None
+        parts.append(f"{type(self.domain).__name__}" + (f" in R^{dim}" if dim is not None else ""))
+        parts.append(f"engine={self.stats.get('engine', self.method)}")
+        seconds = self.stats.get("seconds")
+        if isinstance(seconds, (int, float)):
+            parts.append(f"{seconds:.2g} s" if seconds < 10 else f"{seconds:.0f} s")
+        return ", ".join(parts) + ">"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython: the short repr
+        printer.text(repr(self))
+
+    def to_frame(self) -> Any:
+        """One row per region as a pandas ``DataFrame`` (the optional extra ``notebook``).
+
+        Columns: ``pattern`` (hex, :func:`pattern_hex`), ``point`` (an interior point, an
+        array), ``radius`` (certified inscribed radius around it), ``volume`` (area or volume of
+        region ∩ domain when known: the ``planar`` engine's polygons; NaN otherwise), ``class``
+        (predicted class at ``point``: argmax of the output, ``f > 0`` for one output), and for
+        at most 16 inputs the coordinates ``x0, x1, ...`` of ``point``. The index is the region
+        index (as in :attr:`edges` and :attr:`graph`).
+
+        Raises
+        ------
+        ImportError
+            pandas is not installed: ``pip install 'polyreg[notebook]'``.
+
+        Examples
+        --------
+        >>> import numpy as np, polyreg
+        >>> net = polyreg.Network.from_layers([(np.eye(2), np.zeros(2)), (np.ones((1, 2)), [-0.5])])
+        >>> rs = polyreg.enumerate_regions(net, polyreg.Box([-1, -1], [1, 1]))
+        >>> df = rs.to_frame()  # doctest: +SKIP
+        >>> sorted(df["class"].tolist()), list(df.columns)[:5]  # doctest: +SKIP
+        ([0, 0, 0, 1], ['pattern', 'point', 'radius', 'volume', 'class'])
+        """
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError(
+                "RegionSet.to_frame needs pandas: pip install 'polyreg[notebook]' "
+                "(or pip install pandas)"
+            ) from exc
+        return pd.DataFrame(self._records()).rename_axis("region")
+
+    def _records(self) -> dict[str, list]:
+        """The columns of :meth:`to_frame` as plain lists."""
+        polygons = getattr(self, "polygons", None)
+        volumes: list[float] = [float("nan")] * len(self.regions)
+        if polygons is not None and len(polygons) == len(self.regions):
+            volumes = [_polygon_area(np.asarray(P, dtype=float)) for P in polygons]
+        cols: dict[str, list] = {
+            "pattern": [r.hex for r in self.regions],
+            "point": [r.point for r in self.regions],
+            "radius": [float(r.radius) for r in self.regions],
+            "volume": volumes,
+            "class": [_predicted(r) for r in self.regions],
+        }
+        d = self.regions[0].point.size if self.regions else 0
+        if d <= 16:
+            for k in range(d):
+                cols[f"x{k}"] = [float(r.point[k]) for r in self.regions]
+        return cols
+
     def __iter__(self) -> Iterator[Region]:
         return iter(self.regions)
 
@@ -128,6 +220,8 @@ class RegionSet:
     def graph(self) -> nx.Graph:
         """Adjacency graph: node ``i`` per region (attributes ``pattern`` hex, ``point``,
         ``radius``), an edge per shared facet (attributes ``neurons``, ``flipped``)."""
+        import networkx as nx  # here: `import polyreg` stays light
+
         g: nx.Graph[int] = nx.Graph()
         for i, r in enumerate(self.regions):
             g.add_node(i, pattern=r.hex, point=r.point, radius=r.radius)

@@ -764,27 +764,38 @@ def run_walk(
     progress: bool | None = False,
     batch: int = 2000,
     batch_seconds: float = 2.0,
+    max_regions: int | None = None,
+    time_limit: float | None = None,
 ) -> dict:
-    """Run (or continue) a one-process search into ``store`` until its frontier is empty.
+    """Run (or continue) a one-process search into ``store`` until its frontier is empty, or
+    until a budget stops it.
 
     Commits after every ``batch`` regions found or ``batch_seconds`` seconds, always right
     after a region's expansion: a commit holds whole expansions, the regions they found and
     their edges. Resuming rebuilds the search state from the file (visited patterns; frontier
     = regions not expanded, in id order) and goes on exactly as the killed run would have.
 
+    ``max_regions`` (the regions the store holds, this session's and earlier ones) and
+    ``time_limit`` (seconds of this session) are a budget (:mod:`polyreg.budget`): checked
+    after each expansion; on reaching one the work so far is committed, the store stays
+    incomplete and :func:`resume` continues it.
+
     Returns
     -------
     dict
-        :meth:`RegionStore.summary`.
+        :meth:`RegionStore.summary` (with ``stopped`` when a budget stopped the run).
     """
+    from .budget import Budget
+
+    budget = Budget.make(max_regions, time_limit)
     if store.params["mode"] != "walk":
         raise StoreError(f"{store.path} is a parts-mode store; use run_parts")
     with store.running():  # one process at a time (Busy otherwise)
-        return _run_walk(store, progress, batch, batch_seconds)
+        return _run_walk(store, progress, batch, batch_seconds, budget)
 
 
 def _run_walk(store: RegionStore, progress: bool | None, batch: int,
-              batch_seconds: float) -> dict:
+              batch_seconds: float, budget: Any = None) -> dict:
     from .engines._common import Context, ScaleProgress, region_rows
     from .engines.traverse import Expanded, Found, WalkState, start_state, walk
     from .lp import SolveCounter
@@ -840,6 +851,7 @@ def _run_walk(store: RegionStore, progress: bool | None, batch: int,
             rr = region_rows(ctx, unpack_pattern(key, n_hidden))
             state.frontier.append((rid, rr, _vec(point)))
     n = len(state.keys)
+    stopped = None
     try:
         for event in walk(ctx, state, counter, chebyshev=chebyshev):
             if isinstance(event, Found):
@@ -850,13 +862,18 @@ def _run_walk(store: RegionStore, progress: bool | None, batch: int,
             expanded.append((event.index,))
             edge_rows.extend((e.u, e.v, *_edge_row(e)) for e in event.edges)
             show.update(n, frontier=len(state.frontier), solves=counter.total)
+            # a budget stops right after an expansion: a commit point, as for a crash
+            if budget is not None and state.frontier and (stopped := budget.exceeded(n)):
+                break
             if len(regions_rows) >= batch or time.perf_counter() - last[0] >= batch_seconds:
                 flush()
-        flush(final=True)
+        flush(final=stopped is None)
     finally:
         show.close(n)
     out = store.summary()
     out["seconds_session"] = time.perf_counter() - t0
+    if budget is not None:
+        out.update(budget.stats(stopped))
     return out
 
 
@@ -1009,8 +1026,13 @@ def resume(
     workers: int | None = None,
     client: Any = None,
     progress: bool | None = False,
+    max_regions: int | None = None,
+    time_limit: float | None = None,
 ) -> dict:
     """Continue the run in the store at ``path`` (a finished run returns at once).
+
+    ``max_regions`` / ``time_limit``: a budget for this session (walk-mode stores only, see
+    :func:`run_walk`); a stopped run is resumed again later.
 
     The run's lock is held throughout: a second ``resume`` (or a run still writing the store)
     raises :class:`~polyreg._files.Busy` ("this store ... is being resumed by process N"),
@@ -1029,7 +1051,12 @@ def resume(
         if store.complete:
             return store.summary()
         if store.params["mode"] == "walk":
-            return run_walk(store, progress=progress)
+            return run_walk(store, progress=progress, max_regions=max_regions,
+                            time_limit=time_limit)
+        if max_regions is not None or time_limit is not None:
+            from .budget import check_engine
+
+            check_engine("traverse", parallel=True)
         return run_parts(store, workers=workers, client=client, progress=progress)
 
 

@@ -38,6 +38,45 @@ def working_space(net: Network, domain: Domain, reduce: bool = True) -> tuple[Ne
     return red.net, red.domain, red
 
 
+class RegionStream:
+    """The iterator :func:`iter_regions` returns: regions as found, then (once exhausted)
+    whether the run was complete.
+
+    Attributes
+    ----------
+    complete : bool or None
+        None while regions remain to be read; then True, or False when a budget
+        (``max_regions``, ``time_limit``) stopped the search: the regions read are a certified
+        lower bound on the count, not the count.
+    stopped : str or None
+        ``"max_regions"`` or ``"time_limit"`` when a budget stopped the search.
+    """
+
+    def __init__(self, regions: Iterator[Region], status: dict) -> None:
+        self._regions = regions
+        self._status = status
+
+    def __iter__(self) -> RegionStream:
+        return self
+
+    def __next__(self) -> Region:
+        return next(self._regions)
+
+    def close(self) -> None:
+        """Stop the search (the generator's ``close``)."""
+        close = getattr(self._regions, "close", None)
+        if close is not None:
+            close()
+
+    @property
+    def complete(self) -> bool | None:
+        return self._status.get("complete")
+
+    @property
+    def stopped(self) -> str | None:
+        return self._status.get("stopped")
+
+
 def iter_regions(
     net: Network,
     domain: Domain,
@@ -48,7 +87,9 @@ def iter_regions(
     seed: int = 0,
     progress: bool | None = False,
     method: str = "traverse",
-) -> Iterator[Region]:
+    max_regions: int | None = None,
+    time_limit: float | None = None,
+) -> RegionStream:
     """Yield every activation region of ``net`` whose interior meets ``domain``'s, as found.
 
     The regions of :func:`polyreg.enumerate_regions` (``method="traverse"``), in the same
@@ -74,10 +115,16 @@ def iter_regions(
         ``traverse``: graph search, memory ~ visited keys + frontier. ``split``: the layer-wise
         subdivision run depth first (:func:`polyreg.engines.split.iter_split`), memory ~ keys +
         the cells on the current path; ``seed`` and ``reduce`` do not apply.
+    max_regions, time_limit : optional
+        Budget (:mod:`polyreg.budget`): stop once at least ``max_regions`` regions have been
+        yielded or ``time_limit`` seconds have passed (traverse: checked after each region's
+        expansion; split: after each region). The iterator's ``complete`` is then False.
 
-    Yields
-    ------
-    Region
+    Returns
+    -------
+    RegionStream
+        An iterator of :class:`Region`; its ``complete`` and ``stopped`` attributes tell,
+        once it is exhausted, whether a budget cut the search short.
 
     Examples
     --------
@@ -89,16 +136,31 @@ def iter_regions(
     >>> sum(1 for _ in polyreg.iter_regions(net, polyreg.Box.cube(2))) == len(
     ...     polyreg.enumerate_regions(net, polyreg.Box.cube(2)))
     True
+    >>> it = polyreg.iter_regions(net, polyreg.Box.cube(2), max_regions=2)
+    >>> len(list(it)) >= 2, it.complete, it.stopped
+    (True, False, 'max_regions')
     """
-    from .engines._common import Context, ScaleProgress
-    from .engines.traverse import Found, start_state, walk
-    from .lp import SolveCounter
+    from .budget import Budget
 
     domain = _check(net, domain)
     if method not in ("traverse", "split"):
         raise ValueError(f"iter_regions streams method 'traverse' or 'split', not {method!r}")
+    budget = Budget.make(max_regions, time_limit)
+    status: dict = {}
+    return RegionStream(_iter_regions(net, domain, tol, chebyshev, reduce, seed, progress, method,
+                                      budget, status), status)
+
+
+def _iter_regions(net: Network, domain: Domain, tol: Tolerances, chebyshev: bool, reduce: bool,
+                  seed: int, progress: bool | None, method: str, budget: Any,
+                  status: dict) -> Iterator[Region]:
+    from .engines._common import Context, ScaleProgress
+    from .engines.traverse import Found, start_state, walk
+    from .lp import SolveCounter
+
     show = ScaleProgress(progress)
     n = 0
+    stopped = None
     if method == "split":
         from .engines.split import iter_split
 
@@ -107,6 +169,9 @@ def iter_regions(
                 n += 1
                 yield region
                 show.update(n)
+                if budget is not None and (stopped := budget.exceeded(n)):
+                    break
+            status.update(budget.stats(stopped) if budget is not None else {"complete": True})
         finally:
             show.close(n)
         return
@@ -130,6 +195,9 @@ def iter_regions(
                 yield lift(event.region)
             else:
                 show.update(n, frontier=len(state.frontier), solves=counter.total)
+                if budget is not None and state.frontier and (stopped := budget.exceeded(n)):
+                    break
+        status.update(budget.stats(stopped) if budget is not None else {"complete": True})
     finally:
         show.close(n)
 
@@ -145,6 +213,8 @@ def count_streaming(
     reduce: bool = True,
     seed: int = 0,
     progress: bool | None = False,
+    max_regions: int | None = None,
+    time_limit: float | None = None,
 ) -> dict:
     """Count activation regions and adjacency edges without keeping any region.
 
@@ -163,13 +233,17 @@ def count_streaming(
     parts : int, optional
         Number of parts (default: :func:`polyreg.parallel.parts_per_worker` per worker).
     progress : bool, optional
+    max_regions, time_limit : optional
+        Budget (:mod:`polyreg.budget`, one process only): stop after the expansion during
+        which the limit is reached; the result then has ``complete`` False, ``stopped``, and
+        ``regions`` is a certified lower bound (``edges``: the edges of the expanded regions).
 
     Returns
     -------
     dict
         The keys of :meth:`polyreg.RegionSet.summary` (``regions``, ``edges``, ``method``,
         ``domain``, ``widths``, ``engine``, ``lps``, ``socps``, ``solves``, ``seconds``,
-        ``stable_neurons``) plus ``workers``, ``parts``.
+        ``stable_neurons``) plus ``workers``, ``parts`` (and ``complete`` with a budget).
 
     Examples
     --------
@@ -183,9 +257,14 @@ def count_streaming(
     from .engines._common import Context, ScaleProgress
     from .engines.traverse import Expanded, Found, start_state, walk
     from .lp import SolveCounter
+    from .budget import Budget, check_engine
     from .parallel import count_parts, default_workers
 
     t0 = time.perf_counter()
+    budget = Budget.make(max_regions, time_limit)
+    if budget is not None:
+        check_engine("traverse", parallel=workers != 1 or client is not None
+                     or parts not in (None, 1))
     domain = _check(net, domain)
     wnet, wdomain, _ = working_space(net, domain, reduce)
     ctx = Context.create(wnet, wdomain, tol)
@@ -217,6 +296,7 @@ def count_streaming(
     counter = SolveCounter()
     state, _ = start_state(ctx, counter, seed)
     regions, edges = 1, 0
+    stopped = None
     try:
         for event in walk(ctx, state, counter, chebyshev=False):
             if isinstance(event, Found):
@@ -225,10 +305,13 @@ def count_streaming(
                 assert isinstance(event, Expanded)  # without owns=, walk yields Found and Expanded
                 edges += len(event.edges)
                 show.update(regions, frontier=len(state.frontier), solves=counter.total)
+                if budget is not None and state.frontier and (stopped := budget.exceeded(regions)):
+                    break
     finally:
         show.close(regions)
     return {
         "regions": regions, "edges": edges, **base, "engine": "traverse", "lps": counter.lp,
         "socps": counter.socp, "solves": counter.total, "seconds": time.perf_counter() - t0,
         "stable_neurons": stable, "workers": 1, "parts": 1,
+        **(budget.stats(stopped) if budget is not None else {}),
     }

@@ -262,8 +262,122 @@ def test_around_errors(capsys, net3, tmp_path):
                                  str(tmp_path / "y.npy")], "must hold 4 labels")
     expect_error(capsys, base + ["--points", str(tmp_path / "nope.npy")], "does not exist")
     expect_error(capsys, ["around", str(net3), "--radius", "0", "--out", out, "--points",
-                          str(tmp_path / "X.npy")], "--radius must be one positive number")
+                          str(tmp_path / "X.npy")], "--radius must be a positive number")
     expect_error(capsys, ["around", str(net3), "--radius", "0.1", "--out",
                           str(tmp_path / "no" / "t.csv"), "--points", str(tmp_path / "X.npy")],
                  "does not exist")
     assert not Path(out).exists()
+
+
+# ---------------------------------------------------------------------------- around: sweeps
+def read_rows(path: Path) -> list[dict]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_around_three_radii(capsys, net3, tmp_path):
+    rng = np.random.default_rng(1)
+    pts = rng.normal(scale=0.5, size=(4, 3))
+    np.save(tmp_path / "X.npy", pts)
+    np.save(tmp_path / "y.npy", np.array([0, 0, 1, 1]))
+    out = tmp_path / "sweep.csv"
+    radii = (0.1, 0.2, 0.3)
+    data = run_json(capsys, "around", str(net3), "--points", str(tmp_path / "X.npy"),
+                    "--labels", str(tmp_path / "y.npy"), "--radius", "0.1,0.2,0.3",
+                    "--certify", "none", "--out", str(out))
+    assert data["radii"] == list(radii) and data["radius"] == 0.3 and data["complete"] is True
+    rows = read_rows(out)
+    assert len(rows) == 12
+    assert list(rows[0])[:10] == ["index", "label", "class", "ball_radius", "regions", "complete",
+                                  "source", "x0", "x1", "x2"]
+    net = polyreg.load(net3)
+    counts: dict = {}
+    for k, row in enumerate(rows):
+        i, r = k // 3, radii[k % 3]
+        assert (int(row["index"]), float(row["ball_radius"])) == (i, r)
+        assert row["complete"] == "True" and row["source"] == "enumerated"
+        assert [float(row[f"x{j}"]) for j in range(3)] == pts[i].tolist()
+        assert int(row["class"]) == int(np.argmax(net.forward(pts[i])))
+        n = polyreg.count_regions(net, polyreg.Ball(pts[i], r))
+        assert int(row["regions"]) == n
+        assert int(row["local_lp"]) >= int(row["local_exact"]) >= n
+        counts.setdefault((row["label"], r), []).append(n)
+    assert len(data["sweep"]) == 6
+    for s in data["sweep"]:
+        c = np.array(counts[(s["label"], s["ball_radius"])], dtype=float)
+        assert s["points"] == s["complete"] == 2
+        assert (s["regions_q1"], s["regions_median"], s["regions_q3"]) == tuple(
+            float(v) for v in np.percentile(c, [25, 50, 75]))
+        assert s["regions_mean"] == c.mean()
+    # counts grow with the radius, point by point
+    for i in range(4):
+        n = [int(rows[3 * i + k]["regions"]) for k in range(3)]
+        assert n == sorted(n)
+    # the text summary: one line per label and radius, then the per-label table
+    assert main(["around", str(net3), "--points", str(tmp_path / "X.npy"), "--labels",
+                 str(tmp_path / "y.npy"), "--radius", "0.1,0.2,0.3", "--certify", "none",
+                 "--out", str(out), "--reuse-largest"]) == 0
+    text = capsys.readouterr()[0]
+    assert "q1" in text and "median" in text and "wrote 12 rows" in text
+    again = read_rows(out)
+    assert [r["regions"] for r in again] == [r["regions"] for r in rows]
+    assert {r["source"] for r in again} == {"enumerated", "distances"}
+
+
+def test_around_budget_per_point(capsys, net3, tmp_path):
+    x = np.array([[0.1, -0.2, 0.3]])
+    np.save(tmp_path / "X.npy", x)
+    out = tmp_path / "b.csv"
+    net = polyreg.load(net3)
+    n = polyreg.count_regions(net, polyreg.Ball(x[0], 0.8))
+    assert n > 5
+    data = run_json(capsys, "around", str(net3), "--points", str(tmp_path / "X.npy"),
+                    "--radius", "0.8,0.01", "--certify", "none", "--out", str(out),
+                    "--max-regions-per-point", "5")
+    assert data["complete"] is False
+    big, small = read_rows(out)
+    assert (big["regions"], big["complete"], big["local_exact"]) == ("5", "False", "")
+    assert small["complete"] == "True"
+    assert int(small["regions"]) == polyreg.count_regions(net, polyreg.Ball(x[0], 0.01))
+    assert [s["complete"] for s in data["sweep"]] == [1, 0]  # radii ascending
+    assert main(["around", str(net3), "--points", str(tmp_path / "X.npy"), "--radius", "0.8",
+                 "--certify", "none", "--out", str(out), "--max-regions-per-point", "5"]) == 0
+    text = capsys.readouterr()[0]
+    assert ">=5" in text and "lower bounds" in text
+    expect_error(capsys, ["around", str(net3), "--points", str(tmp_path / "X.npy"), "--radius",
+                          "0.8", "--out", str(out), "--max-regions-per-point", "0"],
+                 "--max-regions-per-point must be a positive integer")
+
+
+def test_around_workers_and_high_dimension(capsys, tmp_path):
+    path = tmp_path / "net20.npz"
+    net = polyreg.random_network([20, 6, 2], seed=0)
+    net.save(path)
+    pts = np.random.default_rng(2).normal(size=(3, 20))
+    np.save(tmp_path / "X.npy", pts)
+    base = ["around", str(path), "--points", str(tmp_path / "X.npy"), "--radius", "0.3,0.6",
+            "--norm", "inf", "--certify", "none"]
+    assert main([*base, "--out", str(tmp_path / "one.csv")]) == 0
+    assert main([*base, "--out", str(tmp_path / "two.csv"), "--workers", "2"]) == 0
+    capsys.readouterr()
+    one, two = read_rows(tmp_path / "one.csv"), read_rows(tmp_path / "two.csv")
+    assert len(one) == 6 and "x0" not in one[0]  # no coordinates above 16 inputs
+    assert [(r["index"], r["ball_radius"], r["regions"]) for r in one] == [
+        (r["index"], r["ball_radius"], r["regions"]) for r in two]
+
+
+def test_around_sweep_plot(capsys, net3, tmp_path):
+    pytest.importorskip("matplotlib")
+    from matplotlib.image import imread
+
+    np.save(tmp_path / "X.npy", np.random.default_rng(3).normal(scale=0.3, size=(4, 3)))
+    np.save(tmp_path / "y.npy", np.array(["a", "b", "a", "b"]))
+    argv = ["around", str(net3), "--points", str(tmp_path / "X.npy"), "--labels",
+            str(tmp_path / "y.npy"), "--radius", "0.05,0.1,0.2", "--certify", "none",
+            "--out", str(tmp_path / "t.csv")]
+    for name in ("curves.png", "curves.svg", "curves.pdf"):
+        assert main([*argv, "--plot", str(tmp_path / name)]) == 0
+    assert "count-vs-radius curves" in capsys.readouterr()[0]
+    assert imread(tmp_path / "curves.png").shape[2] in (3, 4)
+    assert (tmp_path / "curves.svg").read_text().lstrip().startswith("<?xml")
+    assert (tmp_path / "curves.pdf").read_bytes().startswith(b"%PDF")

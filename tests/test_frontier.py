@@ -108,9 +108,12 @@ def test_public_entry_points_use_it():
         enum(net, ball).patterns)
 
 
-def test_max_regions_still_applies():
+def test_max_regions_with_workers_is_refused():
+    # a budget runs in one process (polyreg.budget): workers cannot stop part-way
+    from polyreg.budget import BudgetNotSupported
+
     net = polyreg.random_network([2, 10, 1], seed=2)
-    with pytest.raises(polyreg.ToleranceError, match="max_regions"):
+    with pytest.raises(BudgetNotSupported, match="one process"):
         polyreg.enumerate_regions(net, SQ, method="traverse", workers=2, max_regions=3)
 
 

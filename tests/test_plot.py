@@ -10,7 +10,7 @@ import pytest
 
 import polyreg
 from polyreg.cli import main
-from polyreg.plot import COLOR_MODES, _area, draw, id_color, plane_regions
+from polyreg.plot import COLOR_MODES, SCALAR_MODES, _area, draw, id_color, plane_regions
 
 matplotlib = pytest.importorskip("matplotlib")
 from matplotlib.image import imread
@@ -116,9 +116,13 @@ def test_every_colour_mode_with_overlays(tmp_path, color):
                ball=(np.array([0.2, 0.1]), 0.5), size=(400, 300))
     assert imread(tmp_path / f"{color}.png").shape[:2] == (300, 400)
     ax = fig.axes[0]
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["adjacency graph (16 edges)", "points", "ball, radius 0.5"]
-    assert len(fig.axes) == (2 if color == "gradient" else 1)  # the colour bar's axes
+    labels = [t.get_text() for t in ax.get_legend().get_texts()
+              if not t.get_text().startswith("class ")]  # class patches of color="class"
+    expected = ["adjacency graph (16 edges)", "points", "ball, radius 0.5"]
+    if color != "id":  # the decision boundary, drawn by default in every other mode
+        expected.insert(0, "decision boundary")
+    assert labels == expected
+    assert len(fig.axes) == (2 if color in SCALAR_MODES else 1)  # the colour bar's axes
 
 
 def test_pattern_colours_differ_between_neighbours():
@@ -214,3 +218,155 @@ def test_cli_plot_errors(tmp_path, capsys, argv, message):
     assert main(["plot", str(net), "--out", str(tmp_path / "p.png"), *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("polyreg: error: ") and message in err, err
+
+
+# ---------------------------------------------------------------------------- figures for papers
+def small_net() -> polyreg.Network:
+    """A 2-input network with 7 regions in BOX2 (fewer than the 9 palette colours)."""
+    return polyreg.Network.from_layers([
+        (np.array([[1.0, 0.2], [-0.3, 1.0], [1.0, 1.0]]), np.array([0.1, -0.2, 0.3])),
+        (np.array([[1.0, -1.0, 0.5], [-0.5, 1.0, 1.0]]), np.array([0.0, 0.1])),
+    ])
+
+
+def test_pattern_mode_one_colour_per_region(tmp_path):
+    from polyreg.plot import _PALETTE
+
+    pic = plane_regions(small_net(), BOX2)
+    assert 1 < len(pic.polygons) <= len(_PALETTE)
+    path = tmp_path / "pattern.png"
+    draw(pic, path, color="pattern", edges=False, antialiased=False, bare=True, boundary=False,
+         size=(300, 300))
+    palette = {tuple(int(v) for v in np.round(c * 255)) for c in _PALETTE}
+    found = colours(path) | ({(255, 255, 255)} & palette)
+    assert found <= palette
+    assert len(found) == len(pic.polygons)
+
+
+def test_class_mode_and_decision_boundary(tmp_path):
+    from polyreg.bounds.robustness import predicted_class
+    from polyreg.plot import class_cells, class_colors, decision_boundary
+
+    net = polyreg.random_network([2, 8, 8, 3], seed=2)
+    pic = plane_regions(net, BOX2)
+    cells = class_cells(pic)
+    assert abs(sum(_area(P) for _, _, P in cells) - 4.0) < 1e-9  # the cells tile the box
+    for i, k, P in cells:  # each cell's centroid is predicted its class, inside its region
+        c = P.mean(axis=0)
+        assert predicted_class(net, c[None])[0] == k
+        assert np.array_equal(net.pattern(c), pic.regions[i].pattern)
+    segs = decision_boundary(pic)
+    for seg in segs:  # the two classes meet on every boundary segment: equal top outputs
+        out = np.sort(net.forward(seg.mean(axis=0)))
+        assert out[-1] - out[-2] < 1e-9 * (1 + abs(out[-1]))
+    # boundary pixels: black appears only when the boundary is drawn
+    for boundary in (True, False):
+        path = tmp_path / f"class{boundary}.png"
+        draw(pic, path, color="class", edges=False, antialiased=False, bare=True,
+             boundary=boundary, size=(300, 300))
+        img = np.round(imread(path)[..., :3] * 255).astype(int)
+        black = int(np.sum(np.all(img == 0, axis=-1)))
+        assert (black > 100) == boundary and (black == 0) != boundary
+        fills = {tuple(int(v) for v in np.round(c * 255)) for c in class_colors(3, light=0.55)}
+        assert colours(path) - {(0, 0, 0)} <= fills
+        assert len(colours(path) - {(0, 0, 0)}) == len({k for _, k, _ in cells})
+
+
+@pytest.mark.parametrize("color", ["output", "area", "jacobian"])
+def test_scalar_modes_have_a_colour_bar(color):
+    from polyreg.plot import region_values
+
+    pic = plane_regions(polyreg.random_network([2, 6, 6, 2], seed=0), BOX2)
+    fig = draw(pic, color=color, output=1)
+    assert len(fig.axes) == 2
+    if color != "output":
+        values = region_values(pic, color)
+        assert values.shape == (len(pic.polygons),) and np.all(values >= 0)
+    with pytest.raises(ValueError, match="output must be in 0..1"):
+        draw(pic, color="output", output=2)
+
+
+def test_jacobian_of_a_slice_uses_the_full_network():
+    from polyreg.plot import region_values
+
+    net = polyreg.random_network([4, 6, 2], seed=1)
+    slc = Slice.through(np.zeros(4), np.eye(4)[0], np.eye(4)[1], BOX2)
+    pic = plane_regions(net, slc)
+    values = region_values(pic, "jacobian")
+    for v, r in zip(values, pic.regions, strict=True):
+        assert v == pytest.approx(np.linalg.norm(net.local_maps(r.pattern).out_W, 2))
+
+
+def test_aspect_ratio_from_the_domain(tmp_path):
+    pic = plane_regions(small_net(), polyreg.Box([-2.0, -0.5], [2.0, 0.5]))
+    path = tmp_path / "wide.png"
+    draw(pic, path, bare=True)
+    h, w = imread(path).shape[:2]
+    assert w / h == pytest.approx(4.0, rel=0.02)
+    draw(pic, path, title="")  # with axes: cropped to the drawing, still wide
+    h, w = imread(path).shape[:2]
+    assert 2.5 < w / h < 4.5
+
+
+def test_labelled_points_graph_and_axes(tmp_path):
+    import matplotlib.pyplot as plt
+
+    pic = plane_regions(small_net(), BOX2)
+    pts = np.random.default_rng(0).uniform(-1, 1, size=(12, 2))
+    fig, ax = plt.subplots()
+    try:
+        out = draw(pic, color="class", points=pts, labels=[i % 3 for i in range(12)],
+                   graph=True, ax=ax)
+        assert out is fig
+        texts = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert texts[-4:] == ["adjacency graph (" + str(len(pic.regions.edges)) + " edges)",
+                              "0", "1", "2"]
+        # region boundaries and adjacency edges are drawn in different colours and styles
+        from matplotlib.collections import LineCollection, PolyCollection
+
+        edges = [c for c in ax.collections if isinstance(c, PolyCollection)][0]
+        graph = [c for c in ax.collections if isinstance(c, LineCollection)][-1]
+        assert not np.allclose(edges.get_edgecolor()[0], graph.get_color()[0])
+        assert graph.get_linestyle()[0][1] is not None  # dashed
+    finally:
+        plt.close(fig)
+    with pytest.raises(ValueError, match="one label per point"):
+        draw(pic, points=pts, labels=[0, 1])
+
+
+@pytest.mark.parametrize("suffix", ["svg", "pdf"])
+def test_vector_output_parses(tmp_path, suffix):
+    import xml.etree.ElementTree as ET
+
+    pic = plane_regions(small_net(), BOX2)
+    path = tmp_path / f"figure.{suffix}"
+    draw(pic, path, color="output", graph=True, points=np.zeros((1, 2)), labels=["a"])
+    data = path.read_bytes()
+    if suffix == "svg":
+        root = ET.fromstring(data)
+        assert root.tag.endswith("svg")
+    else:
+        assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
+
+
+def test_cli_plot_modes(tmp_path, capsys):
+    pts, lab = tmp_path / "x.npy", tmp_path / "y.npy"
+    np.save(pts, np.random.default_rng(0).uniform(-1, 1, size=(10, 2)))
+    np.save(lab, np.arange(10) % 2)
+    for color in ("class", "output", "area", "jacobian"):
+        out = tmp_path / f"{color}.png"
+        assert main(["plot", str(TINY2D), "--box", "-1,-0.5", "1,0.5", "--out", str(out),
+                     "--color", color, "--points", str(pts), "--labels", str(lab), "--json"]) == 0
+        info = json.loads(capsys.readouterr().out)
+        assert (info["width"], info["height"]) == imread(out).shape[1::-1]
+        assert info["width"] > 1.3 * info["height"]  # the box is twice as wide as high
+    assert main(["plot", str(TINY2D), "--box", "-1", "1", "--out", str(tmp_path / "p.svg"),
+                 "--no-boundary", "--title", ""]) == 0
+    assert (tmp_path / "p.svg").read_text().lstrip().startswith("<?xml")
+    capsys.readouterr()
+    assert main(["plot", str(TINY2D), "--box", "-1", "1", "--out", str(tmp_path / "p.png"),
+                 "--labels", str(lab)]) == 2
+    assert "--labels needs --points" in capsys.readouterr().err
+    assert main(["plot", str(TINY2D), "--box", "-1", "1", "--out", str(tmp_path / "p.png"),
+                 "--color", "output", "--output", "3"]) == 2
+    assert "--output must be in 0..0" in capsys.readouterr().err

@@ -545,10 +545,13 @@ def radius_bounds(
     max_radius: float | None = None,
     rel_tol: float = 1e-3,
     tol: Tolerances = DEFAULT,
+    max_regions: int | None = None,
+    time_limit: float | None = None,
 ) -> RadiusBounds:
     """Exact robustness radius (:func:`polyreg.bounds.robustness_radius`, balls up to
     ``max_radius`` when the adversarial search finds nothing), its adversarial upper bound and
-    the certified lower bounds of ``methods``.
+    the certified lower bounds of ``methods``. ``max_regions`` / ``time_limit``: the budget of
+    the exact search (:mod:`polyreg.budget`); when it stops the search, ``exact`` is None.
 
     Examples
     --------
@@ -558,9 +561,14 @@ def radius_bounds(
     >>> rb.lower["ibp"] <= rb.lower["lp"] <= rb.exact <= rb.upper * (1 + 1e-9)
     True
     """
-    from .robustness import robustness_radius
+    from .robustness import adversarial_search, robustness_radius
 
-    res = robustness_radius(net, x, norm, max_radius=max_radius, tol=tol)
+    # max_radius limits the blind search only: when the adversarial search finds a point of
+    # another class, the exact radius is computed whatever its size (robustness_radius's
+    # max_radius is a hard cap)
+    found = np.isfinite(adversarial_search(net, x, norm, max_radius=max_radius).distance)
+    res = robustness_radius(net, x, norm, max_radius=None if found else max_radius, tol=tol,
+                            max_regions=max_regions, time_limit=time_limit)
     exact = float(res.radius) if res.exact else None
     hint = exact if exact is not None else (res.upper_bound if np.isfinite(res.upper_bound) else None)
     radii = certified_radii(net, x, norm, methods, upper=hint, rel_tol=rel_tol, tol=tol)

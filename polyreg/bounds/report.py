@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -99,6 +100,14 @@ class CheckContext:
     regions: RegionSet
     tol: Tolerances
     cache: dict = field(default_factory=dict)
+    #: the budget (``max_regions``, ``time_limit``) of the searches the checks run themselves
+    budget: dict = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        """False when a budget stopped the enumeration: ``len(regions)`` is then only a lower
+        bound on the count (an upper bound below it is still certainly violated)."""
+        return bool(self.regions.stats.get("complete", True))
 
 
 Check = Callable[[CheckContext], "BoundRow | None"]
@@ -144,7 +153,9 @@ def check_serra_rank(ctx: CheckContext) -> BoundRow:
 
 
 def _local(method: str) -> Check:
-    def check(ctx: CheckContext) -> BoundRow:
+    def check(ctx: CheckContext) -> BoundRow | None:
+        if method == "exact" and not ctx.complete:
+            return None  # live neurons from part of the regions bound nothing
         bound = counts.local_bound(ctx.net, ctx.domain, method, regions=ctx.regions, tol=ctx.tol)
         return _count_row(bound, len(ctx.regions))
 
@@ -180,7 +191,7 @@ def _radius_bounds(ctx: CheckContext):
     if "radius" not in ctx.cache:
         ctx.cache["radius"] = radius_bounds(
             ctx.net, ctx.domain.center, ctx.domain.norm,
-            max_radius=RADIUS_SEARCH_FACTOR * ctx.domain.radius, tol=ctx.tol,
+            max_radius=RADIUS_SEARCH_FACTOR * ctx.domain.radius, tol=ctx.tol, **ctx.budget,
         )
     return ctx.cache["radius"]
 
@@ -237,12 +248,17 @@ class BoundsReport:
         The enumeration's :meth:`RegionSet.summary`.
     seconds : float
         Time spent on the bounds (after the enumeration).
+    complete : bool
+        False when a budget stopped the enumeration: ``regions`` (and each count row's
+        ``exact``) is then a certified lower bound on the count; a row that "holds" is only
+        not refuted, a violated upper bound is still certainly violated.
     """
 
     regions: int
     rows: tuple[BoundRow, ...]
     summary: dict
     seconds: float
+    complete: bool = True
 
     @property
     def violated(self) -> list[BoundRow]:
@@ -255,6 +271,8 @@ class BoundsReport:
             "violated": [row.name for row in self.violated],
             "enumeration": self.summary,
             "seconds": self.seconds,
+            "complete": self.complete,
+            **({} if self.complete else {"stopped": self.summary.get("stopped")}),
         }
 
 
@@ -266,6 +284,8 @@ def check_bounds(
     checks: Sequence[Check] | None = None,
     method: str = "traverse",
     tol: Tolerances = DEFAULT,
+    max_regions: int | None = None,
+    time_limit: float | None = None,
 ) -> BoundsReport:
     """Enumerate the regions of ``net`` in ``domain`` (unless given) and run every check.
 
@@ -273,6 +293,10 @@ def check_bounds(
     ----------
     checks : sequence of callables, optional
         Default :data:`CHECKS` (looked up at call time, so it can be extended).
+    max_regions, time_limit : optional
+        Budget (:mod:`polyreg.budget`) of the enumeration and of the robustness-radius search.
+        When it stops the enumeration the report is incomplete (``complete`` False): the
+        count is a lower bound, the ``local-exact`` row is left out.
 
     Examples
     --------
@@ -283,16 +307,19 @@ def check_bounds(
     ([], ['trivial', 'zaslavsky', 'zaslavsky-convex'])
     """
     domain = domain.for_inputs(net.n_inputs)
+    budget: dict[str, Any] = {k: v for k, v in (("max_regions", max_regions),
+                                                 ("time_limit", time_limit)) if v is not None}
     if regions is None:
-        regions = enumerate_regions(net, domain, method=method, tol=tol, progress=False)
+        regions = enumerate_regions(net, domain, method=method, tol=tol, progress=False, **budget)
     t0 = time.perf_counter()
-    ctx = CheckContext(net, domain, regions, tol)
+    ctx = CheckContext(net, domain, regions, tol, budget=budget)
     rows = []
     for check in CHECKS if checks is None else checks:
         row = check(ctx)
         if row is not None:
             rows.append(row)
-    return BoundsReport(len(regions), tuple(rows), regions.summary(), time.perf_counter() - t0)
+    return BoundsReport(len(regions), tuple(rows), regions.summary(), time.perf_counter() - t0,
+                        ctx.complete)
 
 
 def _fmt(value: int | float) -> str:
@@ -311,14 +338,16 @@ def format_table(report: BoundsReport) -> str:
     bound    quantity  value  exact  ratio  status
     made-up  regions   3      4      0.75   VIOLATED
     """
-    header = ("bound", "quantity", "value", "exact", "ratio", "status")
+    header = ("bound", "quantity", "value", "exact" if report.complete else "at least",
+              "ratio", "status")
     lines = [header]
     for row in report.rows:
         ratio = row.ratio
+        ok = "holds" if report.complete else "not refuted"
         lines.append((
             row.name, row.quantity, _fmt(row.value), _fmt(row.exact),
             f"{ratio:.4g}" if np.isfinite(ratio) else "inf",
-            "holds" if row.holds else "VIOLATED",
+            ok if row.holds else "VIOLATED",
         ))
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     return "\n".join(

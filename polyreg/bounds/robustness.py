@@ -11,12 +11,14 @@ The mathematics, with its papers: docs/theory.md §7.
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from ..api import enumerate_regions
+from ..budget import Budget
 from ..domains import Ball
 from ..lp import SolveCounter, nearest_point
 from ..network import Network
@@ -200,6 +202,13 @@ class RobustnessResult:
         Regions in that ball.
     solves : int
         LPs / QPs of the per-region problems.
+    complete : bool
+        False when a budget (``max_regions``, ``time_limit``) stopped an enumeration: then
+        ``exact`` is False, ``point`` is the nearest point of another class found (at
+        ``upper_bound``, possibly from the enumerated regions) and ``lower_bound`` the largest
+        ball searched completely.
+    stopped : str or None
+        ``"max_regions"`` or ``"time_limit"`` when a budget stopped it.
     """
 
     radius: float
@@ -213,6 +222,8 @@ class RobustnessResult:
     regions: int
     solves: int
     lower_bound: float = 0.0
+    complete: bool = True
+    stopped: str | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready data (infinite values become ``None``)."""
@@ -228,7 +239,16 @@ class RobustnessResult:
             "ball_radius": self.ball_radius,
             "regions": self.regions,
             "solves": self.solves,
+            "complete": self.complete,
+            **({} if self.stopped is None else {"stopped": self.stopped}),
         }
+
+
+def _other(net: Network, label: int, j: int | None) -> int:
+    """The class whose gap ``j`` (:func:`_class_gaps`) was reached."""
+    if net.n_outputs == 1:
+        return 1 - label
+    return [k for k in range(net.n_outputs) if k != label][j or 0]
 
 
 def robustness_radius(
@@ -241,6 +261,8 @@ def robustness_radius(
     seed: int = 0,
     tol: Tolerances = DEFAULT,
     progress: bool = False,
+    max_regions: int | None = None,
+    time_limit: float | None = None,
 ) -> RobustnessResult:
     """Exact L_p robustness radius of ``x`` (p = 1, 2, inf) and a nearest point of another class.
 
@@ -275,6 +297,12 @@ def robustness_radius(
     progress : bool
         Print the adversarial upper bound and each enumerated radius to stderr as soon as
         they are known.
+    max_regions, time_limit : optional
+        Budget (:mod:`polyreg.budget`): at most ``max_regions`` regions per enumerated ball,
+        ``time_limit`` seconds for all of them. When it stops an enumeration the answer is
+        ``exact=False``, ``complete=False`` with ``stopped``: ``lower_bound`` is the largest
+        ball searched completely without a class change (0 if none) and ``upper_bound`` the
+        nearest point of another class found (adversarial search or enumerated regions).
 
     Returns
     -------
@@ -315,10 +343,18 @@ def robustness_radius(
     else:
         r_max = float(max_radius)
         r = min(r, r_max)
+    budget = Budget.make(max_regions, time_limit)
+    searched = 0.0  # the largest ball enumerated completely without a class change
     while True:
         if progress:
             print(f"robustness: enumerating the ball of radius {r:.6g}", file=sys.stderr)
-        rs = enumerate_regions(net, Ball(x, r, norm=p), tol=tol, progress=False)
+        limits: dict = {}
+        if budget is not None:
+            limits = {"max_regions": max_regions}
+            if budget.time_limit is not None:
+                limits["time_limit"] = max(budget.time_limit - (time.monotonic() - budget.t0),
+                                           1e-3)
+        rs = enumerate_regions(net, Ball(x, r, norm=p), tol=tol, progress=False, **limits)
         best, best_y, best_j = np.inf, None, None
         for region in rs:
             HW, Hb = _class_gaps(net, label, region.out_W, region.out_b)
@@ -334,12 +370,24 @@ def robustness_radius(
                 )
                 if res.feasible and res.distance < best:
                     best, best_y, best_j = res.distance, res.point, int(j)
-        if best <= r:
-            if net.n_outputs == 1:
-                other = 1 - label
+        if not rs.stats.get("complete", True):
+            # regions not enumerated may hold a nearer point: bounds only
+            if progress:
+                print(f"robustness: stopped by the budget ({rs.stats.get('stopped')}) in the "
+                      f"ball of radius {r:.6g}", file=sys.stderr)
+            if best < upper.distance:
+                near, dist, other = best_y, best, _other(net, label, best_j)
             else:
-                assert best_j is not None  # set with best
-                other = [j for j in range(net.n_outputs) if j != label][best_j]
+                near, dist, other = upper.point, upper.distance, None
+                if near is not None:
+                    other = int(predicted_class(net, near))
+            return RobustnessResult(
+                np.inf, near, label, other, norm_name(p), False, dist, r, len(rs),
+                counter.total, lower_bound=searched, complete=False,
+                stopped=rs.stats.get("stopped"),
+            )
+        if best <= r:
+            other = _other(net, label, best_j)
             return RobustnessResult(
                 best, best_y, label, other, norm_name(p), True, upper.distance, r, len(rs),
                 counter.total, lower_bound=best,
@@ -350,4 +398,5 @@ def robustness_radius(
                 np.inf, None, label, None, norm_name(p), False, upper.distance, r, len(rs),
                 counter.total, lower_bound=r,
             )
+        searched = r
         r = min(2.0 * r, r_max)

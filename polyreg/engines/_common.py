@@ -273,11 +273,23 @@ class Progress:
         self,
         regions: int,
         frontier: int,
-        solves: int,
+        solves: int | None,
         final: bool = False,
         fraction: float | None = None,
     ) -> None:
-        """Draw the line; ``fraction`` (of the work done, when known) adds an ETA."""
+        """Draw the line: regions, frontier (``>= 0``), regions/s, solves/s (LPs and SOCPs;
+        left out when ``solves`` is None), elapsed time, and an ETA when ``fraction`` (of the
+        work done) is known.
+
+        Examples
+        --------
+        >>> import contextlib, io
+        >>> buf = io.StringIO()
+        >>> with contextlib.redirect_stderr(buf):
+        ...     Progress(True)(10, 3, 20, final=True, fraction=0.5)
+        >>> "solves/s" in buf.getvalue() and "elapsed 0:00" in buf.getvalue()
+        True
+        """
         if not self.enabled:
             return
         now = time.perf_counter()
@@ -290,9 +302,10 @@ class Progress:
         if fraction is not None and 0 < fraction < 1 and not final:
             eta = f"  ETA {format_seconds(elapsed * (1 - fraction) / fraction)}"
         front = f"  frontier {frontier:>8,}" if frontier >= 0 else ""
+        rate = "" if solves is None else f"  solves/s {solves / elapsed:>8,.0f}"
         sys.stderr.write(
-            f"\rregions {regions:>9,}{front}  regions/s "
-            f"{regions / elapsed:>8,.0f}  LPs/s {solves / elapsed:>8,.0f}{eta}" + end
+            f"\rregions {regions:>9,}{front}  regions/s {regions / elapsed:>8,.0f}{rate}"
+            f"  elapsed {format_seconds(elapsed)}{eta}" + end
         )
         sys.stderr.flush()
 
@@ -343,7 +356,7 @@ class ScaleProgress:
         regions: int,
         *,
         frontier: int | None = None,
-        solves: int = 0,
+        solves: int | None = None,
         fraction: float | None = None,
         parts: tuple[int, int] | None = None,
     ) -> None:
@@ -363,6 +376,8 @@ class ScaleProgress:
             post["frontier"] = f"{frontier:,}"
         if parts is not None:
             post["parts"] = f"{parts[0]}/{parts[1]}"
+        if solves is not None:
+            post["solves/s"] = f"{solves / max(now - self.line.t0, 1e-9):,.0f}"
         if fraction is not None and 0 < fraction < 1:
             elapsed = now - self.line.t0
             post["ETA"] = format_seconds(elapsed * (1 - fraction) / fraction)
@@ -374,7 +389,7 @@ class ScaleProgress:
             return
         if self.bar is None:
             if regions is not None:
-                self.line(regions, 0, 0, final=True)
+                self.line(regions, -1, None, final=True)
             return
         if regions is not None:
             self.bar.n = regions

@@ -77,7 +77,7 @@ DISK_SIDES = 64
 DISK_INNER_SIDES = 128
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)  # the short RegionSet repr
 class PlanarRegionSet(RegionSet):
     """A :class:`~polyreg.regions.RegionSet` with each region's polygon.
 

@@ -48,7 +48,7 @@ from ..propagation import Stability
 from ..regions import Edge, Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances
 from ._centred import centre_of, check_extent, exact_affine, translate
-from ._common import Context, patterns_across, region_rows
+from ._common import Context, format_seconds, patterns_across, region_rows
 
 #: largest input dimension accepted (the 1-skeleton grows quickly with d)
 MAX_DIM = 8
@@ -64,7 +64,7 @@ class _Inconsistent(Exception):
     """The float64 sign decisions produced a combinatorially impossible skeleton."""
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)  # the short RegionSet repr
 class SkeletonRegionSet(RegionSet):
     """A :class:`~polyreg.regions.RegionSet` plus the 1-skeleton it was read from.
 
@@ -657,6 +657,7 @@ class _Progress:
     def __init__(self, enabled: bool | None) -> None:
         self.enabled = sys.stderr.isatty() if enabled is None else bool(enabled)
         self.last = 0.0
+        self.t0 = time.perf_counter()
 
     def __call__(self, text: str, final: bool = False) -> None:
         if not self.enabled:
@@ -664,7 +665,8 @@ class _Progress:
         now = time.perf_counter()
         if final or now - self.last >= 0.5:
             self.last = now
-            sys.stderr.write("\rskeleton: " + text + ("\n" if final else ""))
+            elapsed = format_seconds(now - self.t0)
+            sys.stderr.write(f"\rskeleton: {text}  elapsed {elapsed}" + ("\n" if final else ""))
             sys.stderr.flush()
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from ..budget import Budget, check_engine
 from ..domains import Ball, Domain, sample
 from ..errors import ToleranceError
 from ..geometry import foot_point_margins, polar_facets
@@ -450,6 +451,7 @@ def traverse(
     workers: int | None = None,
     client: object = None,
     parts: int | None = None,
+    time_limit: float | None = None,
 ) -> RegionSet:
     """Enumerate every activation region whose interior meets the domain's, by graph search.
 
@@ -462,7 +464,11 @@ def traverse(
     progress : bool, optional
         Progress line on stderr; default: only when stderr is a terminal.
     max_regions : int, optional
-        Stop with an error once more regions than this are found.
+        Budget: stop once at least this many regions are found (checked after each region's
+        expansion). The result then holds the regions found so far, ``stats["complete"]`` is
+        False and ``stats["stopped"]`` says why (:mod:`polyreg.budget`).
+    time_limit : float, optional
+        Budget: stop after this many seconds (checked after each region's expansion).
     chebyshev : bool
         Report each region's Chebyshev centre and radius (one LP/SOCP per region). With
         False, ``point``/``radius`` are a certified interior point and the radius of a ball
@@ -506,9 +512,12 @@ def traverse(
     if reduction is not None:
         small = traverse(reduction.net, reduction.domain, tol=tol, progress=progress,
                          max_regions=max_regions, chebyshev=chebyshev, seed=seed,
-                         workers=workers, client=client, parts=parts)
+                         workers=workers, client=client, parts=parts, time_limit=time_limit)
         return _lift(small, reduction, net, domain, t0)
+    budget = Budget.make(max_regions, time_limit)
     if (workers is not None and workers != 1) or client is not None or parts not in (None, 1):
+        if budget is not None:
+            check_engine("traverse", parallel=True)
         if workers is not None and workers > 1 and client is None and parts in (None, 1):
             from ..frontier import traverse_shared
 
@@ -519,8 +528,6 @@ def traverse(
 
             rs = traverse_parts(net, domain, workers=workers, client=client, parts=parts,
                                 tol=tol, chebyshev=chebyshev, seed=seed)
-        if max_regions is not None and len(rs) > max_regions:
-            raise ToleranceError(f"more than max_regions={max_regions} regions")
         return rs
     ctx = Context.create(net, domain, tol)
     counter = SolveCounter()
@@ -528,15 +535,17 @@ def traverse(
     state, first = start_state(ctx, counter, seed)  # its point is the Chebyshev centre
     regions: list[Region] = [first.region]
     edges: list[Edge] = []
+    stopped = None
     for event in walk(ctx, state, counter, chebyshev=chebyshev):
         if isinstance(event, Found):
             regions.append(event.region)
-            if max_regions is not None and len(regions) > max_regions:
-                raise ToleranceError(f"more than max_regions={max_regions} regions")
         else:
             assert isinstance(event, Expanded)  # without owns=, walk yields Found and Expanded
             edges.extend(event.edges)
             show(len(regions), len(state.frontier), counter.total)
+            # a budget stops between expansions: the edges of expanded regions are all there
+            if budget is not None and state.frontier and (stopped := budget.exceeded(len(regions))):
+                break
     show(len(regions), 0, counter.total, final=True)
     seconds = time.perf_counter() - t0
     stats = {
@@ -547,6 +556,8 @@ def traverse(
         "seconds": seconds,
         "stable_neurons": int((~ctx.stab.live).sum()),
     }
+    if budget is not None:
+        stats.update(budget.stats(stopped))
     return RegionSet(tuple(regions), tuple(edges), "traverse", ctx.domain, net.widths, stats)
 
 

@@ -61,7 +61,7 @@ def _script_specs(module: Any, path: str = "") -> list[tuple[dict[str, Any], str
 
 
 # ---------------------------------------------------------------------------- public
-def from_torch(module: Any, input_shape: Sequence[int]) -> Network:
+def from_torch(module: Any, input_shape: Sequence[int] | None = None) -> Network:
     """Convert a PyTorch model into a :class:`~polyreg.network.Network`.
 
     Parameters
@@ -70,9 +70,11 @@ def from_torch(module: Any, input_shape: Sequence[int]) -> Network:
         An eager module (``nn.Sequential`` or a module whose ``forward`` is a fixed chain of
         supported layers, read with ``torch.fx``), or a scripted ``nn.Sequential``. Put it in
         eval mode first (``model.eval()``) when it has BatchNorm or Dropout.
-    input_shape : sequence of int
+    input_shape : sequence of int, optional
         Shape of one input without the batch axis: ``(features,)``, ``(C, L)`` or ``(C, H, W)``.
         The network's inputs are ``x.reshape(-1)`` (C order), its outputs the flattened output.
+        Default: ``(in_features,)`` when the first layer (after any ``Flatten``/``Identity``)
+        is ``Linear``; required otherwise.
 
     Returns
     -------
@@ -104,7 +106,6 @@ def from_torch(module: Any, input_shape: Sequence[int]) -> Network:
     the resulting dense weight of a hidden layer is ``(width, n_inputs)``.
     """
     torch = _torch()
-    chain = Chain(input_shape)
     if isinstance(module, torch.jit.ScriptModule):
         specs = _script_specs(module)
     elif isinstance(module, torch.nn.Module):
@@ -117,9 +118,25 @@ def from_torch(module: Any, input_shape: Sequence[int]) -> Network:
         raise InvalidNetwork(
             f"module must be a torch.nn.Module or a TorchScript module, got {type(module).__name__}"
         )
+    chain = Chain(_input_shape(specs) if input_shape is None else input_shape)
     for spec, where in specs:
         apply_spec(chain, spec, where)
     return chain.network()
+
+
+def _input_shape(specs: list) -> tuple[int, ...]:
+    """``(in_features,)`` of the first ``Linear`` layer when nothing but ``Flatten`` /
+    ``Identity`` comes before it (then the input is a flat vector of that size)."""
+    for spec, where in specs:
+        if spec["type"] in ("flatten", "identity"):
+            continue
+        if spec["type"] == "linear":
+            return (int(to_numpy(spec["weight"], "weight").shape[1]),)
+        raise InvalidNetwork(
+            f"input_shape is needed (--input-shape on the command line, e.g. 1,28,28): the "
+            f"first layer, {where}, is {spec['type']!r}, not Linear"
+        )
+    raise InvalidNetwork("input_shape is needed: the model has no layer to take it from")
 
 
 _ARCH_TYPES = {
@@ -254,9 +271,7 @@ def from_state_dict(
             + (" ..." if len(unused) > 5 else "")
         )
     if input_shape is None:
-        if not specs or specs[0][0]["type"] != "linear":
-            raise InvalidNetwork("input_shape is needed unless the first layer is 'linear'")
-        input_shape = (to_numpy(specs[0][0]["weight"], "weight").shape[1],)
+        input_shape = _input_shape(specs)
     chain = Chain(input_shape)
     for spec, where in specs:
         apply_spec(chain, spec, where)

@@ -132,7 +132,7 @@ def test_import_torch_full_and_scripted(capsys, tmp_path):
     expect_error(
         capsys,
         ["import", str(full), "--out", str(out), "--trust-pickle"],
-        "--input-shape is required for torch models",
+        "input_shape is needed (--input-shape on the command line, e.g. 1,28,28)",
     )
     expect_error(
         capsys,
@@ -302,3 +302,25 @@ def test_architecture_option_errors(capsys, tmp_path):
         ["import", str(DATA / "keras_mlp.keras"), "--out", str(out), "--architecture", "[x"],
         "is neither JSON nor a JSON file",
     )
+
+
+def test_torch_linear_first_needs_no_input_shape(tmp_path, capsys):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(5, 7), torch.nn.ReLU(),
+                                torch.nn.Linear(7, 2)).eval()
+    full, sd = tmp_path / "full.pt", tmp_path / "sd.pt"
+    torch.save(model, full)
+    torch.save(model.state_dict(), sd)
+    out = tmp_path / "net.npz"
+    info = run_ok(capsys, ["import", str(full), "--out", str(out), "--trust-pickle"])
+    assert info["widths"] == [5, 7, 2]
+    x = torch.randn(20, 5)
+    with torch.no_grad():
+        want = model(x).numpy()
+    got = polyreg.load(out).forward(x.numpy().astype(float))
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    arch = json.dumps(["flatten", {"type": "linear", "name": "1"}, "relu",
+                       {"type": "linear", "name": "3"}])
+    info = run_ok(capsys, ["import", str(sd), "--out", str(out), "--architecture", arch])
+    assert info["widths"] == [5, 7, 2]

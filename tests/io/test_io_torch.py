@@ -486,3 +486,32 @@ def test_refuses_shapes_and_torchscript_forms():
         from_torch(torch.jit.script(ViewNet()), (2, 4, 4))
     with pytest.raises(polyreg.InvalidNetwork, match="flattening from dimension 0"):
         from_torch(nn.Sequential(nn.Flatten(0), nn.ReLU()), (2,))
+
+
+def test_input_shape_from_first_linear():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.ReLU(), torch.nn.Linear(6, 3)).eval()
+    net = from_torch(model)
+    assert net.widths == (4, 6, 3)
+    assert net.widths == from_torch(model, (4,)).widths
+    conv = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.Flatten(),
+                               torch.nn.Linear(8, 1)).eval()
+    with pytest.raises(polyreg.InvalidNetwork, match="input_shape is needed"):
+        from_torch(conv)
+
+
+def test_default_onnx_export_with_onnxscript(tmp_path):
+    """torch 2.13's default (dynamo) ONNX export needs onnxscript (in the ``onnx`` extra);
+    without it, ``dynamo=False`` exports as the README shows (test_io_onnx covers that)."""
+    pytest.importorskip("onnxscript")
+    pytest.importorskip("onnx")
+    from polyreg.io import from_onnx
+
+    model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)).eval()
+    path = tmp_path / "m.onnx"
+    torch.onnx.export(model, (torch.randn(1, 3),), str(path))
+    net = from_onnx(str(path))
+    x = torch.randn(10, 3)
+    with torch.no_grad():
+        want = model(x).numpy()
+    np.testing.assert_allclose(net.forward(x.numpy().astype(float)), want, rtol=1e-4, atol=1e-5)
