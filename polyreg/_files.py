@@ -34,7 +34,8 @@ import shutil
 import stat
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any
+from collections.abc import Iterable, Iterator
 
 from .errors import PolyregError
 
@@ -323,7 +324,7 @@ def refuse_same_file(
     Traceback (most recent call last):
     ...
     polyreg._files.OutputError: --out 'run.json' is the store './run.json'; refusing to overwrite it: choose another output file
-    """
+    """  # noqa: E501 - a doctest's exception message is one line
     outs = [(n, p) for n, p in outputs if p is not None]
     ins = [(n, p) for n, p in inputs if p is not None]
     for i, (name, out) in enumerate(outs):
@@ -397,7 +398,7 @@ class FileLock:
             os.close(self.fd)
             self.fd = None
 
-    def __enter__(self) -> "FileLock":
+    def __enter__(self) -> FileLock:
         return self
 
     def __exit__(self, *exc: object) -> None:

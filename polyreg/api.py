@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
+
+import numpy as np
 
 from .canonical import uncentre
 from .domains import Ball, Box, Domain, Polytope, Whole
@@ -91,7 +94,7 @@ def enumerate_regions(
     return rs
 
 
-def canonical_form(net: Network, domain: Domain, tol: Tolerances) -> tuple[Network, Domain, object]:
+def canonical_form(net: Network, domain: Domain, tol: Tolerances) -> tuple[Network, Domain, np.ndarray]:
     """The network and domain every engine runs on, and the shift ``c`` back to the user's
     coordinates (``x = c + u``): hidden neurons rescaled by powers of two to unit-norm rows
     (exact), coordinates centred on the domain (:mod:`polyreg.canonical`). Refuses
@@ -127,7 +130,7 @@ def _check_domain_method(domain: Domain, method: str) -> None:
         raise InvalidDomain(f"a Path domain needs method='line' (got {method!r})")
 
 
-def count_regions(net: Network, domain: Domain, **kwargs: object) -> int:
+def count_regions(net: Network, domain: Domain, **kwargs: Any) -> int:
     """Number of activation regions (see :func:`enumerate_regions`).
 
     With a budget (``max_regions=``, ``time_limit=``) the answer is a
@@ -143,7 +146,7 @@ def count_regions(net: Network, domain: Domain, **kwargs: object) -> int:
     >>> polyreg.count_regions(net, polyreg.Box([-1], [1]), max_regions=1)
     RegionCount(2, complete=False, stopped='max_regions')
     """
-    rs = enumerate_regions(net, domain, **kwargs)  # type: ignore[arg-type]
+    rs = enumerate_regions(net, domain, **kwargs)
     if kwargs.get("max_regions") is None and kwargs.get("time_limit") is None:
         return len(rs)
     from .budget import RegionCount

@@ -111,7 +111,7 @@ def domain_centre(domain: Domain, net: Network | None = None) -> np.ndarray:
         p = np.linalg.lstsq(W0[ok] / norms[ok, None], -b0[ok] / norms[ok], rcond=None)[0]
         if not np.all(np.isfinite(p)) or np.abs(p).max() <= 4.0:
             return np.zeros(d)
-        return np.round(p)
+        return p.round()
     if isinstance(domain, Ball):
         mid, half = domain.center, float(domain.radius)
     elif isinstance(domain, (Box, Polytope)):

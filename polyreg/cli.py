@@ -31,7 +31,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -54,7 +54,9 @@ EXIT_UNCERTIFIED = 1
 #: ``handler=callable(args) -> int`` on its parsers with ``set_defaults``; a handler raises
 #: ``PolyregError``/``ValueError``/``OSError`` for bad input and never imports optional
 #: dependencies at module import time
-COMMAND_MODULES: list[str] = ["cli_import", "cli_bounds", "cli_fixtures", "cli_plot", "cli_scale", "cli_lowdim"]
+COMMAND_MODULES: list[str] = [
+    "cli_import", "cli_bounds", "cli_fixtures", "cli_plot", "cli_scale", "cli_lowdim"
+]
 
 
 class InputError(ValueError):
@@ -69,7 +71,7 @@ class _Parser(argparse.ArgumentParser):
     """
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # argparse's own arguments
         self._negative_number_matcher = re.compile(r"^-(\.?\d|inf|nan)", re.IGNORECASE)
 
 
@@ -630,7 +632,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         Exit status: 0 on success, 2 on bad input (one line ``polyreg: error: ...`` on stderr),
-        1 when a solver failed or a decision fell between the tolerances, 130 when interrupted. Usage errors exit through argparse with status 2.
+        1 when a solver failed or a decision fell between the tolerances, 130 when interrupted.
+        Usage errors exit through argparse with status 2.
 
     Examples
     --------

@@ -412,7 +412,9 @@ def summarize_groups(rows: list[dict]) -> dict:
             "regions_median": float(np.median(counts)),
             "regions_min": int(counts.min()),
             "regions_max": int(counts.max()),
-            "margin_mean": float(margins[np.isfinite(margins)].mean()) if np.isfinite(margins).any() else None,
+            "margin_mean": (
+                float(margins[np.isfinite(margins)].mean()) if np.isfinite(margins).any() else None
+            ),
             "local_lp_mean": float(np.mean([float(m["local_lp"]) for m in members])),
             "local_lp_ratio_median": float(np.median([m["local_lp"] / m["regions"] for m in members])),
             "jacobian_mean": float(np.mean([m["jacobian_norm"] for m in members])),
@@ -429,7 +431,7 @@ def summarize_groups(rows: list[dict]) -> dict:
 
 def _have_matplotlib() -> bool:
     try:
-        import matplotlib  # noqa: F401
+        import matplotlib  # noqa: F401 - only: is it installed?
     except ImportError:
         return False
     return True
@@ -448,7 +450,7 @@ def _histogram(rows: list[dict], path: Path, radius: float, norm: str) -> None:
     top = max(max(v) for v in groups.values())
     bins = np.arange(0.5, top + 1.5, max(1, top // 40))
     for name, values in groups.items():
-        ax.hist(values, bins=bins, alpha=0.5, label=str(name))
+        ax.hist(values, bins=bins.tolist(), alpha=0.5, label=str(name))
     ax.set_xlabel(f"regions in the L{norm} ball of radius {radius:g}")
     ax.set_ylabel("points")
     ax.legend()

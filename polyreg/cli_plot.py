@@ -57,7 +57,7 @@ def _box2(args: argparse.Namespace, default: tuple[float, float] | None):
         if default is None:
             raise InputError("give --box LO HI (the 2-input network's domain) or --slice")
         return Box([default[0]] * 2, [default[1]] * 2)
-    lo, hi = (parse_numbers(v, f"--box {n}") for v, n in zip(args.box, ("LO", "HI")))
+    lo, hi = (parse_numbers(v, f"--box {n}") for v, n in zip(args.box, ("LO", "HI"), strict=True))
     lo, hi = (np.full(2, v[0]) if v.size == 1 else v for v in (lo, hi))
     if lo.size != 2 or hi.size != 2:
         raise InputError("--box LO HI must have 2 coordinates each (the plane's)")
@@ -111,7 +111,7 @@ def _plot(args: argparse.Namespace) -> int:
             raise InputError(f"--ball R must be one positive number, got {args.ball!r}")
         ball = (load_center(args.center, d), float(radius[0]), args.norm)
     try:
-        import matplotlib  # noqa: F401
+        import matplotlib  # noqa: F401 - only: is it installed?
     except ImportError as exc:
         raise InputError("plot needs matplotlib: pip install 'polyreg[plot]'") from exc
     if not 0 <= args.output < net.n_outputs:

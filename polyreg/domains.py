@@ -10,13 +10,16 @@ A region *counts* for a domain when its interior meets the domain's interior.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .errors import InvalidDomain
 
-NORMS = {1: 1, 2: 2, "1": 1, "2": 2, "inf": np.inf, "Inf": np.inf, np.inf: np.inf}
+NORMS: dict[int | float | str, float] = {
+    1: 1, 2: 2, "1": 1, "2": 2, "inf": np.inf, "Inf": np.inf, np.inf: np.inf
+}
 
 
 def _vector(value: object, name: str) -> np.ndarray:
@@ -60,7 +63,7 @@ class Domain:
     def describe(self) -> dict:
         raise NotImplementedError
 
-    def for_inputs(self, d: int) -> "Domain":
+    def for_inputs(self, d: int) -> Domain:
         """This domain checked against a network with ``d`` inputs (raises on a mismatch)."""
         if self.dim != d:
             raise InvalidDomain(
@@ -90,6 +93,9 @@ class Box(Domain):
     hi: np.ndarray
     dim: int = field(init=False)
 
+    if TYPE_CHECKING:  # the generated __init__ converts any array-like (see __post_init__)
+        def __init__(self, lo: ArrayLike, hi: ArrayLike) -> None: ...
+
     def __post_init__(self) -> None:
         lo, hi = _vector(self.lo, "lo"), _vector(self.hi, "hi")
         if lo.shape != hi.shape:
@@ -103,7 +109,7 @@ class Box(Domain):
         object.__setattr__(self, "dim", lo.size)
 
     @classmethod
-    def cube(cls, d: int, lo: float = -1.0, hi: float = 1.0) -> "Box":
+    def cube(cls, d: int, lo: float = -1.0, hi: float = 1.0) -> Box:
         return cls(np.full(d, lo, float), np.full(d, hi, float))
 
     def rows(self) -> tuple[np.ndarray, np.ndarray]:
@@ -137,8 +143,11 @@ class Ball(Domain):
 
     center: np.ndarray
     radius: float
-    norm: Union[int, float, str] = 2
+    norm: float = 2  # 1, 2 or inf once constructed
     dim: int = field(init=False)
+
+    if TYPE_CHECKING:  # the generated __init__ converts any array-like (see __post_init__)
+        def __init__(self, center: ArrayLike, radius: float, norm: int | float | str = 2) -> None: ...
 
     def __post_init__(self) -> None:
         center = _vector(self.center, "center")
@@ -164,7 +173,7 @@ class Ball(Domain):
     L1_ROWS_MAX_DIM = 6
 
     def rows(self) -> tuple[np.ndarray, np.ndarray] | None:
-        return self._rows  # type: ignore[attr-defined]
+        return self._rows  # type: ignore[attr-defined]  # set in __post_init__
 
     def _make_rows(self) -> tuple[np.ndarray, np.ndarray] | None:
         if self.norm == 1 and self.dim <= self.L1_ROWS_MAX_DIM:
@@ -213,8 +222,11 @@ class Polytope(Domain):
     A: np.ndarray
     b: np.ndarray
     dim: int = field(init=False)
-    _box: tuple = field(init=False, repr=False)
+    _box: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False)
     _center: np.ndarray = field(init=False, repr=False)
+
+    if TYPE_CHECKING:  # the generated __init__ converts any array-like (see __post_init__)
+        def __init__(self, A: ArrayLike, b: ArrayLike) -> None: ...
 
     def __post_init__(self) -> None:
         try:
@@ -245,10 +257,11 @@ class Polytope(Domain):
             bounds=[(None, None)] * d + [(None, 1.0)],
             method="highs",
         )
-        if res.status == 2 or (res.status == 0 and res.x[-1] <= 1e-9):
+        x = np.zeros(d + 1) if res.x is None else res.x  # None only when infeasible (status 2)
+        if res.status == 2 or (res.status == 0 and x[-1] <= 1e-9):
             raise InvalidDomain(
                 "polytope is empty or not full-dimensional (its largest inscribed ball has "
-                f"radius {0.0 if res.status == 2 else res.x[-1]:.3g})"
+                f"radius {0.0 if res.status == 2 else x[-1]:.3g})"
             )
         if res.status != 0:
             raise InvalidDomain(f"cannot analyse polytope: {res.message}")
@@ -262,13 +275,14 @@ class Polytope(Domain):
                     raise InvalidDomain(f"polytope is unbounded (in coordinate {i})")
                 if r.status != 0:
                     raise InvalidDomain(f"cannot analyse polytope: {r.message}")
+                assert r.fun is not None  # status 0: an optimum was found
                 target[i] = sign * r.fun
         object.__setattr__(self, "A", A)
         object.__setattr__(self, "b", b)
         object.__setattr__(self, "dim", d)
         object.__setattr__(self, "_box", (lo, hi))
-        object.__setattr__(self, "_center", res.x[:-1])
-        object.__setattr__(self, "_inradius", float(res.x[-1]))  # capped at 1
+        object.__setattr__(self, "_center", x[:-1])
+        object.__setattr__(self, "_inradius", float(x[-1]))  # capped at 1
 
     def rows(self) -> tuple[np.ndarray, np.ndarray]:
         return self.A, self.b
@@ -300,9 +314,9 @@ class Whole(Domain):
     False
     """
 
-    dim: int | None = None  # type: ignore[assignment]
+    dim: int | None = None  # type: ignore[assignment]  # None: taken from the network
 
-    def for_inputs(self, d: int) -> "Domain":
+    def for_inputs(self, d: int) -> Domain:
         if self.dim is None:
             return Whole(int(d))
         return super().for_inputs(d)
@@ -315,7 +329,7 @@ class Whole(Domain):
         return np.zeros(self.dim or 0)
 
     def bounding_box(self) -> tuple[np.ndarray, np.ndarray]:
-        return np.full(self.dim, -np.inf), np.full(self.dim, np.inf)
+        return np.full(self.dim or 0, -np.inf), np.full(self.dim or 0, np.inf)
 
     def contains(self, x: np.ndarray, margin: float = 0.0) -> np.ndarray:
         return np.ones(np.asarray(x).shape[:-1], dtype=bool)

@@ -36,7 +36,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -464,7 +465,7 @@ def _environment() -> dict:
 
     from . import __version__
 
-    env = {"polyreg": __version__, "python": platform.python_version()}
+    env: dict[str, str | None] = {"polyreg": __version__, "python": platform.python_version()}
     for dist in ("numpy", "scipy", "highspy", "networkx"):
         try:
             env[dist] = metadata.version(dist)
@@ -750,7 +751,7 @@ def _check_stored(fx: Fixture, tol: Tolerances) -> list[str]:
         ctx = Context.create(net, domain, tol)
         pts = np.array([r["point"] for r in doc["regions"]], dtype=float)
         inside = domain.contains(pts)
-        for r, ok in zip(doc["regions"], inside):
+        for r, ok in zip(doc["regions"], inside, strict=True):
             if not ok:
                 out.append(f"region {r['pattern']}: its point lies outside the domain")
             elif _canonical_hex(ctx, np.array(r["point"])) != r["pattern"]:
@@ -759,7 +760,7 @@ def _check_stored(fx: Fixture, tol: Tolerances) -> list[str]:
     try:
         from .bounds.margins import margin as bounds_margin
     except ImportError:  # pragma: no cover - polyreg.bounds is optional here
-        bounds_margin = None
+        bounds_margin = None  # type: ignore[assignment]  # checked before each use
     for m in doc["margins"]:
         x = np.array(m["point"], dtype=float)
         again = closed_form_margins(net, x, tol)

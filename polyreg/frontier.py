@@ -40,7 +40,8 @@ import time
 import traceback
 import zlib
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from .domains import Domain
 from .errors import PolyregError
@@ -122,7 +123,7 @@ def _work(job: Job, inboxes: list, results: Any, shared: _Shared, stop: Any,
     _exit_with(main_pid)
     try:
         results.put(("done", job.index, _search(job, inboxes, shared, stop)))
-    except BaseException as exc:  # noqa: BLE001 - reported to the driver, which raises
+    except BaseException as exc:
         try:
             results.put(("error", job.index, exc, traceback.format_exc()))
         except Exception:  # pragma: no cover - an exception that does not pickle

@@ -62,6 +62,7 @@ def group_rows(A: np.ndarray, b: np.ndarray, merge: float) -> np.ndarray:
         U, inverse = R, np.arange(m)
     n = U.shape[0]
     i, j = _close_pairs(U, merge)
+    labels: np.ndarray
     if i.size == 0:
         labels = np.arange(n)
     else:
@@ -190,7 +191,7 @@ def polar_facets(
     points = sums / np.maximum(counts, 1)[:, None]
     Ar = A[reps]
     # move onto the row's own hyperplane: a_k . x = slack_k  (coordinates relative to p)
-    points -= ((np.einsum("ij,ij->i", Ar, points) - slack[reps]))[:, None] * Ar
+    points -= (np.einsum("ij,ij->i", Ar, points) - slack[reps])[:, None] * Ar
     slack_at = slack[reps][None, :] - points @ Ar.T  # [k, j]: slack of row j at point k
     np.fill_diagonal(slack_at, np.inf)
     facet = is_vertex & (slack_at.min(axis=1) >= margin)

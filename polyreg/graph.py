@@ -31,9 +31,10 @@ import hashlib
 import json
 import os
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
@@ -71,7 +72,7 @@ else:
 
     nx = LazyModule("networkx")  # imported on first use: `import polyreg.plot` stays light
 
-GraphLike = Union["nx.Graph", RegionSet]
+GraphLike: TypeAlias = "nx.Graph | RegionSet"  # a string: networkx is imported lazily
 
 #: attributes holding arrays / tuples, decoded on reading
 _NODE_ARRAYS = ("point", "out_W", "out_b")
@@ -79,7 +80,7 @@ _EDGE_INT_TUPLES = ("neuron_ids", "flipped")
 
 
 # ============================================================================ helpers
-def neuron_pairs(widths: tuple[int, ...], indices: object) -> tuple[tuple[int, int], ...]:
+def neuron_pairs(widths: Sequence[int], indices: Iterable[int]) -> tuple[tuple[int, int], ...]:
     """``(layer, unit)`` of pattern indices: 1-based layer, 0-based unit (as
     :meth:`polyreg.Network.neuron_name`).
 
@@ -145,7 +146,7 @@ def _problem(net: Network, domain: Domain) -> tuple[Network, Domain]:
     object with ``network(net)`` and ``bound``, see ``polyreg.slices.Slice``) becomes the
     composed 2-input network on the slice's bound."""
     if hasattr(domain, "bound") and callable(getattr(domain, "network", None)):
-        return domain.network(net), domain.bound  # type: ignore[attr-defined]
+        return domain.network(net), domain.bound  # type: ignore[attr-defined]  # a slice, duck-typed
     return net, domain
 
 
@@ -500,7 +501,7 @@ def region_graph(
     if net is not None:
         _check_net(rs, net)
     lin = linear_regions(rs, rtol=rtol)
-    g = nx.Graph()
+    g: nx.Graph[Any] = nx.Graph()
     reason = _exact_reason(rs, net)
     want = volumes or facet_areas
     g.graph.update(
@@ -512,9 +513,9 @@ def region_graph(
         linear_regions=lin.count,
         volumes="exact" if (reason is None and want) else f"omitted: {reason or 'not requested'}",
     )
-    rows = _Rows(rs, net, tol) if (reason is None and want) else None
+    rows = _Rows(rs, net, tol) if (reason is None and want and net is not None) else None
     for i, r in enumerate(rs):
-        attrs = dict(
+        attrs: dict[str, Any] = dict(
             pattern=r.hex,
             point=np.array(r.point, dtype=float),
             radius=float(r.radius),
@@ -608,6 +609,7 @@ def most_crossed_neurons(obj: GraphLike, top: int | None = 10) -> list[tuple[tup
     >>> most_crossed_neurons(polyreg.enumerate_regions(net, polyreg.Box([-1, -1], [1, 1])))
     [((1, 0), 2), ((1, 1), 2)]
     """
+    counts: Counter[tuple[int, int]]
     if isinstance(obj, RegionSet):
         counts = Counter(p for e in obj.edges for p in neuron_pairs(obj.widths, e.neurons))
     else:
@@ -620,7 +622,7 @@ def most_crossed_neurons(obj: GraphLike, top: int | None = 10) -> list[tuple[tup
                 if widths is None:
                     raise ValueError("the graph's edges carry pattern indices and it has no widths")
                 ns = neuron_pairs(widths, ns)
-            counts.update(tuple(int(x) for x in p) for p in ns)
+            counts.update((int(p[0]), int(p[1])) for p in ns)  # (layer, unit) pairs
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return ranked if top is None else ranked[:top]
 
@@ -781,6 +783,11 @@ def _plain(value: object) -> object:
     return value
 
 
+def _plain_dict(attrs: dict[Any, Any]) -> dict[str, Any]:
+    """:func:`_plain` of a dict of attributes (a dict again)."""
+    return {str(k): _plain(v) for k, v in attrs.items()}
+
+
 def _node_from_plain(attrs: dict) -> dict:
     out = dict(attrs)
     for key in _NODE_ARRAYS:
@@ -825,9 +832,9 @@ def to_node_link(g: nx.Graph) -> dict:
         "directed": False,
         "multigraph": False,
         "graph": _plain(g.graph),
-        "nodes": [{"id": _plain(n), **_plain(a)} for n, a in g.nodes(data=True)],
+        "nodes": [{"id": _plain(n), **_plain_dict(a)} for n, a in g.nodes(data=True)],
         "edges": [
-            {"source": _plain(u), "target": _plain(v), **_plain(a)}
+            {"source": _plain(u), "target": _plain(v), **_plain_dict(a)}
             for u, v, a in g.edges(data=True)
         ],
     }
@@ -836,7 +843,7 @@ def to_node_link(g: nx.Graph) -> dict:
 def from_node_link(data: dict) -> nx.Graph:
     """Inverse of :func:`to_node_link` (arrays and tuples restored)."""
     try:
-        g = nx.Graph()
+        g: nx.Graph[Any] = nx.Graph()
         g.graph.update(_graph_from_plain(data.get("graph", {})))
         for node in data["nodes"]:
             attrs = {k: v for k, v in node.items() if k != "id"}
@@ -865,7 +872,7 @@ def _graphml_value(value: object) -> object | None:
 
 
 def _write_graphml(g: nx.Graph, path: Any) -> None:
-    h = nx.Graph()
+    h: nx.Graph[Any] = nx.Graph()
     for key, value in g.graph.items():
         stored = _graphml_value(value)
         if stored is not None:
@@ -883,7 +890,7 @@ def _write_graphml(g: nx.Graph, path: Any) -> None:
 
 def _read_graphml(path: Path) -> nx.Graph:
     h = nx.read_graphml(path, node_type=int)
-    g = nx.Graph()
+    g: nx.Graph[Any] = nx.Graph()
     json_keys = set(json.loads(h.graph.pop("json_keys", "[]")))
     for key in ("node_default", "edge_default"):  # added by networkx's GraphML reader
         h.graph.pop(key, None)
@@ -922,7 +929,7 @@ def _write_npz(g: nx.Graph, path: Any) -> None:
     pat = np.array(
         [np.frombuffer(bytes.fromhex(a["pattern"]), dtype=np.uint8) for a in nodes], dtype=np.uint8
     ).reshape(n, (n_hidden + 7) // 8)
-    arrays: dict[str, np.ndarray] = {
+    arrays: dict[str, Any] = {  # Any: np.savez's stubs type ** as its bool keywords
         "meta": np.array(json.dumps(_plain(g.graph))),
         "pattern": pat,
         "point": np.array([a["point"] for a in nodes], dtype=float).reshape(n, -1),
@@ -960,11 +967,11 @@ def _read_npz(path: Path) -> nx.Graph:
         ) from exc
     if "meta" not in z:
         raise ValueError(f"{str(path)!r} is not a polyreg graph .npz (no 'meta' array)")
-    g = nx.Graph()
+    g: nx.Graph[Any] = nx.Graph()
     g.graph.update(_graph_from_plain(json.loads(str(z["meta"]))))
     widths = g.graph["widths"]
     for i in range(z["pattern"].shape[0]):
-        attrs = dict(
+        attrs: dict[str, Any] = dict(
             pattern=z["pattern"][i].tobytes().hex(),
             point=z["point"][i].copy(),
             radius=float(z["radius"][i]),

@@ -293,6 +293,7 @@ def _margin_lp(
         lo[r] = hi[r] = eq[1]
         r += 1
     if l1:  # x - u + v = c ; sum(u + v) + sqrt(d) t <= r
+        assert isinstance(domain, Ball)
         M[r + idx, idx] = 1.0
         M[r + idx, d + 1 + idx] = -1.0
         M[r + idx, 2 * d + 1 + idx] = 1.0
@@ -394,6 +395,7 @@ def inscribed_ball(
     l2 = isinstance(domain, Ball) and domain.norm == 2
     if l2:
         counter.socp += 1
+        assert isinstance(dom_u, Ball)
         status, z, opt = _solve_socp_l2(Ak, bk / s, dom_u.center, dom_u.radius, eq_u, tol, what)
     else:
         counter.lp += 1
@@ -626,9 +628,7 @@ def _frame(domain: Domain, tol: Tolerances) -> tuple[np.ndarray | None, float]:
     if not domain.bounded:
         return None, s
     p = domain.center if isinstance(domain, Ball) else domain.interior_point()
-    if not np.any(p):
-        p = None
-    return p, s
+    return (p if np.any(p) else None), s
 
 
 def _framed_domain(domain: Domain, p: np.ndarray | None, s: float) -> Domain:
@@ -674,7 +674,7 @@ def _highs_milp():
 
 def solve_milp(
     cost: np.ndarray,
-    A: np.ndarray,
+    A: np.ndarray | sp.spmatrix | sp.sparray,
     row_lo: np.ndarray,
     row_hi: np.ndarray,
     col_lo: np.ndarray,
@@ -781,7 +781,8 @@ def solve_milp(
             status = Status.UNBOUNDED
         elif model_status in (
             MS.kTimeLimit, MS.kIterationLimit, MS.kSolutionLimit, MS.kInterrupt,
-            MS.kHighsInterrupt, MS.kMemoryLimit, MS.kObjectiveBound, MS.kObjectiveTarget,
+            MS.kHighsInterrupt,  # type: ignore[attr-defined]  # at run time; not in highspy's stubs
+            MS.kMemoryLimit, MS.kObjectiveBound, MS.kObjectiveTarget,
         ):
             status = Status.LIMIT
         else:
@@ -895,7 +896,7 @@ def _polish_least_norm(
 
 
 def nearest_point(
-    A: np.ndarray,
+    A: np.ndarray | None,
     b: np.ndarray,
     x: np.ndarray,
     norm: int | float | str,
@@ -948,7 +949,8 @@ def nearest_point(
     """
     x = np.asarray(x, dtype=np.float64)
     d = x.size
-    p = {1: 1, 2: 2, "1": 1, "2": 2, "inf": np.inf, np.inf: np.inf}.get(norm)  # type: ignore[call-overload]
+    norms: dict[object, float] = {1: 1, 2: 2, "1": 1, "2": 2, "inf": np.inf, np.inf: np.inf}
+    p = norms.get(norm)
     if p is None:
         raise ValueError(f"norm must be 1, 2 or 'inf', got {norm!r}")
     A = np.zeros((0, d)) if A is None else np.asarray(A, dtype=np.float64).reshape(-1, d)
@@ -1017,7 +1019,7 @@ def nearest_point(
         col_hi = np.full(d + n_aux, np.inf)
         res = solve_milp(cost, M, lo, hi, col_lo, col_hi, np.zeros(d + n_aux, dtype=bool),
                          feasibility=tol.solver_feasibility, what=f"LP {what}")
-        if res.status == Status.INFEASIBLE:
+        if res.status == Status.INFEASIBLE or res.x is None:
             return NearestResult(False, None, np.inf)
         w = res.x[:d]
     viol = 0.0

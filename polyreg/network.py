@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from ._files import open_output
 from .errors import InvalidNetwork
@@ -118,7 +120,7 @@ def real_scalar(value: object, name: str) -> float:
     if isinstance(value, (str, bytes)):
         raise InvalidNetwork(f"{name} must be a real scalar, got the string {value!r}")
     if hasattr(value, "detach"):  # a torch tensor, without importing torch
-        value = value.detach().cpu().numpy()  # type: ignore[union-attr]
+        value = value.detach().cpu().numpy()
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError) as exc:  # ragged input
@@ -181,6 +183,11 @@ class Network:
     biases: tuple[np.ndarray, ...]
     negative_slope: float = 0.0
 
+    if TYPE_CHECKING:  # the generated __init__ converts and checks any array-likes
+        def __init__(
+            self, weights: Sequence[object], biases: Sequence[object], negative_slope: object = 0.0
+        ) -> None: ...
+
     def __post_init__(self) -> None:
         if len(self.weights) != len(self.biases):
             raise InvalidNetwork(
@@ -193,7 +200,7 @@ class Network:
             )
         Ws = tuple(_as_float_array(W, f"W{k}", 2) for k, W in enumerate(self.weights))
         bs = tuple(_as_float_array(b, f"b{k}", 1) for k, b in enumerate(self.biases))
-        for k, (W, b) in enumerate(zip(Ws, bs)):
+        for k, (W, b) in enumerate(zip(Ws, bs, strict=True)):
             if W.shape[0] != b.shape[0]:
                 raise InvalidNetwork(
                     f"W{k} has {W.shape[0]} rows (outputs) but b{k} has {b.shape[0]} entries"
@@ -217,7 +224,7 @@ class Network:
     @classmethod
     def from_layers(
         cls, layers: Iterable[tuple[object, object]], negative_slope: float = 0.0
-    ) -> "Network":
+    ) -> Network:
         """Build a network from ``[(W0, b0), (W1, b1), ...]``.
 
         Examples
@@ -233,7 +240,7 @@ class Network:
         return cls(tuple(p[0] for p in pairs), tuple(p[1] for p in pairs), negative_slope)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> "Network":
+    def load(cls, path: str | os.PathLike[str]) -> Network:
         """Read the canonical ``.npz`` file (``W0, b0, W1, b1, ...``; optional ``negative_slope``).
 
         Examples
@@ -279,8 +286,8 @@ class Network:
         """Write the canonical ``.npz`` (atomically: a temporary file renamed over a regular file;
         a symbolic link's target is written; see :func:`polyreg._files.open_output`)."""
         path = Path(path)
-        arrays: dict[str, np.ndarray] = {}
-        for k, (W, b) in enumerate(zip(self.weights, self.biases)):
+        arrays: dict[str, Any] = {}  # Any: np.savez's stubs type ** as its bool keywords
+        for k, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             arrays[f"W{k}"] = W
             arrays[f"b{k}"] = b
         if self.negative_slope:
@@ -304,17 +311,17 @@ class Network:
 
     @property
     def hidden_widths(self) -> tuple[int, ...]:
-        return self._hidden  # type: ignore[attr-defined]
+        return self._hidden  # type: ignore[attr-defined]  # set in __post_init__
 
     @property
     def n_hidden(self) -> int:
         """Total number of hidden neurons (length of a pattern)."""
-        return self._offsets[-1]  # type: ignore[attr-defined]
+        return self._offsets[-1]  # type: ignore[attr-defined]  # set in __post_init__
 
     @property
     def layer_offsets(self) -> tuple[int, ...]:
         """Start index of each hidden layer in a pattern, plus the total at the end."""
-        return self._offsets  # type: ignore[attr-defined]
+        return self._offsets  # type: ignore[attr-defined]  # set in __post_init__
 
     def neuron_name(self, index: int) -> str:
         """``"layer:unit"`` name (1-based layer, 0-based unit) of a pattern index."""
@@ -323,7 +330,7 @@ class Network:
         return f"{layer + 1}:{index - offsets[layer]}"
 
     # ----------------------------------------------------------------- evaluation
-    def _check_points(self, x: np.ndarray) -> np.ndarray:
+    def _check_points(self, x: ArrayLike) -> NDArray[np.float64]:
         x = np.asarray(x, dtype=np.float64)
         if x.shape[-1] != self.n_inputs:
             raise ValueError(
@@ -331,17 +338,17 @@ class Network:
             )
         return x
 
-    def preactivations(self, x: np.ndarray) -> list[np.ndarray]:
+    def preactivations(self, x: ArrayLike) -> list[NDArray[np.float64]]:
         """Hidden pre-activations per layer for points ``x`` of shape ``(..., d)``."""
         a = self._check_points(x)
         out = []
-        for W, b in zip(self.weights[:-1], self.biases[:-1]):
+        for W, b in zip(self.weights[:-1], self.biases[:-1], strict=True):
             z = a @ W.T + b
             out.append(z)
             a = np.where(z > 0, z, self.negative_slope * z)
         return out
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
+    def forward(self, x: ArrayLike) -> NDArray[np.float64]:
         """Network output for points ``x`` of shape ``(..., d)``.
 
         Examples
@@ -355,7 +362,7 @@ class Network:
         a = np.where(z > 0, z, self.negative_slope * z)
         return a @ self.weights[-1].T + self.biases[-1]
 
-    def pattern(self, x: np.ndarray) -> np.ndarray:
+    def pattern(self, x: ArrayLike) -> NDArray[np.bool_]:
         """Activation pattern(s), ``z > 0`` is on: bool array of shape ``(..., n_hidden)``."""
         return np.concatenate([z > 0 for z in self.preactivations(x)], axis=-1)
 
@@ -428,7 +435,7 @@ def random_network(
     """
     rng = np.random.default_rng(seed)
     layers = []
-    for fan_in, fan_out in zip(widths[:-1], widths[1:]):
+    for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True):
         W = rng.normal(size=(fan_out, fan_in)) * np.sqrt(2.0 / fan_in)
         b = rng.normal(size=fan_out) * bias_scale
         layers.append((W, b))

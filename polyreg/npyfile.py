@@ -49,7 +49,7 @@ def _header(handle: IO[bytes]) -> tuple[tuple[int, ...], np.dtype]:
     elif version == (2, 0):
         shape, _, dtype = npformat.read_array_header_2_0(handle)
     else:  # 3.0 (utf-8 field names): no public reader
-        shape, _, dtype = npformat._read_array_header(handle, version)  # type: ignore[attr-defined]
+        shape, _, dtype = npformat._read_array_header(handle, version)  # type: ignore[attr-defined]  # private numpy API, not in its stubs
     return tuple(int(s) for s in shape), np.dtype(dtype)
 
 

@@ -39,7 +39,8 @@ import os
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -98,7 +99,8 @@ class Part:
 
     def cut_rows(self, d: int) -> tuple[np.ndarray, np.ndarray, int | None, int | None]:
         """Rows ``A x <= b`` of the cuts and the row index of the lower and upper cut."""
-        rows, rhs = [], []
+        rows: list[np.ndarray] = []
+        rhs: list[float] = []
         lower = upper = None
         e = np.zeros(d)
         e[self.axis] = 1.0
@@ -143,7 +145,7 @@ class Partition:
         return [Part(self.axis, bounds[i], bounds[i + 1], w[i], w[i] / max(v[i], 1e-12))
                 for i in range(n)]
 
-    def without(self, cuts: Iterable[float]) -> "Partition":
+    def without(self, cuts: Iterable[float]) -> Partition:
         """The partition with ``cuts`` removed (their neighbouring parts merged)."""
         drop = set(cuts)
         keep = tuple(c for c in self.cuts if c not in drop)
@@ -152,7 +154,7 @@ class Partition:
             if values is None:
                 return None
             merged: list[float] = [values[0]]
-            for c, x in zip(self.cuts, values[1:]):
+            for c, x in zip(self.cuts, values[1:], strict=True):
                 if c in drop:
                     merged[-1] += x
                 else:
@@ -245,7 +247,7 @@ def plan_partition(
         if not cuts or c > cuts[-1] + margin:
             cuts.append(c)
     bounds = np.concatenate([[-np.inf], cuts, [np.inf]])
-    inside = [(x[:, axis] > a) & (x[:, axis] <= b) for a, b in zip(bounds[:-1], bounds[1:])]
+    inside = [(x[:, axis] > a) & (x[:, axis] <= b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     share = np.array([w[m].sum() for m in inside])
     share = share / max(share.sum(), 1e-300)
     volume = np.array([m.mean() for m in inside])
@@ -415,7 +417,7 @@ def run_part(job: PartJob) -> PartResult:
                     rr = region_rows(full, region.pattern)
                     ball = inscribed_ball(rr.A, rr.b, domain, tol, counter,
                                           what="Chebyshev centre")
-                    if ball.full and ball.radius >= region.radius:
+                    if ball.full and ball.center is not None and ball.radius >= region.radius:
                         region = Region(region.pattern, ball.center, ball.radius,
                                         region.out_W, region.out_b)
                 res.regions.append(region)
@@ -664,9 +666,9 @@ def drive(
 
         if progress is not None and hasattr(runner, "tick"):
             def tick(parts: list[Part] = parts) -> None:
-                _report(progress, parts, results, t0, running())  # type: ignore[arg-type]
+                _report(progress, parts, results, t0, running())
 
-            runner.tick = tick  # type: ignore[attr-defined]
+            runner.tick = tick
         for job, out in runner.run(jobs):
             finished.add(job.job_id)
             if isinstance(out, BaseException):
@@ -677,9 +679,9 @@ def drive(
                 sink.add(out)
             if progress is not None:
                 _report(progress, parts, results, t0, running())
-        for a, b in zip(parts[:-1], parts[1:]):
+        for a, b in zip(parts[:-1], parts[1:], strict=True):
             if a in results and b in results and results[a].upper_keys != results[b].lower_keys:
-                bad.add(a.hi)  # type: ignore[arg-type]
+                bad.add(a.hi)  # type: ignore[arg-type]  # a part followed by another has a hi
         if not bad:
             return partition, {p: results[p] for p in parts}
         partition = partition.without(bad)
@@ -700,7 +702,7 @@ def _bad_cuts(part: Part, exc: BaseException) -> set[float]:
     own = [c for c in (part.lo, part.hi) if c is not None]
     if isinstance(exc, CutCoincides):
         lower = 0 if part.lo is not None else None  # the row order of Part.cut_rows
-        return {part.lo if exc.cut == lower else part.hi}  # type: ignore[arg-type]
+        return {part.lo if exc.cut == lower else part.hi}  # type: ignore[arg-type]  # the cut it hit
     if isinstance(exc, ToleranceError) and own:
         return set(own)
     raise exc

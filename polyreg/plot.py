@@ -28,7 +28,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -174,7 +175,7 @@ def plane_regions(
     is_slice = hasattr(domain, "bound") and callable(getattr(domain, "network", None))
     if is_slice:
         slc = domain
-        net2, dom2 = slc.network(net), slc.bound  # type: ignore[attr-defined]
+        net2, dom2 = slc.network(net), slc.bound  # type: ignore[attr-defined]  # a Slice (duck-typed)
     else:
         if net.n_inputs != 2:
             raise InvalidNetwork(
@@ -191,15 +192,16 @@ def plane_regions(
         method = "traverse"
         if is_slice:
             try:
-                from .engines import planar as _planar  # noqa: F401
+                from .engines import planar as _planar  # noqa: F401 - only: is it there?
                 method = "planar"
             except ImportError:  # pragma: no cover - planar engine not installed yet
                 pass
+    rs: RegionSet
     if method == "planar":
         from .engines.planar import planar
 
-        rs = planar(net, domain, tol=tol, progress=False)
-        polygons = [np.asarray(p, dtype=float) for p in rs.polygons]  # type: ignore[attr-defined]
+        rs = prs = planar(net, domain, tol=tol, progress=False)
+        polygons = [np.asarray(p, dtype=float) for p in prs.polygons]
     else:
         rs = enumerate_regions(net2, dom2, method=method, tol=tol, progress=False)
         polygons = region_vertices(rs, net2, tol=tol)
@@ -245,7 +247,7 @@ def _greedy_colors(n: int, pairs: Sequence[tuple[int, int]]) -> np.ndarray:
     return col
 
 
-def _ball_outline(pic: PlaneRegions, center: np.ndarray, radius: float, norm: object,
+def _ball_outline(pic: PlaneRegions, center: np.ndarray, radius: float, norm: float | str,
                   n: int = 256) -> np.ndarray | None:
     """The ball ``||x - center|| <= radius`` cut by the plane, as a closed outline in plane
     coordinates (an ellipse for the L2 norm, a polygon otherwise); None when they miss."""
@@ -281,7 +283,7 @@ def _ball_outline(pic: PlaneRegions, center: np.ndarray, radius: float, norm: ob
     A2, b2 = A2[~flat] / norms[~flat, None], b2[~flat] / norms[~flat]
     res = linprog([0, 0, -1], A_ub=np.hstack([A2, np.ones((len(b2), 1))]), b_ub=b2,
                   bounds=[(None, None), (None, None), (None, 1.0)], method="highs")
-    if res.status != 0 or res.x[2] <= 1e-12:
+    if res.status != 0 or res.x is None or res.x[2] <= 1e-12:
         return None
     V = HalfspaceIntersection(np.hstack([A2, -b2[:, None]]), res.x[:2]).intersections
     c = V.mean(axis=0)
@@ -441,7 +443,7 @@ def draw(
     graph: bool = False,
     points: np.ndarray | None = None,
     labels: Sequence[object] | np.ndarray | None = None,
-    ball: tuple[np.ndarray, float] | tuple[np.ndarray, float, object] | None = None,
+    ball: tuple[np.ndarray, float] | tuple[np.ndarray, float, float | str] | None = None,
     boundary: bool | None = None,
     output: int = 0,
     size: tuple[int, int] | None = None,

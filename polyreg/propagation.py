@@ -7,6 +7,7 @@ enumeration engines drop it from every region's constraints (its bit is fixed).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, overload
 
 import numpy as np
 
@@ -35,6 +36,14 @@ class Stability:
     live: np.ndarray
 
 
+@overload
+def first_layer_bounds(
+    W: np.ndarray, b: np.ndarray, domain: Domain, with_magnitude: Literal[False] = False
+) -> tuple[np.ndarray, np.ndarray]: ...
+@overload
+def first_layer_bounds(
+    W: np.ndarray, b: np.ndarray, domain: Domain, with_magnitude: Literal[True]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
 def first_layer_bounds(
     W: np.ndarray, b: np.ndarray, domain: Domain, with_magnitude: bool = False
 ) -> tuple[np.ndarray, np.ndarray] | tuple[np.ndarray, np.ndarray, np.ndarray]:

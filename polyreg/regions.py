@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -221,7 +222,7 @@ class RegionSet:
         ``radius``), an edge per shared facet (attributes ``neurons``, ``flipped``)."""
         import networkx as nx  # here: `import polyreg` stays light
 
-        g = nx.Graph()
+        g: nx.Graph[int] = nx.Graph()
         for i, r in enumerate(self.regions):
             g.add_node(i, pattern=r.hex, point=r.point, radius=r.radius)
         for e in self.edges:

@@ -29,8 +29,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .domains import Ball, Box, Domain, Polytope, _vector
 from .errors import InvalidDomain
@@ -82,7 +84,7 @@ def exact_affine(W: np.ndarray, x: np.ndarray, b: np.ndarray) -> np.ndarray:
             out[k] = math.fsum(terms[k].tolist())
         else:  # huge entries: exact rational arithmetic
             exact = Fraction(float(b[k])) + sum(
-                (Fraction(float(w)) * Fraction(float(v)) for w, v in zip(W[k], x)), Fraction(0)
+                (Fraction(float(w)) * Fraction(float(v)) for w, v in zip(W[k], x, strict=True)), Fraction(0)
             )
             out[k] = float(exact)
     return out
@@ -251,7 +253,7 @@ class Slice(Domain):
     Traceback (most recent call last):
     ...
     polyreg.errors.InvalidDomain: u and v are linearly dependent (the smaller singular value of [u v] is at most 1e-10 times the larger)
-    """
+    """  # noqa: E501 - a doctest's exception message is one line
 
     origin: np.ndarray
     u: np.ndarray
@@ -260,8 +262,13 @@ class Slice(Domain):
     dim: int = field(init=False)
     ambient: int = field(init=False)
 
+    if TYPE_CHECKING:  # the generated __init__ converts array-likes and polygon vertices
+        def __init__(self, origin: ArrayLike, u: ArrayLike, v: ArrayLike, bound: object) -> None: ...
+
     def __post_init__(self) -> None:
-        origin, u, v = (_vector(x, name) for x, name in ((self.origin, "origin"), (self.u, "u"), (self.v, "v")))
+        origin, u, v = (
+            _vector(x, name) for x, name in ((self.origin, "origin"), (self.u, "u"), (self.v, "v"))
+        )
         if not (origin.size == u.size == v.size):
             raise InvalidDomain(
                 f"origin, u and v must have the same length, got {origin.size}, {u.size}, {v.size}"
@@ -282,7 +289,7 @@ class Slice(Domain):
     @classmethod
     def through(
         cls, x0: object, x1: object, x2: object, bound: object | None = None
-    ) -> "Slice":
+    ) -> Slice:
         """The plane through three points: ``origin = x0``, ``u = x1 - x0``, ``v = x2 - x0``.
 
         ``bound`` defaults to the unit square ``[0, 1]^2`` of slice coordinates: the
@@ -331,7 +338,7 @@ class Slice(Domain):
         self.for_inputs(net.n_inputs)
         W0, b0 = net.weights[0], net.biases[0]
         layers = [(W0 @ self.basis, exact_affine(W0, self.origin, b0))]
-        layers += list(zip(net.weights[1:], net.biases[1:]))
+        layers += list(zip(net.weights[1:], net.biases[1:], strict=True))
         return Network.from_layers(layers, negative_slope=net.negative_slope)
 
     def polygon(self) -> np.ndarray | None:
@@ -339,7 +346,7 @@ class Slice(Domain):
         return bound_polygon(self.bound)
 
     # ------------------------------------------------------------------ Domain interface
-    def for_inputs(self, d: int) -> "Slice":
+    def for_inputs(self, d: int) -> Slice:
         if self.ambient != d:
             raise InvalidDomain(
                 f"the slice lies in R^{self.ambient} (origin, u, v have {self.ambient} "
@@ -466,7 +473,7 @@ class Path(Domain):
 
     # ------------------------------------------------------------------ constructors
     @classmethod
-    def segment(cls, a: object, b: object) -> "Path":
+    def segment(cls, a: object, b: object) -> Path:
         """The segment ``x(t) = a + t (b - a)``, ``t in [0, 1]``."""
         a, b = _vector(a, "a"), _vector(b, "b")
         if a.size != b.size:
@@ -474,13 +481,13 @@ class Path(Domain):
         return cls("segment", np.vstack([a, b]))
 
     @classmethod
-    def polyline(cls, points: object, closed: bool = False) -> "Path":
+    def polyline(cls, points: object, closed: bool = False) -> Path:
         """The polyline through ``points`` (shape ``(m, n)``), closed back to the first point
         when ``closed``."""
         return cls("polyline", _points(points, "points"), closed)
 
     @classmethod
-    def ellipse(cls, c: object, a: object, b: object) -> "Path":
+    def ellipse(cls, c: object, a: object, b: object) -> Path:
         """The closed path ``x(t) = c + a cos t + b sin t``, ``t in [0, 2 pi)``."""
         c, a, b = _vector(c, "c"), _vector(a, "a"), _vector(b, "b")
         if not (c.size == a.size == b.size):
@@ -488,7 +495,7 @@ class Path(Domain):
         return cls("ellipse", np.vstack([c, a, b]))
 
     @classmethod
-    def ellipse_through(cls, p0: object, p1: object, p2: object) -> "Path":
+    def ellipse_through(cls, p0: object, p1: object, p2: object) -> Path:
         """The ellipse through three points at equally spaced parameters: ``x(0) = p0``,
         ``x(2 pi / 3) = p1``, ``x(4 pi / 3) = p2``.
 
@@ -553,7 +560,7 @@ class Path(Domain):
         return starts[k] + (t - k)[..., None] * steps[k]
 
     # ------------------------------------------------------------------ Domain interface
-    def for_inputs(self, d: int) -> "Path":
+    def for_inputs(self, d: int) -> Path:
         if self.ambient != d:
             raise InvalidDomain(
                 f"the path lies in R^{self.ambient} but the network takes {d} inputs"

@@ -35,7 +35,8 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, overload
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -119,7 +120,7 @@ def network_sha256(net: Network) -> str:
     64
     """
     h = hashlib.sha256()
-    for k, (W, b) in enumerate(zip(net.weights, net.biases)):
+    for k, (W, b) in enumerate(zip(net.weights, net.biases, strict=True)):
         for name, arr in ((f"W{k}", W), (f"b{k}", b)):
             a = np.ascontiguousarray(arr, dtype="<f8")
             h.update(f"{name}{a.shape}".encode())
@@ -155,6 +156,10 @@ def _from_npy(data: bytes) -> np.ndarray:
     return np.load(io.BytesIO(data), allow_pickle=False)
 
 
+@overload
+def _vec(data: bytes) -> np.ndarray: ...
+@overload
+def _vec(data: None) -> None: ...
 def _vec(data: bytes | None) -> np.ndarray | None:
     return None if data is None else np.frombuffer(data, dtype="<f8").copy()
 
@@ -289,7 +294,7 @@ def validate_schema(conn: sqlite3.Connection, path: str | os.PathLike[str]) -> N
         raise StoreError(f"{name}: malformed store: meta 'complete' is {meta['complete']!r}")
 
 
-def validate_rows(store: "RegionStore") -> None:
+def validate_rows(store: RegionStore) -> None:
     """Check a store's rows against its network: pattern and point blobs of the right size
     (padding bits zero), radii numbers >= 0, edges between stored regions with JSON neuron
     lists, and a run marked complete that really is (no frontier, no pending part).
@@ -429,7 +434,7 @@ class RegionStore:
         seed: int = 0,
         mode: str = "walk",
         network_path: str | None = None,
-    ) -> "RegionStore":
+    ) -> RegionStore:
         """Create a new store (fails if ``path`` exists). The file appears atomically: it is
         written under a temporary name and renamed once its parameters are committed.
 
@@ -505,7 +510,7 @@ class RegionStore:
                     ("complete", "0")]
             conn.executemany("INSERT INTO meta VALUES (?, ?)", rows)
             arrays = []
-            for k, (W, b) in enumerate(zip(net.weights, net.biases)):
+            for k, (W, b) in enumerate(zip(net.weights, net.biases, strict=True)):
                 arrays += [(f"W{k}", _npy(W)), (f"b{k}", _npy(b))]
             if isinstance(domain, Polytope):
                 arrays += [("domain_A", _npy(domain.A)), ("domain_b", _npy(domain.b))]
@@ -526,7 +531,7 @@ class RegionStore:
         *,
         check: bool = True,
         lock: bool | FileLock = False,
-    ) -> "RegionStore":
+    ) -> RegionStore:
         """Open an existing store, checking it is a polyreg store of this schema version with
         well-formed content (:func:`validate_schema`, :func:`validate_rows`).
 
@@ -560,7 +565,7 @@ class RegionStore:
         return store
 
     @classmethod
-    def _open(cls, path: Path, check: bool) -> "RegionStore":
+    def _open(cls, path: Path, check: bool) -> RegionStore:
         if not path.is_file():
             raise StoreError(f"store {str(path)!r} does not exist")
         try:
@@ -614,7 +619,7 @@ class RegionStore:
                 self._lock = None
 
     @contextmanager
-    def running(self) -> Iterator["RegionStore"]:
+    def running(self) -> Iterator[RegionStore]:
         """Hold the run's exclusive lock for the block (already held: nothing to do)."""
         if self._lock is not None:
             yield self
@@ -626,7 +631,7 @@ class RegionStore:
             self._lock.release()
             self._lock = None
 
-    def __enter__(self) -> "RegionStore":
+    def __enter__(self) -> RegionStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -670,6 +675,10 @@ class RegionStore:
     def n_frontier(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM regions WHERE expanded = 0").fetchone()[0]
 
+    @overload
+    def _lift(self, y: np.ndarray) -> np.ndarray: ...
+    @overload
+    def _lift(self, y: None) -> None: ...
     def _lift(self, y: np.ndarray | None) -> np.ndarray | None:
         return y if self.reduction is None or y is None else self.reduction.lift_point(y)
 
@@ -721,7 +730,7 @@ class RegionStore:
     def to_region_set(self) -> RegionSet:
         """Every stored region and edge as a :class:`~polyreg.RegionSet` (ids become indices)."""
         index: dict[int, int] = {}
-        regions = []
+        regions: list[Region] = []
         for rid, r, _ in self.iter_regions():
             index[rid] = len(regions)
             regions.append(r)
@@ -788,7 +797,7 @@ def run_walk(
 def _run_walk(store: RegionStore, progress: bool | None, batch: int,
               batch_seconds: float, budget: Any = None) -> dict:
     from .engines._common import Context, ScaleProgress, region_rows
-    from .engines.traverse import Found, WalkState, start_state, walk
+    from .engines.traverse import Expanded, Found, WalkState, start_state, walk
     from .lp import SolveCounter
 
     t0 = time.perf_counter()
@@ -849,6 +858,7 @@ def _run_walk(store: RegionStore, progress: bool | None, batch: int,
                 regions_rows.append(found_row(event.index, event.region))
                 n += 1
                 continue
+            assert isinstance(event, Expanded)  # without owns=, walk yields Found and Expanded
             expanded.append((event.index,))
             edge_rows.extend((e.u, e.v, *_edge_row(e)) for e in event.edges)
             show.update(n, frontier=len(state.frontier), solves=counter.total)
@@ -971,7 +981,7 @@ def _run_parts(store: RegionStore, workers: int | None, client: Any, parts: int 
                     (res.upper_keys if side else res.lower_keys).add(key)
                 done[p] = res
         ordered = sorted(ids, key=lambda p: -np.inf if p.lo is None else p.lo)
-        partition = Partition(ordered[0].axis, tuple(p.lo for p in ordered[1:]),
+        partition = Partition(ordered[0].axis, tuple(p.lo for p in ordered[1:]),  # type: ignore[misc]  # all but the first part have a lo
                               tuple(p.weight for p in ordered),
                               tuple(p.weight / p.density for p in ordered))
 
@@ -983,7 +993,7 @@ def _run_parts(store: RegionStore, workers: int | None, client: Any, parts: int 
                         "INSERT INTO parts (axis, lo, hi, weight, density, status) "
                         "VALUES (?, ?, ?, ?, ?, ?)",
                         (p.axis, p.lo, p.hi, p.weight, p.density, "pending"))
-                    ids[p] = cur.lastrowid
+                    ids[p] = cur.lastrowid  # type: ignore[assignment]  # an INSERT sets it
 
         def report(info: dict) -> None:
             show.update(info["regions"], fraction=info["fraction"],

@@ -9,7 +9,8 @@ by part in several (:mod:`polyreg.parallel`).
 from __future__ import annotations
 
 import time
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from .domains import Domain
 from .errors import InvalidDomain, InvalidNetwork
@@ -254,7 +255,7 @@ def count_streaming(
     True
     """
     from .engines._common import Context, ScaleProgress
-    from .engines.traverse import Found, start_state, walk
+    from .engines.traverse import Expanded, Found, start_state, walk
     from .lp import SolveCounter
     from .budget import Budget, check_engine
     from .parallel import count_parts, default_workers
@@ -301,6 +302,7 @@ def count_streaming(
             if isinstance(event, Found):
                 regions += 1
             else:
+                assert isinstance(event, Expanded)  # without owns=, walk yields Found and Expanded
                 edges += len(event.edges)
                 show.update(regions, frontier=len(state.frontier), solves=counter.total)
                 if budget is not None and state.frontier and (stopped := budget.exceeded(regions)):

@@ -112,7 +112,7 @@ class Tolerances:
                 f"tolerance zero ({self.zero}) must be below tolerance radius ({self.radius})"
             )
 
-    def effective(self, extent: float) -> "Tolerances":
+    def effective(self, extent: float) -> Tolerances:
         """These tolerances for a domain of the given extent (largest coordinate magnitude of
         the domain, in the coordinates the computation runs in): ``radius``, ``zero`` and
         ``merge`` raised to at least ``RADIUS_FLOOR``, ``ZERO_FLOOR``, ``MERGE_FLOOR`` times

@@ -40,7 +40,7 @@ def transform(
     for l, p in enumerate(perms):
         Ws[l], bs[l] = Ws[l][p], bs[l][p]
         Ws[l + 1] = Ws[l + 1][:, p]
-    return polyreg.Network.from_layers(list(zip(Ws, bs)), negative_slope=net.negative_slope)
+    return polyreg.Network.from_layers(list(zip(Ws, bs, strict=True)), negative_slope=net.negative_slope)
 
 
 def move(domain: polyreg.Domain, shift: np.ndarray) -> polyreg.Domain:
@@ -99,7 +99,7 @@ def small_networks(draw, degenerate: bool, n_inputs: int = 2):
     seed = draw(st.integers(0, 2**31 - 1))
     rng = np.random.default_rng(seed)
     layers = []
-    for a, b in zip(widths[:-1], widths[1:]):
+    for a, b in zip(widths[:-1], widths[1:], strict=True):
         if degenerate:
             W = rng.integers(-2, 3, size=(b, a)).astype(float)
             W[np.all(W == 0, axis=1), 0] = 1.0

@@ -47,7 +47,7 @@ def train_mlp(widths, seed=0, steps=300, n=120):
     Ws, bs = [W.copy() for W in net.weights], [b.copy() for b in net.biases]
     for _ in range(steps):
         acts, zs = [X], []
-        for W, b in zip(Ws[:-1], bs[:-1]):
+        for W, b in zip(Ws[:-1], bs[:-1], strict=True):
             zs.append(acts[-1] @ W.T + b)
             acts.append(np.maximum(zs[-1], 0))
         logits = acts[-1] @ Ws[-1].T + bs[-1]
@@ -60,7 +60,7 @@ def train_mlp(widths, seed=0, steps=300, n=120):
                 delta = (delta @ Ws[layer]) * (zs[layer - 1] > 0)
             Ws[layer] -= 0.3 * gW
             bs[layer] -= 0.3 * gb
-    return polyreg.Network.from_layers(list(zip(Ws, bs))), X
+    return polyreg.Network.from_layers(list(zip(Ws, bs, strict=True))), X
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,7 @@ def test_preactivation_bounds_sound_and_ordered(widths, seed, slope, norm):
         "lp": lp_bounds(net, x, r, norm),
     }
     for name, (lo, hi) in found.items():
-        assert np.all(Z >= lo - 1e-12) and np.all(Z <= hi + 1e-12), name
+        assert np.all(lo - 1e-12 <= Z) and np.all(hi + 1e-12 >= Z), name
     # CROWN (intersected with IBP) is at least as tight as IBP on every neuron; on every neuron
     # that IBP leaves live (those the LP solves for; stable ones keep their interval bounds), the
     # triangle LP with its own tighter intermediate bounds is at least as tight as CROWN, up to

@@ -202,7 +202,7 @@ def test_around_table_and_groups(capsys, net3, tmp_path):
         rows = list(csv.DictReader(handle))
     assert len(rows) == 5
     net = polyreg.load(net3)
-    for row, x in zip(rows, pts):
+    for row, x in zip(rows, pts, strict=True):
         n = polyreg.count_regions(net, polyreg.Ball(x, 0.3, norm="inf"))
         assert int(row["regions"]) == n
         assert int(row["local_interval"]) >= int(row["local_lp"]) >= int(row["local_exact"]) >= n
@@ -238,7 +238,7 @@ def test_around_plot(capsys, net3, tmp_path):
             "--out", str(tmp_path / "t.csv"), "--plot", str(tmp_path / "h.png"), "--certify",
             "none"]
     try:
-        import matplotlib  # noqa: F401
+        import matplotlib  # noqa: F401 - only: is it installed?
     except ImportError:
         assert main(argv) == 0
         err = capsys.readouterr()[1]

@@ -87,7 +87,7 @@ def test_every_bound_at_least_exact_and_local_ordered(widths, seed, domain_name)
     assert loc["interval"].value <= serra_bound(net).value
     # nested live sets, per layer
     for a, b in (("interval", "lp"), ("lp", "exact")):
-        assert all(x >= y for x, y in zip(loc[a].quantities["live"], loc[b].quantities["live"]))
+        assert all(x >= y for x, y in zip(loc[a].quantities["live"], loc[b].quantities["live"], strict=True))
     for m in loc:
         assert local_bound(net, domain, m, regions=rs, rank=True).value <= loc[m].value
 
@@ -233,7 +233,7 @@ def test_property_bounds_hold_in_balls(seed, width, depth, radius):
     assert serra_bound(net).value >= values[0]
 
 
-# ---------------------------------------------------------------------------- Serra & Ramalingam 2020, Hanin & Rolnick 2019
+# ------------------------------------------------------------- Serra & Ramalingam 2020, Hanin & Rolnick 2019
 def test_serra_ramalingam_bound_sound_and_below_local_lp():
     from polyreg.bounds.counts import local_bound, serra_ramalingam_bound
 

@@ -29,7 +29,7 @@ def param_gradient(net: polyreg.Network, x: np.ndarray, output: int | None) -> n
     acts = [x]
     slopes = []
     a = x
-    for W, b in zip(net.weights[:-1], net.biases[:-1]):
+    for W, b in zip(net.weights[:-1], net.biases[:-1], strict=True):
         z = W @ a + b
         s = np.where(z > 0, 1.0, net.negative_slope)
         slopes.append(s)
@@ -109,7 +109,7 @@ def test_tangent_bound_holds_on_every_region(widths, seed, domain, slope):
         # layer by layer too
         for r in rs:
             ts = tangent_sensitivity(net, r.pattern, output)
-            assert all(t <= b * (1 + 1e-12) for t, b in zip(ts.terms, terms))
+            assert all(t <= b * (1 + 1e-12) for t, b in zip(ts.terms, terms, strict=True))
     assert len(set(np.round(values, 12))) > 1  # it really varies over the regions
 
 

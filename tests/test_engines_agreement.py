@@ -117,7 +117,7 @@ def integer_networks(draw, max_d: int = 3, max_width: int = 5):
     depth = draw(st.integers(1, 2))
     widths = [d, *draw(st.lists(st.integers(1, max_width), min_size=depth, max_size=depth)), 1]
     layers = []
-    for fan_in, fan_out in zip(widths[:-1], widths[1:]):
+    for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True):
         W = draw(st.lists(st.integers(-2, 2), min_size=fan_in * fan_out, max_size=fan_in * fan_out))
         b = draw(st.lists(st.integers(-2, 2), min_size=fan_out, max_size=fan_out))
         layers.append((np.reshape(W, (fan_out, fan_in)) / 2.0, np.array(b) / 2.0))

@@ -78,10 +78,9 @@ def test_new_and_regular_files_are_replaced_atomically(tmp_path):
 def test_failed_write_keeps_the_old_file(tmp_path):
     path = tmp_path / "out.txt"
     path.write_text("old")
-    with pytest.raises(RuntimeError):
-        with open_output(path) as f:
-            f.write("half")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), open_output(path) as f:
+        f.write("half")
+        raise RuntimeError("boom")
     assert path.read_text() == "old"
     assert os.listdir(tmp_path) == ["out.txt"]
 
@@ -249,9 +248,8 @@ def test_socket_is_refused(tmp_path):
     s = socket.socket(socket.AF_UNIX)
     try:
         s.bind(str(path))
-        with pytest.raises(OutputError, match="is a socket"):
-            with open_output(path):
-                pass
+        with pytest.raises(OutputError, match="is a socket"), open_output(path):
+            pass
     finally:
         s.close()
     assert stat.S_ISSOCK(os.lstat(path).st_mode)

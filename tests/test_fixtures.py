@@ -126,7 +126,7 @@ def test_shipped_points_give_their_patterns(shipped):
     for fx in shipped:
         pts = np.array([r["point"] for r in fx.doc["regions"]])
         assert np.all(fx.domain.contains(pts))
-        for r, p in zip(fx.doc["regions"], fx.net.pattern(pts)):
+        for r, p in zip(fx.doc["regions"], fx.net.pattern(pts), strict=True):
             want = polyreg.regions.pattern_from_hex(r["pattern"], fx.net.n_hidden)
             assert np.all(want <= p), fx.name  # only zero neurons may differ, and they are off
 
@@ -163,7 +163,7 @@ def test_write_read_round_trip(tmp_path, shipped):
         fx = back[case.name]
         written = json.loads((tmp_path / "fx" / f"{case.name}.json").read_text())
         assert fx.doc == written
-        for W, V in zip(fx.net.weights, case.net.weights):
+        for W, V in zip(fx.net.weights, case.net.weights, strict=True):
             np.testing.assert_array_equal(W, V)
         assert fx.net.negative_slope == case.net.negative_slope
         assert fx.domain.describe() == case.domain.describe()

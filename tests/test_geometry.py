@@ -94,5 +94,5 @@ def test_many_duplicated_rows_are_memory_light():
     finally:
         tracemalloc.stop()
     assert len(set(labels.tolist())) == 3  # one group per distinct row ...
-    assert len(set(zip(pick.tolist(), labels.tolist()))) == 3  # ... holding exactly its copies
+    assert len(set(zip(pick.tolist(), labels.tolist(), strict=True))) == 3  # ... holding exactly its copies
     assert peak < 50e6  # bytes; the pairwise matrix alone is 400 MB

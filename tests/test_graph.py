@@ -190,16 +190,16 @@ def _pieces(polys: list[np.ndarray], lo: np.ndarray, hi: np.ndarray) -> list[lis
     out = []
     for P in polys:
         pieces = []
-        for a, b in zip(P, np.roll(P, -1, axis=0)):
+        for a, b in zip(P, np.roll(P, -1, axis=0), strict=True):
             ab = b - a
             L = float(np.linalg.norm(ab))
-            if L <= 1e-12 * scale:
+            if 1e-12 * scale >= L:
                 continue
             t = (verts - a) @ ab / L**2
             off = np.abs((verts - a) @ np.array([-ab[1], ab[0]])) / L
             inner = np.sort(t[(off <= 1e-9 * scale) & (t > 1e-9) & (t < 1 - 1e-9)])
             ts = np.concatenate([[0.0], inner, [1.0]])
-            for t0, t1 in zip(ts[:-1], ts[1:]):
+            for t0, t1 in zip(ts[:-1], ts[1:], strict=True):
                 p, q = a + t0 * ab, a + t1 * ab
                 on_box = any(
                     abs(p[k] - edge) <= 1e-9 * scale and abs(q[k] - edge) <= 1e-9 * scale
@@ -335,7 +335,7 @@ def test_count_linear_cli(capsys, tmp_path):
 
 # ---------------------------------------------------------------------------- graph facts
 def test_degree_distribution_and_diameter(solved):
-    for name, (_, _, rs, g) in solved.items():
+    for _name, (_, _, rs, g) in solved.items():
         dist = degree_distribution(g)
         assert sum(dist.values()) == len(rs)
         assert dist == degree_distribution(rs)
@@ -370,7 +370,7 @@ def test_boundary_regions_box_from_polygons(solved):
     polys = region_vertices(rs, net)
     expected = []
     for i, P in enumerate(polys):
-        for a, b in zip(P, np.roll(P, -1, axis=0)):
+        for a, b in zip(P, np.roll(P, -1, axis=0), strict=True):
             if np.linalg.norm(b - a) > 1e-9 and any(
                 np.isclose(a[k], e) and np.isclose(b[k], e) for k in range(2) for e in (-1.0, 1.0)
             ):

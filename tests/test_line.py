@@ -76,18 +76,18 @@ def test_deep_1d_matches_analytic_sweep_and_traverse(widths, seed):
     rs = polyreg.enumerate_regions(net, Box([-3.0], [3.0]), method="line")
     tr = polyreg.enumerate_regions(net, Box([-3.0], [3.0]), method="traverse")
     assert rs.patterns == tr.patterns
-    pairs = lambda r: {frozenset((r[e.u].hex, r[e.v].hex)) for e in r.edges}  # noqa: E731
+    pairs = lambda r: {frozenset((r[e.u].hex, r[e.v].hex)) for e in r.edges}  # noqa: E731 - a one-line helper
     assert pairs(rs) == pairs(tr)
     for r in rs:  # as an engine on a 1-D box, points are input coordinates
         assert pattern_hex(net.pattern(r.point)) == r.hex
-        assert -3.0 <= r.point[0] - r.radius and r.point[0] + r.radius <= 3.0
+        assert r.point[0] - r.radius >= -3.0 and r.point[0] + r.radius <= 3.0
 
 
 # ============================================================================ segments in the plane
 def _segment_length_in(P: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     """Length of the segment a -> b inside the counter-clockwise convex polygon P."""
     t0, t1, d = 0.0, 1.0, b - a
-    for p, q in zip(P, np.roll(P, -1, axis=0)):
+    for p, q in zip(P, np.roll(P, -1, axis=0), strict=True):
         n = np.array([q[1] - p[1], p[0] - q[0]])  # outward normal
         num, den = n @ (p - a), n @ d
         if den == 0:
@@ -106,7 +106,7 @@ def test_segment_crosses_the_planar_regions(seed):
     rs = planar(net, Box.cube(2, -2, 2))
     rng = np.random.default_rng(seed)
     a, b = rng.uniform(-2, 2, 2), rng.uniform(-2, 2, 2)
-    crossed = {r.hex for r, P in zip(rs, rs.polygons) if _segment_length_in(P, a, b) > 1e-9}
+    crossed = {r.hex for r, P in zip(rs, rs.polygons, strict=True) if _segment_length_in(P, a, b) > 1e-9}
     res = line(net, Path.segment(a, b))
     assert set(hexes(res)) == crossed
     assert res.n_pieces == len(crossed)  # a convex region meets a segment once
@@ -118,7 +118,7 @@ def test_segment_in_a_slice_matches_planar_on_the_slice():
     slc = Slice.through(*rng.normal(size=(3, 6)), bound=Box([-1, -1], [2, 2]))
     rs = planar(net, slc)
     a, b = np.array([-0.8, 1.7]), np.array([1.9, -0.6])
-    crossed = {r.hex for r, P in zip(rs, rs.polygons) if _segment_length_in(P, a, b) > 1e-9}
+    crossed = {r.hex for r, P in zip(rs, rs.polygons, strict=True) if _segment_length_in(P, a, b) > 1e-9}
     res = line(net, Path.segment(slc.to_input(a), slc.to_input(b)))
     assert set(hexes(res)) == crossed
 
@@ -197,7 +197,10 @@ def test_closed_polyline_is_its_segments():
     net = polyreg.random_network([2, 10, 10, 1], seed=2)
     P = np.array([[-1.0, -0.5], [1.2, -0.8], [0.9, 1.1], [-0.7, 0.8]])
     closed = line(net, Path.polyline(P, closed=True))
-    total = sum(line(net, Path.segment(a, b)).transitions for a, b in zip(P, np.roll(P, -1, axis=0)))
+    total = sum(
+        line(net, Path.segment(a, b)).transitions
+        for a, b in zip(P, np.roll(P, -1, axis=0), strict=True)
+    )
     assert closed.transitions == total  # the corners lie inside regions
     assert transitions(net, Path.polyline(P, closed=True), samples=50_000) == total
 
@@ -244,7 +247,10 @@ def networks(draw):
 @given(net=networks(), seed=st.integers(0, 1000), closed=st.booleans())
 def test_property_sampled_never_exceeds_exact(net, seed, closed):
     pts = np.random.default_rng(seed).normal(size=(4, net.n_inputs)) * 2
-    path = Path.polyline(pts, closed=closed) if net.n_inputs > 1 or not closed else Path.segment(pts[0], pts[1])
+    path = (
+        Path.polyline(pts, closed=closed) if net.n_inputs > 1 or not closed
+        else Path.segment(pts[0], pts[1])
+    )
     res = line(net, path)
     for K in (5, 50, 500):
         assert transitions(net, path, samples=K) <= res.transitions

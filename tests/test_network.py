@@ -17,7 +17,7 @@ from conftest import ATOL_MAPS, net_from
 def _layers(widths, seed=0):
     rng = np.random.default_rng(seed)
     return [
-        (rng.normal(size=(o, i)), rng.normal(size=o)) for i, o in zip(widths[:-1], widths[1:])
+        (rng.normal(size=(o, i)), rng.normal(size=o)) for i, o in zip(widths[:-1], widths[1:], strict=True)
     ]
 
 
@@ -209,7 +209,7 @@ def test_save_load_round_trip(tmp_path, alpha):
     back = Network.load(path)
     assert back.widths == net.widths
     assert back.negative_slope == alpha
-    for a, b in zip(net.weights + net.biases, back.weights + back.biases):
+    for a, b in zip(net.weights + net.biases, back.weights + back.biases, strict=True):
         np.testing.assert_array_equal(a, b)
     x = np.random.default_rng(0).normal(size=(10, 3))
     np.testing.assert_array_equal(back.forward(x), net.forward(x))
@@ -264,7 +264,7 @@ def _check_local_maps(net, x):
     pats = net.pattern(x)
     z_all = np.concatenate(net.preactivations(x), axis=-1)
     out = net.forward(x)
-    for xi, p, z, f in zip(x, pats, z_all, out):
+    for xi, p, z, f in zip(x, pats, z_all, out, strict=True):
         maps = net.local_maps(p)
         assert maps.G.shape == (net.n_hidden, net.n_inputs)
         assert maps.out_W.shape == (net.n_outputs, net.n_inputs)

@@ -76,7 +76,7 @@ def euler(polygons, tol: float = 1e-9) -> int:
     V = allv[np.sort(first)]
     edges = set()
     for P in polygons:
-        for p, q in zip(P, np.roll(P, -1, axis=0)):
+        for p, q in zip(P, np.roll(P, -1, axis=0), strict=True):
             d = q - p
             L2 = d @ d
             s = (V - p) @ d / L2
@@ -84,7 +84,7 @@ def euler(polygons, tol: float = 1e-9) -> int:
             on = (np.linalg.norm(V - foot, axis=1) < tol) & (s > -tol) & (s < 1 + tol)
             ids = np.flatnonzero(on)
             ids = ids[np.argsort(s[ids])]
-            edges.update((min(a, b), max(a, b)) for a, b in zip(ids[:-1], ids[1:]))
+            edges.update((min(a, b), max(a, b)) for a, b in zip(ids[:-1], ids[1:], strict=True))
     return len(V) - len(edges) + len(polygons)
 
 
@@ -96,7 +96,7 @@ def check_tiling(net, domain, rs: PlanarRegionSet, n: int = 3000, seed: int = 0)
     count = inside_count(rs.polygons, pts)
     assert np.all(count == 1), f"{int((count != 1).sum())} sample points in 0 or 2+ polygons"
     owner = {i: r.hex for i, r in enumerate(rs)}
-    for P, r in zip(rs.polygons, rs):
+    for P, r in zip(rs.polygons, rs, strict=True):
         mask = inside_count([P], pts) == 1
         for x in pts[mask][:5]:
             assert pattern_hex(canonical_pattern(net, net.pattern(x))) == r.hex
@@ -159,7 +159,9 @@ def test_lines_far_outside_and_single_region():
 DEGENERATE = {
     "duplicate": (one_layer([X, Y, X], [-0.3, 0.2, -0.3]), 4),
     "scaled-opposite": (one_layer([X, Y, [-3.0, 0.0]], [-0.3, 0.2, 0.9]), 4),
-    "many-copies": (one_layer([X, [2, 0], [-1, 0], [0.5, 0], [-7, 0], Y], [-0.3, -0.6, 0.3, -0.15, 2.1, 0.2]), 4),
+    "many-copies": (
+        one_layer([X, [2, 0], [-1, 0], [0.5, 0], [-7, 0], Y], [-0.3, -0.6, 0.3, -0.15, 2.1, 0.2]), 4
+    ),
     "zero-weights-off": (one_layer([X, [0.0, 0.0], Y], [-0.3, 0.0, 0.2]), 4),
     "zero-weights-on": (one_layer([X, [0.0, 0.0], Y], [-0.3, 1.0, 0.2]), 4),
     "dead": (one_layer([X, Y, X], [-0.3, 0.2, -5.0]), 4),
@@ -209,7 +211,7 @@ def test_disk_regions_are_certified_inside_the_disk():
     net = polyreg.random_network([2, 12, 12, 1], seed=7)
     disk = Ball([0.2, 0.1], 0.8, norm=2)
     rs = agree_with_traverse(net, disk)
-    for r, P in zip(rs, rs.polygons):
+    for r, P in zip(rs, rs.polygons, strict=True):
         assert np.linalg.norm(r.point - disk.center) + r.radius <= disk.radius + 1e-12
         assert inside_count([P], r.point[None])[0] == 1
     # cells cut by the circle keep the circumscribing polygon: the areas exceed the disk's
@@ -304,7 +306,10 @@ def test_errors():
     with pytest.raises(InvalidDomain, match="has dimension 3 but the network takes 2"):
         planar(polyreg.random_network([2, 4, 1]), Box.cube(3))
     slc = Slice.through([0, 0, 0], [1, 0, 0], [0, 1, 0])
-    with pytest.raises(InvalidDomain, match=r"slice lies in R\^3 \(origin, u, v have 3 coordinates\) but the network takes 4"):
+    with pytest.raises(
+        InvalidDomain,
+        match=r"slice lies in R\^3 \(origin, u, v have 3 coordinates\) but the network takes 4",
+    ):
         polyreg.enumerate_regions(polyreg.random_network([4, 4, 1]), slc, method="planar")
 
 
@@ -316,7 +321,7 @@ def plane_networks(draw, integer_weights: bool = False):
     if not integer_weights:
         return polyreg.random_network(widths, seed=draw(st.integers(0, 2**32 - 1)))
     layers = []
-    for fan_in, fan_out in zip(widths[:-1], widths[1:]):
+    for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True):
         W = draw(st.lists(st.integers(-2, 2), min_size=fan_in * fan_out, max_size=fan_in * fan_out))
         b = draw(st.lists(st.integers(-2, 2), min_size=fan_out, max_size=fan_out))
         layers.append((np.reshape(W, (fan_out, fan_in)) / 2.0, np.array(b) / 2.0))

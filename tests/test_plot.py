@@ -13,9 +13,9 @@ from polyreg.cli import main
 from polyreg.plot import COLOR_MODES, SCALAR_MODES, _area, draw, id_color, plane_regions
 
 matplotlib = pytest.importorskip("matplotlib")
-from matplotlib.image import imread  # noqa: E402
+from matplotlib.image import imread
 
-from polyreg.slices import Slice  # noqa: E402
+from polyreg.slices import Slice
 
 REPO = Path(__file__).resolve().parent.parent
 TINY2D = REPO / "data" / "tiny2d.npz"
@@ -53,7 +53,7 @@ def test_plane_regions_2d():
     assert len(pic.polygons) == len(pic.regions) == 11
     assert pic.slice is None and pic.regions.method == "traverse"
     assert abs(sum(_area(P) for P in pic.polygons) - 4.0) < 1e-12
-    for P, r in zip(pic.polygons, pic.regions):
+    for P, r in zip(pic.polygons, pic.regions, strict=True):
         assert _area(P) > 0  # counter-clockwise
         assert np.array_equal(net.pattern(P.mean(axis=0)), r.pattern)
 

@@ -75,7 +75,7 @@ def test_walk_store_holds_the_enumeration(tmp_path, domain):
     assert [r.hex for r in rs] == [r.hex for r in ref]  # same ids: the order found
     assert _edge_set(rs) == _edge_set(ref)
     np.testing.assert_array_equal([r.point for r in rs], [r.point for r in ref])
-    for r, q in zip(rs, ref):
+    for r, q in zip(rs, ref, strict=True):
         np.testing.assert_allclose(r.out_W, q.out_W, atol=1e-12)
 
 
@@ -461,9 +461,8 @@ def test_export_never_overwrites_its_store(tmp_path, small_net, capsys):
     sq = tmp_path / "run.sqlite"
     sq.write_bytes(before)
     expect_error(capsys, ["export", str(sq), "--out", str(sq)], "refusing to overwrite")
-    with RegionStore.open(sq) as s:
-        with pytest.raises(ValueError, match="the store itself"):
-            export(s, sq, "npz")
+    with RegionStore.open(sq) as s, pytest.raises(ValueError, match="the store itself"):
+        export(s, sq, "npz")
     assert store.read_bytes() == before == sq.read_bytes()
     expect_error(capsys, ["enumerate", str(small_net), "--box", "-1", "1", "--store",
                           str(tmp_path / "X.json"), "--out", str(tmp_path / "X.json")],

@@ -98,9 +98,9 @@ def test_count_streaming_parts_and_workers():
 def test_bad_input():
     net = polyreg.random_network([2, 4, 1], seed=0)
     with pytest.raises(polyreg.InvalidNetwork, match="net must be a polyreg.Network"):
-        next(iter_regions("net.npz", Box.cube(2)))  # type: ignore[arg-type]
+        next(iter_regions("net.npz", Box.cube(2)))  # type: ignore[arg-type]  # the wrong type on purpose
     with pytest.raises(polyreg.InvalidDomain, match="domain must be a polyreg domain"):
-        count_streaming(net, [[-1, 1]])  # type: ignore[arg-type]
+        count_streaming(net, [[-1, 1]])  # type: ignore[arg-type]  # the wrong type on purpose
     with pytest.raises(polyreg.InvalidDomain, match="dimension 3"):
         next(iter_regions(net, Box.cube(3)))
 

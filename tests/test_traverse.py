@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from math import comb
 
-import networkx as nx
 import numpy as np
 import pytest
 from hypothesis import given
@@ -273,7 +272,7 @@ def test_hand_checked_three_lines(method, data_dir):
     # the 7 patterns (x>0, y>0, x+y>0.5): all but (off, off, on) -- x<0, y<0 forces x+y<0 --
     # which is the one combination missing from 2^3 = 8
     bits = {tuple(r.pattern.tolist()) for r in rs}
-    assert bits == {p for p in __import__("itertools").product([False, True], repeat=3)} - {
+    assert bits == set(__import__("itertools").product([False, True], repeat=3)) - {
         (False, False, True)
     }
     # adjacency: 7 regions, interior edges = segments of the 3 lines inside the box:
@@ -528,7 +527,7 @@ def small_networks(draw, integer_weights: bool = False):
     if not integer_weights:
         return polyreg.random_network(widths, seed=draw(st.integers(0, 2**32 - 1)))
     layers = []
-    for fan_in, fan_out in zip(widths[:-1], widths[1:]):
+    for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True):
         W = draw(st.lists(st.integers(-2, 2), min_size=fan_in * fan_out, max_size=fan_in * fan_out))
         b = draw(st.lists(st.integers(-2, 2), min_size=fan_out, max_size=fan_out))
         layers.append((np.reshape(W, (fan_out, fan_in)) / 2.0, np.array(b) / 2.0))

@@ -21,7 +21,7 @@ def parse_norm(norm: object) -> float:
     (inf, 2.0)
     """
     try:
-        return _NORMS[norm]  # type: ignore[index]
+        return _NORMS[norm]
     except (KeyError, TypeError):
         raise ValueError(f"norm must be 1, 2 or 'inf', got {norm!r}") from None
 

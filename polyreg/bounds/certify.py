@@ -83,7 +83,9 @@ def _first_layer(net: Network, x: np.ndarray, r: float, q: float) -> tuple[np.nd
     return mid - spread - FLOAT_WIDEN * mag, mid + spread + FLOAT_WIDEN * mag
 
 
-def ibp_bounds(net: Network, x: np.ndarray, radius: float, norm: float | str = 2) -> tuple[np.ndarray, np.ndarray]:
+def ibp_bounds(
+    net: Network, x: np.ndarray, radius: float, norm: float | str = 2
+) -> tuple[np.ndarray, np.ndarray]:
     """Interval bounds of every hidden pre-activation over the closed ball ``B_p(x, radius)``.
 
     Layer 1 exactly: ``z_k in W_k x + b_k -+ r ||W_k||_q``. Later layers by interval
@@ -111,7 +113,7 @@ def ibp_bounds(net: Network, x: np.ndarray, radius: float, norm: float | str = 2
     alpha = net.negative_slope
     lo, hi = _first_layer(net, x, float(radius), dual_norm(p))
     lowers, uppers = [lo], [hi]
-    for W, b in zip(net.weights[1:-1], net.biases[1:-1]):
+    for W, b in zip(net.weights[1:-1], net.biases[1:-1], strict=True):
         a_lo, a_hi = _act(lo, alpha), _act(hi, alpha)
         Wp, Wn = np.maximum(W, 0.0), np.minimum(W, 0.0)
         mag = np.abs(W) @ np.maximum(np.abs(a_lo), np.abs(a_hi)) + np.abs(b)
@@ -522,7 +524,7 @@ class RadiusBounds:
     def ratios(self) -> dict:
         """Each lower bound divided by the exact radius (None when unknown or 0)."""
         ok = self.exact is not None and self.exact > 0
-        return {m: (r / self.exact if ok else None) for m, r in self.lower.items()}  # type: ignore[operator]
+        return {m: (r / self.exact if ok else None) for m, r in self.lower.items()}
 
     def to_dict(self) -> dict:
         return {

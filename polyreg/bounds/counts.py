@@ -16,14 +16,14 @@ quantities it used, so a table can show *why* a bound is what it is.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from math import comb, prod
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from ..api import enumerate_regions
-from ..domains import Domain, Whole
+from ..domains import Ball, Domain, Whole
 from ..lp import SolveCounter, Status, nearest_point, solve_milp
 from ..network import Network
 from ..propagation import stability
@@ -138,7 +138,7 @@ def montufar_bound(net: Network) -> CountBound:
     """
     widths = net.widths[:-1]
     dims = [min(widths[: l + 1]) for l in range(1, len(widths))]
-    factors = [zaslavsky(n, dl) for n, dl in zip(widths[1:], dims)]
+    factors = [zaslavsky(n, dl) for n, dl in zip(widths[1:], dims, strict=True)]
     return CountBound(
         "montufar2017", prod(factors), "upper",
         {"widths": list(widths), "dims": dims, "factors": factors},
@@ -159,7 +159,7 @@ def _recursion(
     and ``min(d', n_l)`` for LeakyReLU, ``f_{L+1} = 1``. Serra's Theorem 1 is ``k = n, s = 0``."""
     L = len(widths)
 
-    @lru_cache(maxsize=None)
+    @cache
     def f(layer: int, d: int) -> int:
         if layer == L:
             return 1
@@ -261,6 +261,7 @@ def _flat_meets(
                              A_eq=W, b_eq=-c, what="flat").feasible
     rows = domain.rows()
     if rows is None:  # a round ball (or a high-dimensional L1 ball): distance to its centre
+        assert isinstance(domain, Ball)
         res = nearest_point(None, np.zeros(0), domain.center, domain.norm, tol, counter,
                             A_eq=W, b_eq=-c, what="flat in a ball")
         return res.feasible and res.distance < domain.radius - tol.zero
@@ -274,9 +275,9 @@ def _flat_meets(
     cost = np.zeros(d + 1)
     cost[-1] = -1.0
     counter.lp += 1
-    res = solve_milp(cost, M, lo, hi, np.full(d + 1, -np.inf), np.append(np.full(d, np.inf), 1.0),
-                     np.zeros(d + 1, dtype=bool), what="LP flat meets domain")
-    return res.status == Status.OPTIMAL and -res.objective > tol.zero
+    mres = solve_milp(cost, M, lo, hi, np.full(d + 1, -np.inf), np.append(np.full(d, np.inf), 1.0),
+                      np.zeros(d + 1, dtype=bool), what="LP flat meets domain")
+    return mres.status == Status.OPTIMAL and -mres.objective > tol.zero
 
 
 def zaslavsky_convex_bound(
@@ -445,7 +446,7 @@ def local_bound(
         if regions is None:
             regions = enumerate_regions(net, domain, tol=tol, progress=False)
         P = np.array([r.pattern for r in regions], dtype=bool).reshape(-1, net.n_hidden)
-        on = P.all(axis=0)
+        on = np.asarray(P.all(axis=0))
         live = P.any(axis=0) & ~on
     else:
         raise ValueError(f"method must be 'interval', 'lp' or 'exact', got {method!r}")

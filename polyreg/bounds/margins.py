@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..api import enumerate_regions
 from ..domains import Ball, Domain
@@ -118,9 +119,9 @@ def _foot(g: np.ndarray, p: float) -> np.ndarray:
 
 def margin(
     net: Network,
-    x: np.ndarray,
+    x: ArrayLike,
     norm: int | float | str = 2,
-    direction: np.ndarray | None = None,
+    direction: ArrayLike | None = None,
     domain: Domain | None = None,
     *,
     tol: Tolerances = DEFAULT,

@@ -4,7 +4,7 @@ the L2 ball). The relaxation and its soundness: docs/theory.md §3."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -39,6 +39,20 @@ class NeuronBounds:
 
 #: relative widening of an LP optimum before it may prove a neuron stable (solver accuracy)
 LP_WIDEN = 1e-6
+
+
+@dataclass
+class _Rows:
+    """Constraint rows ``lo <= row @ x <= hi`` of one layer's relaxation, collected in order."""
+
+    rows: list[np.ndarray] = field(default_factory=list)
+    lo: list[float] = field(default_factory=list)
+    hi: list[float] = field(default_factory=list)
+
+    def add(self, row: np.ndarray, lo: float, hi: float) -> None:
+        self.rows.append(row)
+        self.lo.append(lo)
+        self.hi.append(hi)
 
 
 def relaxation_bounds(net: Network, domain: Domain, *, tol: Tolerances = DEFAULT) -> NeuronBounds:
@@ -88,18 +102,13 @@ def relaxation_bounds(net: Network, domain: Domain, *, tol: Tolerances = DEFAULT
         sizes = [net.hidden_widths[m] for m in range(layer)]
         starts = np.concatenate([[n_x], n_x + np.cumsum(sizes)]).astype(int)
         n = int(starts[-1])
-        rows: list[np.ndarray] = []
-        rlo: list[float] = []
-        rhi: list[float] = []
-
-        def add(row: np.ndarray, lo: float, hi: float) -> None:
-            rows.append(row)
-            rlo.append(lo)
-            rhi.append(hi)
+        acc = _Rows()  # this layer's constraint rows; no closure over the loop's variables
+        add = acc.add
 
         col_lo = np.full(n, -np.inf)
         col_hi = np.full(n, np.inf)
         if l1:  # x - c = u - v, u, v >= 0, sum(u + v) <= r
+            assert isinstance(domain, Ball)
             col_lo[d:n_x] = 0.0
             for i in range(d):
                 row = np.zeros(n)
@@ -112,7 +121,7 @@ def relaxation_bounds(net: Network, domain: Domain, *, tol: Tolerances = DEFAULT
             col_lo[:d], col_hi[:d] = lo_box, hi_box
         if isinstance(domain, Polytope):
             A, b = domain.rows()
-            for a_row, b_i in zip(A, b):
+            for a_row, b_i in zip(A, b, strict=True):
                 row = np.zeros(n)
                 row[:d] = a_row
                 add(row, -np.inf, b_i)
@@ -120,7 +129,7 @@ def relaxation_bounds(net: Network, domain: Domain, *, tol: Tolerances = DEFAULT
             W, bias = net.weights[m], net.biases[m]
             src = slice(0, d) if m == 0 else slice(int(starts[m - 1]), int(starts[m]))
             for k in range(W.shape[0]):
-                g = offsets[m] + k
+                g = int(offsets[m] + k)
                 lo_k, hi_k = lower[g], upper[g]
                 zrow = np.zeros(n)
                 zrow[src] = W[k]
@@ -145,27 +154,28 @@ def relaxation_bounds(net: Network, domain: Domain, *, tol: Tolerances = DEFAULT
                     row = -slope * zrow
                     row[a_col] += 1.0
                     add(row, -np.inf, alpha * lo_k + slope * (bias[k] - lo_k))  # a <= chord
-        M = np.array(rows).reshape(-1, n)
-        rlo_a, rhi_a = np.array(rlo), np.array(rhi)
+        M = np.array(acc.rows).reshape(-1, n)
+        rlo_a, rhi_a = np.array(acc.lo), np.array(acc.hi)
         M_sparse = sp.csr_matrix(M)
         W, bias = net.weights[layer], net.biases[layer]
         src = slice(0, d) if layer == 0 else slice(int(starts[layer - 1]), int(starts[layer]))
-        for k in todo:
-            g = offsets[layer] + int(k)
+        for k in todo.tolist():
+            g = int(offsets[layer] + k)
             found = []
             for sign in (1.0, -1.0):
                 cost = np.zeros(n)
                 cost[src] = sign * W[k]
                 what = f"relaxation bound of neuron {net.neuron_name(g)}"
                 if l2:
-                    res = solve_lp_in_l2_ball(cost, M, rlo_a, rhi_a, col_lo, col_hi,
-                                              domain.center, domain.radius, tol, counter, what=what)
-                    status, value = res.status, res.objective
+                    assert isinstance(domain, Ball)
+                    cres = solve_lp_in_l2_ball(cost, M, rlo_a, rhi_a, col_lo, col_hi,
+                                               domain.center, domain.radius, tol, counter, what=what)
+                    status, value = cres.status, cres.objective
                 else:
                     counter.lp += 1
-                    res = solve_milp(cost, M_sparse, rlo_a, rhi_a, col_lo, col_hi,
-                                     np.zeros(n, dtype=bool), what=what)
-                    status, value = res.status, res.objective
+                    mres = solve_milp(cost, M_sparse, rlo_a, rhi_a, col_lo, col_hi,
+                                      np.zeros(n, dtype=bool), what=what)
+                    status, value = mres.status, mres.objective
                 if status != Status.OPTIMAL:
                     raise SolverFailed(f"{what}: the relaxation is {status.value}")
                 found.append(sign * value + bias[k])

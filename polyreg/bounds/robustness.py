@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..api import enumerate_regions
 from ..budget import Budget
@@ -166,9 +167,9 @@ def adversarial_search(
             start = x + (ts[first - 1] if first else 0.0) * U[i]
             z = _bisect(net, start, x + ts[first] * U[i], label)
             evals += 60
-            dist = float(np.linalg.norm(z - x, ord=p))
-            if dist < best:
-                best, best_y, how = dist, z, "sampling"
+            dist_z = float(np.linalg.norm(z - x, ord=p))
+            if dist_z < best:
+                best, best_y, how = dist_z, z, "sampling"
     return AdversarialResult(best, best_y, label, how, evals)
 
 
@@ -252,7 +253,7 @@ def _other(net: Network, label: int, j: int | None) -> int:
 
 def robustness_radius(
     net: Network,
-    x: np.ndarray,
+    x: ArrayLike,
     norm: int | float | str = 2,
     *,
     search: bool = True,

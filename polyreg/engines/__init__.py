@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from .auto import auto
 from .branch import branch
 from .homog import homog
@@ -11,6 +14,12 @@ from .planar import planar
 from .skeleton import skeleton
 from .split import split
 from .traverse import traverse
+
+if TYPE_CHECKING:
+    from ..regions import RegionSet
+
+#: engine name -> ``engine(net, domain, *, tol, progress, **options) -> RegionSet``
+ENGINES: dict[str, Callable[..., RegionSet]]
 
 ENGINES = {"traverse": traverse, "split": split, "milp": milp, "planar": planar, "line": line_regions,
            "skeleton": skeleton, "branch": branch, "homog": homog,

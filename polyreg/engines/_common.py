@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from collections.abc import Callable
+from typing import overload
 
 import numpy as np
 
@@ -61,7 +62,7 @@ class Context:
     #: pre-activation is identically zero below ``tol.gradient * scale * max(1, extent)``
     extent: float = 1.0
 
-    def constant_floor(self, k: np.ndarray | int) -> np.ndarray:
+    def constant_floor(self, k: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
         """Per neuron ``k``: gradient norm below which its pre-activation is constant, and the
         value below which such a constant is zero (rounding grows with the extent)."""
         small = self.tol.gradient * self.scale[k]
@@ -82,7 +83,7 @@ class Context:
         domain: Domain,
         tol: Tolerances,
         cuts: tuple[np.ndarray, np.ndarray] | None = None,
-    ) -> "Context":
+    ) -> Context:
         """The context of ``(net, domain)``; with ``cuts = (A, b)``, of the part
         ``domain ∩ {A x <= b}`` (rows are normalised here).
 
@@ -116,7 +117,7 @@ class Context:
                   extent=size)
         return ctx if cuts is None else ctx.with_cuts(*cuts)
 
-    def with_cuts(self, A: np.ndarray, b: np.ndarray) -> "Context":
+    def with_cuts(self, A: np.ndarray, b: np.ndarray) -> Context:
         """This context restricted to ``{A x <= b}`` (replacing earlier cuts)."""
         A = np.atleast_2d(np.asarray(A, dtype=np.float64))
         b = np.atleast_1d(np.asarray(b, dtype=np.float64))
@@ -129,7 +130,7 @@ class Context:
         A, b = normalize_rows(A, b)
         return replace(self, cut_A=A, cut_b=b)
 
-    def without_cuts(self) -> "Context":
+    def without_cuts(self) -> Context:
         """The context of the whole domain."""
         return replace(self, cut_A=np.zeros((0, 0)), cut_b=np.zeros(0))
 
@@ -167,7 +168,7 @@ class RegionRows:
 def region_rows(ctx: Context, pattern: np.ndarray) -> RegionRows:
     """Constraint rows of the region with ``pattern``: ``s_k (g_k x + c_k) >= 0`` for every live
     neuron with a non-constant pre-activation, plus the domain's rows and the context's cuts."""
-    net, tol = ctx.net, ctx.tol
+    net = ctx.net
     maps = net.local_maps(pattern)
     live = np.flatnonzero(ctx.stab.live)
     g, c = maps.G[live], maps.c[live]
@@ -370,8 +371,8 @@ class ScaleProgress:
             try:
                 from tqdm import tqdm
             except ImportError:
-                tqdm = None
-            if tqdm is not None:
+                pass
+            else:
                 self.bar = tqdm(total=None, unit=" regions", file=sys.stderr, dynamic_ncols=True,
                                 mininterval=every, smoothing=0.1)
 
@@ -436,6 +437,10 @@ class Reduction:
     origin: np.ndarray
     U: np.ndarray
 
+    @overload
+    def lift_point(self, y: np.ndarray) -> np.ndarray: ...
+    @overload
+    def lift_point(self, y: None) -> None: ...
     def lift_point(self, y: np.ndarray | None) -> np.ndarray | None:
         return None if y is None else self.origin + self.U @ y
 
@@ -463,7 +468,7 @@ def reduce_dimension(net: Network, domain: Domain, rel: float = 1e-12) -> Reduct
     U = Vt[:rank].T  # (d, rank) orthonormal basis of the row space
     origin = domain.center if isinstance(domain, Ball) else np.zeros(d)
     layers = [(W0 @ U, net.biases[0] + W0 @ origin)]
-    layers += list(zip(net.weights[1:], net.biases[1:]))
+    layers += list(zip(net.weights[1:], net.biases[1:], strict=True))
     small = Network.from_layers(layers, negative_slope=net.negative_slope)
     if isinstance(domain, Ball):
         small_domain: Domain = Ball(np.zeros(rank), domain.radius, norm=2)

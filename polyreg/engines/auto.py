@@ -108,7 +108,7 @@ def auto(net: Network, domain: Domain, **opts: object) -> RegionSet:
     engine = ENGINES[name]
     params = inspect.signature(engine).parameters
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    known = set()
+    known: set[str] = set()
     for other in ENGINES.values():
         if other is not auto:
             known.update(inspect.signature(other).parameters)

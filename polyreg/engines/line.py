@@ -271,7 +271,7 @@ def _roots(
     if ellipse:
         alpha, beta, delta = coef[:, 0], coef[:, 1], coef[:, 2]
         R = np.hypot(beta, delta)
-        live = (R > tol.gradient * np.hypot(mag[:, 1], mag[:, 2])) & (np.abs(alpha) <= R)
+        live = (tol.gradient * np.hypot(mag[:, 1], mag[:, 2]) < R) & (np.abs(alpha) <= R)
         with np.errstate(divide="ignore", invalid="ignore"):
             half = np.arccos(np.clip(-alpha / R, -1.0, 1.0))
         phi = np.arctan2(delta, beta)
@@ -463,7 +463,7 @@ def transitions(
     if samples is None:
         return line(net, path, tol=tol).transitions
     K = int(samples)
-    if K < 2 or K != samples:
+    if K < 2 or samples != K:
         raise ValueError(f"samples must be an integer >= 2, got {samples!r}")
     path.for_inputs(net.n_inputs)
     lo, hi = path.t_range

@@ -216,11 +216,12 @@ def _build(
     lo, hi = dom.bounding_box()
     m.col_lo[lay.x], m.col_hi[lay.x] = lo + eps, hi - eps
     if ctx.dom_b.size:
-        for row, rhs in zip(ctx.dom_A, ctx.dom_b):
+        for row, rhs in zip(ctx.dom_A, ctx.dom_b, strict=True):
             e = m.zero()
             e[lay.x] = row
             m.add(e, hi=rhs - eps * np.abs(row).sum())
     elif lift:  # x - c = p - q, sum(p + q) <= r - eps d
+        assert isinstance(dom, Ball)  # only the L1 ball is lifted
         p, q = lay.lift[:d], lay.lift[d:]
         m.col_lo[lay.lift] = 0.0
         for i in range(d):
@@ -449,7 +450,7 @@ def _enumerate_under(
             what=f"region MILP (after {len(found)} regions)",
         )
         run.milps += 1
-        if res.status == Status.INFEASIBLE:
+        if res.status == Status.INFEASIBLE or res.x is None:
             return out
         pattern = prefix.copy()
         pattern[free] = res.x[cols] > 0.5
@@ -461,7 +462,7 @@ def _enumerate_under(
                 exact=exact_rows(ctx, rr),
             )
             key = pattern_key(rr.pattern)
-            if ball.full and key not in found:
+            if ball.full and ball.center is not None and key not in found:
                 found[key] = (rr.pattern, ball.center, ball.radius)
                 keep = ~rr.zero[free]
             elif not ball.full:
@@ -649,7 +650,7 @@ def _closure(
     for e in edge_list:
         degree[e.u] += 1
         degree[e.v] += 1
-    for i, (region, rr) in enumerate(zip(regions, rows)):
+    for i, (region, rr) in enumerate(zip(regions, rows, strict=True)):
         facets = find_facets(ctx, rr, region.point, counter)
         if len(facets) > degree[i]:
             where = ", ".join(ctx.net.neuron_name(int(rr.neuron[k])) for k, _ in facets)

@@ -57,7 +57,7 @@ import gc
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -442,13 +442,14 @@ def _problem(net: Network, domain: Domain) -> tuple[Network, Domain]:
     return net, domain
 
 
-def _outer_polygon(domain: Domain) -> tuple[np.ndarray, np.ndarray | None, float]:
+def _outer_polygon(domain: Domain) -> tuple[np.ndarray, tuple[np.ndarray, float] | None, float]:
     """Starting polygon, the disk (centre, radius) when the domain is round, and its extent
     (largest coordinate magnitude of the polygon)."""
     poly = bound_polygon(domain)
     disk = None
-    if poly is None:
-        c, R = domain.center, domain.radius  # type: ignore[attr-defined]
+    if poly is None:  # a disk: the only bound without a polygon
+        assert isinstance(domain, Ball)
+        c, R = domain.center, domain.radius
         theta = 2 * np.pi * np.arange(DISK_SIDES) / DISK_SIDES
         poly = c + (R / np.cos(np.pi / DISK_SIDES)) * np.column_stack([np.cos(theta), np.sin(theta)])
         disk = (c, R)
@@ -462,7 +463,7 @@ def _centred(net: Network, domain: Domain) -> tuple[Network, Domain, np.ndarray]
     if not np.any(centre):
         return net, domain, np.zeros(2)
     b0 = exact_affine(net.weights[0], centre, net.biases[0])
-    layers = [(net.weights[0], b0)] + list(zip(net.weights[1:], net.biases[1:]))
+    layers = [(net.weights[0], b0)] + list(zip(net.weights[1:], net.biases[1:], strict=True))
     return (
         Network.from_layers(layers, negative_slope=net.negative_slope),
         translate(domain, centre),
@@ -771,5 +772,5 @@ def _edges(
     rows, cols = r[rr], 8 * byte[rr] + bit
     bounds = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=U.size))]).tolist()
     cols_l = cols.tolist()
-    flipped = [tuple(cols_l[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    flipped = [tuple(cols_l[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     return list(map(Edge, U.tolist(), V.tolist(), flipped, flipped, list(Q)))

@@ -36,7 +36,7 @@ import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -205,13 +205,13 @@ class _Complex:
             zu, zx = z[u], z[x]
             with np.errstate(divide="ignore", invalid="ignore"):
                 t = zu / (zu - zx)
-            if n_tie:
+            if tie is not None:  # i.e. n_tie
                 t = np.where(tie[u], 0.0, np.where(tie[x], 1.0, t))
             t = np.clip(t, 0.0, 1.0)
             w = np.arange(nV, nV + ns)
             X = self.X
             X[w] = (1.0 - t)[:, None] * X[u] + t[:, None] * X[x]
-            if self.Z is not None:
+            if self.Z is not None and self.Zm is not None:  # set together by set_layer
                 Z = self.Z
                 Z[w] = (1.0 - t)[:, None] * Z[u] + t[:, None] * Z[x]
                 Z[w, krow] = 0.0
@@ -232,7 +232,7 @@ class _Complex:
             self.H2[w] = self.H2[u] + sx64 * self.w2[cu]
             # a vertex between two vertices touched by ties may carry a tie-decided sign
             self.sus[w] = self.sus[u] & self.sus[x]
-            if n_tie:
+            if tie is not None:  # i.e. n_tie
                 self.sus[w] |= tie[u] | tie[x]
             nbr = self.nbr
             nbr[u, su] = w
@@ -696,6 +696,7 @@ def _build(
     for layer in range(len(net.weights) - 1):
         W, b = net.weights[layer], net.biases[layer]
         cx.set_layer(inputs @ W.T + b, np.abs(inputs) @ np.abs(W).T + np.abs(b))
+        assert cx.Z is not None and cx.Zm is not None  # set_layer sets them
         if not np.all(np.isfinite(cx.Z[: cx.nV])):
             raise ToleranceError(
                 f"skeleton: the pre-activations of layer {layer + 1} overflow float64 "
@@ -847,7 +848,7 @@ def skeleton(
     if np.any(centre):
         b0 = exact_affine(net.weights[0], centre, net.biases[0])
         net = Network.from_layers(
-            [(net.weights[0], b0)] + list(zip(net.weights[1:], net.biases[1:])),
+            [(net.weights[0], b0)] + list(zip(net.weights[1:], net.biases[1:], strict=True)),
             negative_slope=net.negative_slope,
         )
         domain = translate(domain, centre)
@@ -856,7 +857,8 @@ def skeleton(
     ctx = Context.create(net, domain, tol)
     show = _Progress(progress)
     if max_vertices is None:
-        rows = domain.rows()[1].size + 2 * net.n_inputs + net.n_hidden
+        dom_rows = domain.rows()
+        rows = (0 if dom_rows is None else dom_rows[1].size) + 2 * net.n_inputs + net.n_hidden
         per_vertex = rows + 28 * net.n_inputs + 8 * max(net.widths) + 25
         max_vertices = MEMORY_BUDGET // (2 * per_vertex)
     try:
@@ -864,9 +866,9 @@ def skeleton(
     except _Inconsistent as exc:
         from .traverse import traverse
 
-        rs = traverse(net, domain, tol=tol, progress=progress, chebyshev=chebyshev, seed=seed)
-        stats = dict(rs.stats, fallback=str(exc), seconds=time.perf_counter() - t0)
-        rs = SkeletonRegionSet(rs.regions, rs.edges, "skeleton", rs.domain, rs.widths, stats)
+        trs = traverse(net, domain, tol=tol, progress=progress, chebyshev=chebyshev, seed=seed)
+        stats = dict(trs.stats, fallback=str(exc), seconds=time.perf_counter() - t0)
+        rs = SkeletonRegionSet(trs.regions, trs.edges, "skeleton", trs.domain, trs.widths, stats)
     if len(rs) == 0:
         raise ToleranceError(
             f"skeleton found no region of inscribed radius >= tol.radius={tol.radius:g} in the "
@@ -933,6 +935,7 @@ def _skeleton(
     affected = np.zeros(R, dtype=bool)
     if degenerate:
         sus = cx.sus[: cx.nV].copy()
+        assert cells.inc_cell is not None and cells.inc_vert is not None  # re-read above
         sus[cells.inc_vert[cell_region[cells.inc_cell] < 0]] = True
         cell_aff = np.bincount(cells.inc_cell, weights=sus[cells.inc_vert], minlength=C) > 0
         affected = cell_aff[best]
@@ -997,6 +1000,7 @@ def _certify(
     touched = np.zeros(C, dtype=bool)
     if cx.ties:
         sus = cx.sus[: cx.nV]
+        assert cells.inc_cell is not None and cells.inc_vert is not None  # read with ties
         touched = np.bincount(cells.inc_cell, weights=sus[cells.inc_vert], minlength=C) > 0
     exact = touched | (radius < tol.radius)
     if exact.any():
@@ -1004,8 +1008,8 @@ def _certify(
     elif radius.size and radius.min() >= tol.radius and tol.exact != "always":
         # the cells' sign vectors are distinct, and so are their patterns: all certified
         return P, np.arange(C), cells.points, radius
-    keys = np.packbits(P, axis=1)
-    keys = np.ascontiguousarray(keys).view(np.dtype((np.void, keys.shape[1]))).ravel()
+    packed = np.packbits(P, axis=1)
+    keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
     _, group = np.unique(keys, return_inverse=True)
     group = group.ravel()
     order = np.lexsort((-radius, group))
@@ -1063,7 +1067,7 @@ def _exact_edges(
         rows_f, cols = np.nonzero(on_facet & (rr.neuron >= 0)[None, :])
         zero[rows_f, rr.neuron[cols]] = True
         news = patterns_across(ctx.net, rr.pattern, zero, rr.A[ks], ctx.tol.gradient)
-        for f, (k, q) in enumerate(facets):
+        for f, (_k, q) in enumerate(facets):
             new = ctx.canonical(news[f])
             j = index.get(pattern_key(new))
             if j is None:
@@ -1091,6 +1095,6 @@ def _chebyshev(ctx: Context, region: Region, counter: SolveCounter) -> Region:
     rr = region_rows(ctx, region.pattern)
     ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what="Chebyshev centre",
                           exact=exact_rows(ctx, rr))
-    if not ball.full or ball.radius < region.radius:  # pragma: no cover - certified already
-        return region
+    if not ball.full or ball.center is None or ball.radius < region.radius:  # pragma: no cover
+        return region  # certified already
     return Region(region.pattern, ball.center, ball.radius, region.out_W, region.out_b)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -84,7 +84,7 @@ def _piece(
     res = inscribed_ball(
         A, b, ctx.domain, ctx.tol, counter, what=f"piece of neuron {ctx.net.neuron_name(k)}"
     )
-    if not res.full:
+    if not res.full or res.center is None:
         return None
     return _Cell(pattern, A, b, res.center, res.radius)
 
@@ -133,7 +133,7 @@ def _cut(
 def _root(ctx: Context, counter: SolveCounter) -> _Cell:
     """The cell the subdivision starts from: the whole domain, at its inscribed ball."""
     start = inscribed_ball(ctx.dom_A, ctx.dom_b, ctx.domain, ctx.tol, counter, what="domain")
-    if not start.full:  # pragma: no cover - domains are full-dimensional by construction
+    if not start.full or start.center is None:  # pragma: no cover - full by construction
         raise ToleranceError("the domain has no interior at the tolerance")
     return _Cell(np.zeros(ctx.net.n_hidden, dtype=bool), ctx.dom_A, ctx.dom_b, start.center,
                  start.radius)
@@ -150,7 +150,7 @@ def _split_layer(
     show: Progress,
 ) -> list[_Cell]:
     """Cut every cell by the hyperplanes of hidden layer ``layer`` (0-based)."""
-    net, tol = ctx.net, ctx.tol
+    net = ctx.net
     lo, hi = net.layer_offsets[layer], net.layer_offsets[layer + 1]
     stab = ctx.stab
     out: list[_Cell] = []
@@ -223,7 +223,7 @@ def facet_edges(
     for i, rr in enumerate(rows):
         on_dom = np.unique(rr.group[rr.neuron < 0])
         labels, first = np.unique(rr.group, return_index=True)
-        for label, rep in zip(labels, first):
+        for label, rep in zip(labels, first, strict=True):
             if rr.neuron[rep] < 0 or label in on_dom:
                 continue  # a domain row, or a hyperplane on the domain's boundary
             V = rr.zero.copy()
@@ -291,7 +291,7 @@ def regions_from_patterns(
         if chebyshev:
             ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what="Chebyshev centre",
                                   exact=exact_rows(ctx, rr))
-            if not ball.full:
+            if not ball.full or ball.center is None:
                 raise ToleranceError(f"region {rr.pattern.astype(int)} lost its interior")
             point, radius = ball.center, ball.radius
         else:

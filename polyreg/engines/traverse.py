@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -137,7 +137,7 @@ def find_facets(
         margins = np.minimum(margins, [_domain_margin(f, ctx.domain) for f in feet])
     elif not ctx.domain.bounded:
         margins = np.minimum(margins, 1.0)
-    for k, margin, foot in zip(reps, margins, feet):
+    for k, margin, foot in zip(reps, margins, feet, strict=True):
         if margin >= ctx.tol.radius and not always:
             out.append((int(k), foot))
             continue
@@ -146,7 +146,7 @@ def find_facets(
             what=f"facet test of neuron {ctx.net.neuron_name(int(neuron[k]))}",
             exact=exact_rows(ctx, rr),
         )
-        if res.full:
+        if res.full and res.center is not None:
             out.append((int(k), res.center))
     return out
 
@@ -157,7 +157,7 @@ def _part_points(ctx: Context, counter: SolveCounter, rng: np.random.Generator) 
     A = np.vstack([ctx.dom_A, ctx.cut_A])
     b = np.concatenate([ctx.dom_b, ctx.cut_b])
     ball = inscribed_ball(A, b, ctx.domain, ctx.tol, counter, what="part of the domain")
-    if not ball.full:
+    if not ball.full or ball.center is None:
         raise ToleranceError("the part of the domain between the cuts is empty or too thin")
     d = A.shape[1]
     u = rng.normal(size=(64, d))
@@ -289,6 +289,7 @@ def start_state(ctx: Context, counter: SolveCounter, seed: int) -> tuple[WalkSta
 
 
 def _register(state: WalkState, rr: RegionRows, ball: BallResult) -> Found:
+    assert ball.center is not None  # a region's inscribed ball is full
     i = len(state.keys)
     key = pattern_key(rr.pattern)
     state.keys.append(key)
@@ -296,7 +297,7 @@ def _register(state: WalkState, rr: RegionRows, ball: BallResult) -> Found:
     found = Found(i, Region(rr.pattern, ball.center, ball.radius, rr.maps.out_W, rr.maps.out_b))
     # the frontier keeps the rows only: the local maps (N x d) are not needed to expand it, and
     # the frontier, not the visited set, is what dominates a long count's memory
-    state.frontier.append((i, replace(rr, maps=None), ball.center))
+    state.frontier.append((i, replace(rr, maps=None), ball.center))  # type: ignore[arg-type]  # no maps kept
     return found
 
 
@@ -412,7 +413,7 @@ def walk(
                     if chebyshev:
                         nb = _chebyshev_ball(ctx, nr, nb, counter)
                     found = _register(state, nr, nb)
-                    if accept is not None and not accept(nb.center):
+                    if accept is not None and not accept(found.region.point):
                         state.frontier.pop()
                     j = found.index
                     yield found
@@ -545,6 +546,7 @@ def traverse(
         if isinstance(event, Found):
             regions.append(event.region)
         else:
+            assert isinstance(event, Expanded)  # without owns=, walk yields Found and Expanded
             edges.extend(event.edges)
             show(len(regions), len(state.frontier), counter.total)
             # a budget stops between expansions: the edges of expanded regions are all there

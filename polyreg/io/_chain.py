@@ -10,7 +10,8 @@ sparse matrices over the flattened (C order) tensor, built by index arithmetic.
 from __future__ import annotations
 
 from math import prod
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -30,26 +31,26 @@ def missing_extra(package: str, extra: str, exc: ImportError) -> ImportError:
     )
 
 
-def to_numpy(value: object, name: str) -> np.ndarray:
+def to_numpy(value: Any, name: str) -> np.ndarray:
     """A float64 copy of an array-like, a torch tensor or a jax array."""
     if hasattr(value, "detach"):  # torch.Tensor, without importing torch
         value = value.detach().cpu()
-        if value.is_complex():  # type: ignore[union-attr]
+        if value.is_complex():
             raise InvalidNetwork(f"{name} must hold real numbers, got a complex tensor")
-        if value.is_floating_point():  # type: ignore[union-attr]
-            value = value.double()  # type: ignore[union-attr]  (bfloat16 has no numpy dtype)
-        value = value.numpy()  # type: ignore[union-attr]
+        if value.is_floating_point():
+            value = value.double()  # bfloat16 has no numpy dtype
+        value = value.numpy()
     arr = real_array(value, name)
     if not np.all(np.isfinite(arr)):
         raise InvalidNetwork(f"{name} has non-finite values")
     return arr
 
 
-def as_tuple(value: object, n: int, name: str) -> tuple[int, ...]:
+def as_tuple(value: Any, n: int, name: str) -> tuple[int, ...]:
     """``3`` or ``(3, 3)`` -> a tuple of ``n`` ints."""
     if isinstance(value, (int, np.integer)):
         return (int(value),) * n
-    out = tuple(int(v) for v in value)  # type: ignore[union-attr]
+    out = tuple(int(v) for v in value)
     if len(out) == 1 and n > 1:
         out = out * n
     if len(out) != n:
@@ -158,7 +159,7 @@ def conv_matrix(
             f"do not match a weight of shape {weight.shape}"
         )
     outs = tuple(
-        out_size(spatial[d], kernel[d], stride[d], tuple(pads[d]), dilation[d], False, where)
+        out_size(spatial[d], kernel[d], stride[d], (pads[d][0], pads[d][1]), dilation[d], False, where)
         for d in range(n)
     )
     # axes: (c_out, c_group, o_1..o_n, k_1..k_n)
@@ -167,7 +168,7 @@ def conv_matrix(
 
     def axis(arr: np.ndarray, at: Sequence[int]) -> np.ndarray:
         shape = [1] * ndim
-        for a, s in zip(at, arr.shape):
+        for a, s in zip(at, arr.shape, strict=True):
             shape[a] = s
         return arr.reshape(shape)
 
@@ -258,7 +259,7 @@ def avgpool_matrix(
             spatial[d],
             kernel[d],
             stride[d],
-            tuple(pads[d]),
+            (pads[d][0], pads[d][1]),
             dilation[d],
             ceil_mode,
             count_include_pad,
@@ -288,9 +289,14 @@ def adaptive_avgpool_matrix(
     ((1, 1), [[0.333, 0.333, 0.333]])
     """
     c, spatial = int(in_shape[0]), tuple(int(s) for s in in_shape[1:])
+    if len(output_size) != len(spatial):
+        raise InvalidNetwork(
+            f"adaptive average pooling: output_size {list(output_size)} has {len(output_size)} "
+            f"entries for {len(spatial)} spatial axes"
+        )
     M = sparse.csr_array(np.ones((1, 1)))
     outs = []
-    for size, o in zip(spatial, output_size):
+    for size, o in zip(spatial, output_size, strict=True):
         o = size if o is None else int(o)
         P = np.zeros((o, size))
         for i in range(o):
@@ -317,21 +323,24 @@ def transpose_matrix(shape: Sequence[int], axes: Sequence[int]) -> sparse.csr_ar
     return sparse.csr_array((np.ones(n), (np.arange(n), idx)), shape=(n, n))
 
 
-def _compose(A: object, M: object) -> object:
+def _compose(A: Any, M: Any) -> Any:  # dense or sparse: Any, as scipy.sparse types @ loosely
     """``A @ M`` for dense or sparse operands; ``None`` is the identity."""
     if M is None:
         return A
-    if sparse.issparse(A) and sparse.issparse(M):
+    # flags, not issparse() in the conditions: its TypeGuard narrows to a type without ``@``
+    a_sparse, m_sparse = sparse.issparse(A), sparse.issparse(M)
+    if a_sparse and m_sparse:
         return (A @ M).tocsr()
-    if sparse.issparse(A):
+    if a_sparse:
         return np.asarray(A @ M)
-    if sparse.issparse(M):
+    if m_sparse:
         return np.asarray((M.T @ np.asarray(A).T).T)
     return np.asarray(A) @ np.asarray(M)
 
 
-def _dense(M: object) -> np.ndarray:
-    return M.toarray() if sparse.issparse(M) else np.asarray(M, dtype=np.float64)
+def _dense(M: Any) -> np.ndarray:
+    is_sparse = sparse.issparse(M)  # a flag: issparse()'s TypeGuard would hide toarray()
+    return M.toarray() if is_sparse else np.asarray(M, dtype=np.float64)
 
 
 class Chain:
@@ -381,7 +390,7 @@ class Chain:
     def affine(self, A: object, a: np.ndarray | None, out_shape: Sequence[int], where: str) -> None:
         """Apply ``x -> A @ x + a`` (``A`` dense or sparse, shape (prod(out_shape), size))."""
         out_shape = tuple(int(s) for s in out_shape)
-        rows, cols = A.shape  # type: ignore[attr-defined]
+        rows, cols = A.shape  # type: ignore[attr-defined]  # dense or sparse: both have .shape
         if cols != self.size or rows != prod(out_shape):
             raise InvalidNetwork(
                 f"{where}: takes {cols} values and gives {rows}, but its input has shape "
@@ -390,14 +399,16 @@ class Chain:
         self._M = _compose(A, self._M)
         c = self._c
         if c is not None:
-            c = np.asarray(A @ c, dtype=np.float64).ravel()  # type: ignore[operator]
+            c = np.asarray(A @ c, dtype=np.float64).ravel()
         if a is not None:
             a = np.broadcast_to(np.asarray(a, dtype=np.float64).ravel(), (rows,))
             c = a.copy() if c is None else c + a
         self._c = c
         self.shape = out_shape
 
-    def elementwise(self, scale: np.ndarray | None, shift: np.ndarray | None, where: str) -> None:
+    def elementwise(
+        self, scale: np.ndarray | float | None, shift: np.ndarray | float | None, where: str
+    ) -> None:
         """``x -> scale * x + shift`` with arrays broadcast against the current shape."""
         try:
             s = None if scale is None else np.broadcast_to(scale, self.shape).ravel()

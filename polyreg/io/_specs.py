@@ -11,7 +11,8 @@ be torch tensors or arrays; torch is never imported here.
 from __future__ import annotations
 
 from math import prod
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -126,10 +127,10 @@ def apply_spec(chain: Chain, spec: Mapping[str, Any], where: str) -> None:
     elif kind == "reshape":
         chain.reshape(_resolve(list(spec["shape"]), chain.size, where), where)
     elif kind == "scale_shift":
-        scale, shift = spec.get("scale"), spec.get("shift")
+        scale_s, shift_s = spec.get("scale"), spec.get("shift")
         chain.elementwise(
-            None if scale is None else _const(scale, shape, where),
-            None if shift is None else _const(shift, shape, where),
+            None if scale_s is None else _const(scale_s, shape, where),
+            None if shift_s is None else _const(shift_s, shape, where),
             where,
         )
     else:  # pragma: no cover - the spec builders only make the kinds above
@@ -197,7 +198,7 @@ def _apply_conv(chain: Chain, spec: Mapping[str, Any], where: str) -> None:
         elif padding == "same":
             if any(s != 1 for s in stride):
                 raise InvalidNetwork(f"{where}: padding='same' needs stride 1, got {stride}")
-            totals = [d * (k - 1) for d, k in zip(dilation, kernel)]
+            totals = [d * (k - 1) for d, k in zip(dilation, kernel, strict=True)]
             pads = [(t // 2, t - t // 2) for t in totals]
         else:
             raise InvalidNetwork(f"{where}: padding {padding!r} is not 'same', 'valid' or ints")

@@ -27,7 +27,7 @@ def fx_specs(module: Any, torch: Any) -> list[tuple[dict[str, Any], str]]:
     data: set[Any] = set()  # nodes holding the tensor that flows along the chain
     shapes: set[Any] = set()  # nodes holding shapes / sizes of it
     consts: dict[Any, Any] = {}
-    current = None
+    current: Any = None  # the last fx node of the chain
     out: list[tuple[dict[str, Any], str]] = []
     for node in gm.graph.nodes:
         if node.op == "placeholder":

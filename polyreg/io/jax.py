@@ -9,7 +9,8 @@ key (``model.init(...)``'s output) is skipped.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 from ..errors import InvalidNetwork
 from ..network import Network
@@ -124,7 +125,7 @@ def from_flax(
             )
         kernels.append(kernel)
     chain = Chain((kernels[0].shape[0],))
-    for k, ((name, node), kernel) in enumerate(zip(named, kernels)):
+    for k, ((name, node), kernel) in enumerate(zip(named, kernels, strict=True)):
         where = f"layer {name!r}"
         if kernel.shape[0] != chain.size:
             raise InvalidNetwork(

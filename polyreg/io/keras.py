@@ -21,7 +21,8 @@ import os
 import re
 import zipfile
 from math import prod
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -188,7 +189,7 @@ def _weights(layer: dict[str, Any], group_name: str, weights: Any, fmt: str) -> 
         if grp is None:
             return []
         return [np.asarray(grp[k], dtype=np.float64) for k in sorted(grp.keys(), key=int)]
-    root = weights["model_weights"] if "model_weights" in weights else weights
+    root = weights.get("model_weights", weights)
     name = layer["config"]["name"]
     if name not in root:
         return []
@@ -461,7 +462,7 @@ def _same_or_valid(
         return [(0, 0)] * len(spatial)
     if padding == "same":  # TensorFlow's rule: the extra padding goes at the end
         out = []
-        for s, k, st, dl in zip(spatial, kernel, strides, dil):
+        for s, k, st, dl in zip(spatial, kernel, strides, dil, strict=True):
             total = max((-(-s // st) - 1) * st + (k - 1) * dl + 1 - s, 0)
             out.append((total // 2, total - total // 2))
         return out

@@ -16,7 +16,8 @@ from __future__ import annotations
 import heapq
 import os
 from math import prod
-from typing import Any, Sequence
+from typing import Any, Literal, overload
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -61,7 +62,7 @@ _CONST_OPS = {
 def _onnx() -> Any:
     try:
         import onnx
-        import onnx.numpy_helper  # noqa: F401
+        import onnx.numpy_helper
     except ImportError as exc:
         raise missing_extra("onnx", "onnx", exc) from exc
     return onnx
@@ -89,6 +90,8 @@ def _eval_const(op: str, inputs: list[np.ndarray], attrs: dict[str, Any], where:
         return np.concatenate([np.atleast_1d(v) for v in inputs], axis=int(attrs.get("axis", 0)))
     if op == "Unsqueeze":
         axes = attrs.get("axes", inputs[1] if len(inputs) > 1 else None)
+        if axes is None:
+            raise InvalidNetwork(f"{where}: Unsqueeze without axes")
         out = inputs[0]
         rank = out.ndim + len(axes)
         for ax in sorted(int(a) % rank for a in axes):
@@ -103,8 +106,10 @@ def _eval_const(op: str, inputs: list[np.ndarray], attrs: dict[str, Any], where:
         data, starts, ends = inputs[0], inputs[1], inputs[2]
         axes = inputs[3] if len(inputs) > 3 else np.arange(len(starts))
         steps = inputs[4] if len(inputs) > 4 else np.ones(len(starts), dtype=np.int64)
+        if not len(starts) == len(ends) == len(axes) == len(steps):
+            raise InvalidNetwork(f"{where}: Slice starts, ends, axes, steps differ in length")
         index = [slice(None)] * data.ndim
-        for s, e, a, st in zip(starts, ends, axes, steps):
+        for s, e, a, st in zip(starts, ends, axes, steps, strict=True):
             index[int(a)] = slice(int(s), int(e), int(st))
         return data[tuple(index)]
     if op == "Reshape":
@@ -138,6 +143,9 @@ def _pads(
     where: str,
 ) -> list[tuple[int, int]]:
     n = len(spatial)
+    for name, values in (("strides", strides), ("dilations", dilations)):
+        if len(values) != n:
+            raise InvalidNetwork(f"{where}: {name} has {len(values)} entries, expected {n}")
     auto = attrs.get("auto_pad", "NOTSET")
     if auto in ("NOTSET", ""):
         pads = [int(p) for p in attrs.get("pads", [0] * (2 * n))]
@@ -148,7 +156,7 @@ def _pads(
         return [(0, 0)] * n
     if auto in ("SAME_UPPER", "SAME_LOWER"):
         out = []
-        for s, k, st, dl in zip(spatial, kernel, strides, dilations):
+        for s, k, st, dl in zip(spatial, kernel, strides, dilations, strict=True):
             total = max((-(-s // st) - 1) * st + (k - 1) * dl + 1 - s, 0)
             small, big = total // 2, total - total // 2
             out.append((small, big) if auto == "SAME_UPPER" else (big, small))
@@ -243,7 +251,7 @@ def from_onnx(path_or_model: Any, input_shape: Sequence[int] | None = None) -> N
                 f"input {x.name!r} has shape {dims}: pass input_shape (the shape of one input "
                 "without the batch axis)"
             )
-        input_shape = tuple(int(d) for d in dims[1:])
+        input_shape = tuple(int(d) for d in dims[1:])  # type: ignore[arg-type]  # no None: checked
     chain = Chain(input_shape)
     batch = dims[0] if dims and dims[0] else 1
 
@@ -353,6 +361,14 @@ def _topological_order(nodes: Sequence[Any], defined: set[str]) -> list[tuple[in
     return order
 
 
+@overload
+def _const_input(
+    node: Any, k: int, consts: dict[str, np.ndarray], where: str, required: Literal[True] = True
+) -> np.ndarray: ...
+@overload
+def _const_input(
+    node: Any, k: int, consts: dict[str, np.ndarray], where: str, required: bool
+) -> np.ndarray | None: ...
 def _const_input(
     node: Any, k: int, consts: dict[str, np.ndarray], where: str, required: bool = True
 ) -> np.ndarray | None:
@@ -467,7 +483,7 @@ def _apply_node(
             raise InvalidNetwork(
                 f"{where}: a {n}-d Conv needs an input (N, C, {n} sizes), got {(batch,) + shape}"
             )
-        kernel = W.shape[2:]
+        kernel = list(W.shape[2:])
         if "kernel_shape" in attrs and tuple(attrs["kernel_shape"]) != tuple(kernel):
             raise InvalidNetwork(
                 f"{where}: kernel_shape {attrs['kernel_shape']} differs from the weight's {kernel}"
@@ -547,25 +563,26 @@ def _apply_node(
         axes = [p - 1 for p in perm[1:]]
         chain.affine(transpose_matrix(shape, axes), None, tuple(shape[a] for a in axes), where)
     elif op in ("Squeeze", "Unsqueeze"):
-        axes = attrs.get("axes")
-        if axes is None:
-            axes = _const_input(node, 1, consts, where, required=op == "Unsqueeze")
-        full = [batch] + list(shape)
+        given = attrs.get("axes")
+        if given is None:
+            given = _const_input(node, 1, consts, where, required=op == "Unsqueeze")
+        full_l = [batch] + list(shape)
         if op == "Squeeze":
             axes = (
-                [i for i, d in enumerate(full) if d == 1 and i > 0]
-                if axes is None
-                else [int(a) % len(full) for a in axes]
+                [i for i, d in enumerate(full_l) if d == 1 and i > 0]
+                if given is None
+                else [int(a) % len(full_l) for a in given]
             )
-            if 0 in axes or any(full[a] != 1 for a in axes):
-                raise InvalidNetwork(f"{where}: cannot squeeze axes {list(axes)} of {tuple(full)}")
-            new = [d for i, d in enumerate(full) if i not in axes]
+            if 0 in axes or any(full_l[a] != 1 for a in axes):
+                raise InvalidNetwork(f"{where}: cannot squeeze axes {list(axes)} of {tuple(full_l)}")
+            new = [d for i, d in enumerate(full_l) if i not in axes]
         else:
-            rank = len(full) + len(axes)
-            axes = sorted(int(a) % rank for a in axes)
+            assert given is not None  # required for Unsqueeze
+            rank = len(full_l) + len(given)
+            axes = sorted(int(a) % rank for a in given)
             if 0 in axes:
                 raise InvalidNetwork(f"{where}: unsqueezing axis 0 moves the batch axis")
-            new = full
+            new = full_l
             for a in axes:
                 new = new[:a] + [1] + new[a:]
         chain.reshape(tuple(new[1:]), where)

@@ -19,7 +19,8 @@ operations. PyTorch is imported only inside the functions (``pip install 'polyre
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 from ..errors import InvalidNetwork, UntrustedFile
 from ..network import Network

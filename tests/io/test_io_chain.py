@@ -185,3 +185,25 @@ def test_state_dict_complex_or_string_weights_refused():
 def test_state_dict_architecture_must_be_a_list(arch):
     with pytest.raises(polyreg.errors.InvalidNetwork, match="architecture must be a list of layers"):
         polyreg.io.from_state_dict({"0.weight": np.eye(2)}, arch)
+
+
+# ---------------------------------------------------------------------- length mismatches (issue 18)
+def test_lengths_that_must_match_are_refused_not_truncated():
+    from polyreg.io.onnx import _eval_const, _pads
+
+    with pytest.raises(polyreg.InvalidNetwork, match=r"output_size \[2, 2\] has 2 entries for 1"):
+        adaptive_avgpool_matrix((1, 4), [2, 2])
+    same = {"auto_pad": "SAME_UPPER"}
+    with pytest.raises(polyreg.InvalidNetwork, match="strides has 1 entries, expected 2"):
+        _pads(same, (4, 4), (3, 3), [1], [1, 1], "node 'c'")
+    with pytest.raises(polyreg.InvalidNetwork, match="dilations has 3 entries, expected 2"):
+        _pads({}, (4, 4), (3, 3), [1, 1], [1, 1, 1], "node 'c'")
+    data = np.arange(12.0).reshape(3, 4)
+    starts, ends = np.array([0, 1]), np.array([2])
+    with pytest.raises(polyreg.InvalidNetwork, match="Slice starts, ends, axes, steps differ"):
+        _eval_const("Slice", [data, starts, ends], {}, "node 's'")
+    with pytest.raises(polyreg.InvalidNetwork, match="Unsqueeze without axes"):
+        _eval_const("Unsqueeze", [data], {}, "node 'u'")
+    # equal lengths still work
+    out = _eval_const("Slice", [data, np.array([0, 1]), np.array([2, 3])], {}, "node 's'")
+    np.testing.assert_array_equal(out, data[0:2, 1:3])

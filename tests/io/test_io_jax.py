@@ -13,7 +13,7 @@ def flax_mlp(widths, seed=0):
     rng = np.random.default_rng(seed)
     return {
         f"Dense_{k}": {"kernel": rng.normal(size=(a, b)), "bias": rng.normal(size=b)}
-        for k, (a, b) in enumerate(zip(widths[:-1], widths[1:]))
+        for k, (a, b) in enumerate(zip(widths[:-1], widths[1:], strict=True))
     }
 
 

@@ -13,8 +13,8 @@ import pytest
 
 h5py = pytest.importorskip("h5py")
 
-import polyreg  # noqa: E402
-from polyreg.io import from_keras  # noqa: E402
+import polyreg
+from polyreg.io import from_keras
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 onnx = pytest.importorskip("onnx")
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+from onnx import TensorProto, helper, numpy_helper
 
-import polyreg  # noqa: E402
-from polyreg.io import from_onnx  # noqa: E402
+import polyreg
+from polyreg.io import from_onnx
 
 N_POINTS = 1000
 N = helper.make_node
@@ -33,7 +33,7 @@ def _pads(at, spatial, kernel, strides, dil):
     auto = auto.decode() if isinstance(auto, bytes) else auto
     if auto in ("SAME_UPPER", "SAME_LOWER"):
         pads = []
-        for s, k, st, d in zip(spatial, kernel, strides, dil):
+        for s, k, st, d in zip(spatial, kernel, strides, dil, strict=True):
             total = max((math.ceil(s / st) - 1) * st + (k - 1) * d + 1 - s, 0)
             lo = total // 2 if auto == "SAME_UPPER" else total - total // 2
             pads.append((lo, total - lo))
@@ -77,7 +77,7 @@ def ref_avgpool(x, at):
     spatial = x.shape[2:]
     pads = _pads(at, spatial, k, strides, dil)
     outs = []
-    for s, kk, st, d, (pb, pe) in zip(spatial, k, strides, dil, pads):
+    for s, kk, st, d, (pb, pe) in zip(spatial, k, strides, dil, pads, strict=True):
         span = (kk - 1) * d + 1
         if at.get("ceil_mode", 0):
             o = math.ceil((s + pb + pe - span) / st) + 1
@@ -89,13 +89,13 @@ def ref_avgpool(x, at):
     # pad far enough for every window; masks: inside the input / inside input + pads
     extra = [
         max(0, (o - 1) * st + (kk - 1) * d + 1 - (s + pb + pe))
-        for o, st, kk, d, s, (pb, pe) in zip(outs, strides, k, dil, spatial, pads)
+        for o, st, kk, d, s, (pb, pe) in zip(outs, strides, k, dil, spatial, pads, strict=True)
     ]
-    widths = [(pb, pe + e) for (pb, pe), e in zip(pads, extra)]
+    widths = [(pb, pe + e) for (pb, pe), e in zip(pads, extra, strict=True)]
     xp = np.pad(x, [(0, 0), (0, 0)] + widths)
     inside = np.pad(np.ones(spatial), widths)
     padded = np.pad(
-        np.ones([s + pb + pe for s, (pb, pe) in zip(spatial, pads)]), [(0, e) for e in extra]
+        np.ones([s + pb + pe for s, (pb, pe) in zip(spatial, pads, strict=True)]), [(0, e) for e in extra]
     )
     count = padded if at.get("count_include_pad", 0) else inside
     total = np.zeros(x.shape[:2] + tuple(outs))

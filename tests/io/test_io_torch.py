@@ -11,8 +11,8 @@ import pytest
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
-import polyreg  # noqa: E402
-from polyreg.io import from_state_dict, from_torch  # noqa: E402
+import polyreg
+from polyreg.io import from_state_dict, from_torch
 
 N_POINTS = 1000
 
@@ -248,7 +248,7 @@ def test_torchscript_sequential_equals_eager():
     model = randomise_bn(model).double().eval()
     eager = from_torch(model, (3, 5, 6))
     scripted = from_torch(torch.jit.script(model), (3, 5, 6))
-    for a, b in zip(eager.weights + eager.biases, scripted.weights + scripted.biases):
+    for a, b in zip(eager.weights + eager.biases, scripted.weights + scripted.biases, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
