@@ -6,7 +6,8 @@ driver searches in this process, depth first, for :data:`SERIAL_SECONDS` (a smal
 there, with no process started), then cuts the pieces closest to the root until there are
 :data:`PIECES_PER_WORKER` per worker (the regions met on the way are kept), hands each piece to
 a process pool (``fork`` where available: the workers start in milliseconds; each keeps one
-search and its HiGHS model across its tasks), largest first, and collects the regions. Pieces are disjoint and every region lies
+search and its HiGHS model across its tasks), largest first, and collects the regions. Pieces are
+disjoint and every region lies
 below exactly one of them, so the union is the enumeration, with no de-duplication.
 """
 

@@ -23,7 +23,7 @@ import os
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -563,7 +563,7 @@ def _exact_decision(
     return BallResult(True, x, radius)
 
 
-def _l1_inside(ex, A, b, E, f, hint, c, r):  # type: ignore[no-untyped-def]
+def _l1_inside(ex, A, b, E, f, hint, c, r):
     """An exact point strictly inside the polyhedron and the L1 ball near ``hint``, or None."""
     x = ex.project(ex.q_vec(hint), E, f)
     least = ex.check_point(A, b, E, f, x)
@@ -572,12 +572,12 @@ def _l1_inside(ex, A, b, E, f, hint, c, r):  # type: ignore[no-untyped-def]
     return x if sum(abs(xi - ci) for xi, ci in zip(x, c, strict=True)) < r else None
 
 
-def _exact_in_l2(ex, A, b, E, f, inner, hint, c, r, tol, counter, what):  # type: ignore[no-untyped-def]
+def _exact_in_l2(ex, A, b, E, f, inner, hint, c, r, tol, counter, what):
     """An exact point strictly inside ``{A x <= b, E x = f}`` (relative interior, which
     contains ``inner``) and the open ball ``B(c, r)``; None when there is none."""
     r2 = r * r
 
-    def in_ball(x):  # type: ignore[no-untyped-def]
+    def in_ball(x):
         return sum(((xi - ci) ** 2 for xi, ci in zip(x, c, strict=True)), ex.q(0)) < r2
 
     if hint is not None:

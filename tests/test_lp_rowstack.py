@@ -16,7 +16,7 @@ from polyreg.lp import RowStackLP, SolveCounter
 
 def reference(A, b, lo, hi, u):
     res = linprog(-u, A_ub=A if len(b) else None, b_ub=b if len(b) else None,
-                  bounds=list(zip(lo, hi)), method="highs")
+                  bounds=list(zip(lo, hi, strict=True)), method="highs")
     return -res.fun if res.status == 0 else -np.inf
 
 
@@ -27,7 +27,7 @@ def test_push_pop_maximize_agree_with_fresh_lps(seed, d):
     counter = SolveCounter()
     lp = RowStackLP(lo, hi, Tolerances(), counter)
     rows, rhs = [], []
-    for step in range(12):
+    for _step in range(12):
         if rows and rng.uniform() < 0.3:
             keep = int(rng.integers(0, len(rows)))
             del rows[keep:], rhs[keep:]

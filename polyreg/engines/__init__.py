@@ -25,4 +25,7 @@ ENGINES = {"traverse": traverse, "split": split, "milp": milp, "planar": planar,
            "skeleton": skeleton, "branch": branch, "homog": homog,
            "auto": auto}
 
-__all__ = ["ENGINES", "auto", "branch", "homog", "line_regions", "milp", "planar", "skeleton", "split", "traverse"]
+__all__ = [
+    "ENGINES", "auto", "branch", "homog", "line_regions", "milp", "planar", "skeleton", "split",
+    "traverse",
+]

@@ -150,7 +150,7 @@ class BranchSearch:
         ctx = self.ctx
         start = inscribed_ball(ctx.dom_A, ctx.dom_b, ctx.domain, ctx.tol, self.counter,
                                what="domain")
-        if not start.full:  # pragma: no cover - domains are full-dimensional by construction
+        if not start.full or start.center is None:  # pragma: no cover - full-dimensional domains
             raise ToleranceError("the domain has no interior at the tolerance")
         net = self.net
         if self._box_cols:  # the box is checked directly, its rows are not carried
@@ -165,7 +165,7 @@ class BranchSearch:
     # ----------------------------------------------------------------- layers
     def _enter(self, p: Piece) -> None:
         """Decide the free neurons of ``p.layer`` (``p.G``, ``p.c`` set) and order the rest."""
-        ctx, net, tol = self.ctx, self.net, self.tol
+        ctx, net = self.ctx, self.net
         lo, hi = net.layer_offsets[p.layer], net.layer_offsets[p.layer + 1]
         idx = np.arange(lo, hi)
         live = ctx.stab.live[lo:hi]
@@ -259,6 +259,8 @@ class BranchSearch:
         on ``stack``, ``p`` becomes the near child)."""
         tol = self.tol
         i = k - self.net.layer_offsets[p.layer]
+        if p.N is None or p.E is None:  # pragma: no cover - set by _enter before any decision
+            raise RuntimeError("a piece reached a neuron before its layer's maps were set")
         n, e = p.N[i], float(p.E[i])
         v = float(n @ p.x) + e
         near = v > 0
@@ -400,7 +402,7 @@ class BranchSearch:
             b_far = np.concatenate([self.ctx.dom_b, b_far])
         res = inscribed_ball(A_far, b_far, self.ctx.domain, tol, self.counter,
                              what=f"piece of neuron {self.net.neuron_name(k)}")
-        if not res.full:
+        if not res.full or res.center is None:
             return None
         return res.center, res.radius
 
@@ -461,7 +463,7 @@ class BranchSearch:
             rr = region_rows(self.ctx, p.pattern)
             ball = inscribed_ball(rr.A, rr.b, self.ctx.domain, self.tol, self.counter,
                                   what="region")
-            if not ball.full:
+            if not ball.full or ball.center is None:
                 raise ToleranceError(f"region {p.pattern.astype(int)} lost its interior")
             x, r = ball.center, ball.radius
         return Region(p.pattern.copy(), x, r, out_W, out_b)

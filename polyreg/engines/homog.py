@@ -31,7 +31,8 @@ are merged. On ``F_s`` the homogenised network is an ordinary network of ``x``: 
 is ``(W^1 - b^1 s^T) x + b^1``, and ``t`` is carried through the layers by one extra neuron per
 hidden layer: it carries ``u = t + d``, which lies in ``[1, 1 + d]`` on the simplex's bounding
 box, so interval bounds prove it stable on (``relu(u) = u``, no hyperplane, no degeneracy) and
-the next layer's bias term is ``b t = b u - b d``; it is dropped from the patterns. Canonical bits agree: a neuron identically zero on ``R`` is identically zero on the
+the next layer's bias term is ``b t = b u - b d``; it is dropped from the patterns. Canonical bits
+agree: a neuron identically zero on ``R`` is identically zero on the
 facet piece and conversely (``z = t z(x / t)``), and a neuron stable over ``F_s`` has its true
 sign on every piece of ``F_s``.
 
@@ -84,7 +85,7 @@ def facet_network(net: Network, s: np.ndarray) -> Network:
     W0, b0 = Ws[0], bs[0]
     first = np.vstack([W0 - np.outer(b0, s), -s[None, :]])
     layers.append((first, np.append(b0, 1.0 + C)))
-    for W, b in zip(Ws[1:-1], bs[1:-1]):
+    for W, b in zip(Ws[1:-1], bs[1:-1], strict=True):
         n_out, n_in = W.shape
         M = np.zeros((n_out + 1, n_in + 1))
         M[:n_out, :n_in] = W
@@ -204,7 +205,7 @@ def homog(
                 retried += 1
             except ToleranceError:
                 if not fallback:
-                    raise exc
+                    raise exc from None
                 from .traverse import traverse
 
                 rs = traverse(net, whole, tol=tol, progress=progress, chebyshev=False)
@@ -237,7 +238,7 @@ def homog(
         if radius < ctx.tol.radius:  # the authoritative answer on the region's own rows
             rr = region_rows(ctx, pattern)
             ball = inscribed_ball(rr.A, rr.b, whole, ctx.tol, counter, what="region of R^d")
-            if not ball.full:
+            if not ball.full or ball.center is None:
                 raise ToleranceError(f"region {pattern.astype(int)} has no interior in R^d")
             point, radius = ball.center, ball.radius
         regions.append(Region(pattern, point, radius, maps.out_W, maps.out_b))
