@@ -33,13 +33,16 @@ import numpy as np
 #: float64 machine epsilon
 EPS = float(np.finfo(np.float64).eps)
 #: floors relative to the domain's extent (see :meth:`Tolerances.effective`): 2^-43 (about 512
-#: ulps), 2^-45, 2^-47; at extent 1e4 the default tolerances are above them
+#: ulps) for ``radius``, 2^-45 for ``merge``; at extent 1e4 the default tolerances are above
+#: them. ``zero`` has no floor: an "empty" verdict needs a solver optimum at or below the
+#: absolute ``zero``, so a thin but real set in a huge domain lands between ``zero`` and the
+#: floored ``radius`` and is decided exactly (``exact="auto"``) or refused (``ToleranceError``),
+#: never dropped
 RADIUS_FLOOR = 2.0**-43
 MERGE_FLOOR = 2.0**-45
-ZERO_FLOOR = 2.0**-47
 #: largest domain extent (in the coordinates the engines run in: centred on the domain by
 #: ``enumerate_regions``) that polyreg accepts: there float64 still resolves sets of width
-#: 2^-7 ~ 0.008 (``ZERO_FLOOR * MAX_EXTENT``); beyond, small regions could not be told from
+#: about 2^-7 ~ 0.008 (2^-47 times the extent); beyond, small regions could not be told from
 #: empty ones, so such a domain is refused rather than counted
 MAX_EXTENT = 2.0**40
 #: values of :attr:`Tolerances.exact`
@@ -114,8 +117,8 @@ class Tolerances:
 
     def effective(self, extent: float) -> Tolerances:
         """These tolerances for a domain of the given extent (largest coordinate magnitude of
-        the domain, in the coordinates the computation runs in): ``radius``, ``zero`` and
-        ``merge`` raised to at least ``RADIUS_FLOOR``, ``ZERO_FLOOR``, ``MERGE_FLOOR`` times
+        the domain, in the coordinates the computation runs in): ``radius`` and ``merge``
+        raised to at least ``RADIUS_FLOOR``, ``MERGE_FLOOR`` times
         ``extent`` (float64 resolves nothing finer, and the solvers work in a frame scaled so
         that their feasibility tolerance stays a tenth of ``radius``); the others unchanged.
 
@@ -127,14 +130,14 @@ class Tolerances:
         >>> Tolerances().effective(1e3).radius
         1e-09
         >>> big = Tolerances().effective(1e9)
-        >>> float(big.radius / 1e9 / RADIUS_FLOOR), float(big.zero / 1e9 / ZERO_FLOOR)
-        (1.0, 1.0)
+        >>> float(big.radius / 1e9 / RADIUS_FLOOR), big.zero
+        (1.0, 1e-12)
         """
         extent = float(extent)
         if not np.isfinite(extent) or extent <= 0:
             return self
         radius = max(self.radius, RADIUS_FLOOR * extent)
-        zero = max(self.zero, ZERO_FLOOR * extent)
+        zero = self.zero  # no floor: see RADIUS_FLOOR
         merge = max(self.merge, MERGE_FLOOR * extent)
         if (radius, zero, merge) == (self.radius, self.zero, self.merge):
             return self

@@ -359,12 +359,16 @@ def _layer_maps(
     return _LayerMaps(G, c, gn, cand, sign, snap)
 
 
-def _cut_by_neuron(cells: _Cells, maps: _LayerMaps, j: int, k: int, merge: float) -> None:
+def _cut_by_neuron(
+    cells: _Cells, maps: _LayerMaps, j: int, k: int, merge: float, radius: float
+) -> None:
     """Cut every live cell crossed by neuron ``j`` of the current layer (pattern index ``k``).
 
     Bits of cells whose root the line misses are set from the root at the layer's end; here
     the candidates are filtered by their own bounding disk, then by the signs at their
-    vertices.
+    vertices. A vertex that float noise would snap onto the line although it lies at least
+    ``radius`` from it (huge domains or magnitudes) raises ``ToleranceError``: the snap could
+    merge a real region, and other engines decide it exactly.
     """
     L = cells.live
     K = L[maps.cand[cells.root[L], j]]
@@ -397,6 +401,15 @@ def _cut_by_neuron(cells: _Cells, maps: _LayerMaps, j: int, k: int, merge: float
         d = d.copy()
         d[same] = 0.0
         d[_next_index(counts)[same]] = 0.0
+    material = (np.abs(d) <= sv) & (np.abs(d) >= radius)
+    if material.any():
+        worst = float(np.abs(d[material]).max())
+        raise ToleranceError(
+            f"planar: a vertex {worst:.3g} from the line of neuron {k} is within float64's "
+            f"noise of it ({float(sv[material].max()):.3g}) at this domain's scale, above the "
+            f"radius tolerance {radius:.3g}; use method 'skeleton' or 'traverse', which decide "
+            "it in exact arithmetic"
+        )
     has_pos = np.bincount(owner[d > sv], minlength=K.size) > 0
     has_neg = np.bincount(owner[d < -sv], minlength=K.size) > 0
     split = has_pos & has_neg
@@ -561,7 +574,7 @@ def planar(
         maps = _layer_maps(cells, G, c, GA, CA, extent, tol)
         cells.root = np.arange(cells.nC)
         for j in np.flatnonzero(maps.cand.any(axis=0)):
-            _cut_by_neuron(cells, maps, int(j), offsets[layer] + int(j), tol.merge)
+            _cut_by_neuron(cells, maps, int(j), offsets[layer] + int(j), tol.merge, tol.radius)
             show(cells.live.size, 0, 0)
         cells.compact()
         if disk is not None:
