@@ -425,7 +425,8 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _count_arg(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type: an integer ``>= 1`` (``--max-regions``, ``--workers``, ``--parts``)."""
     try:
         value = int(text)
     except ValueError:
@@ -458,7 +459,7 @@ def add_budget_options(sub: argparse.ArgumentParser, what: str = "the enumeratio
     """``--max-regions N`` and ``--time-limit SECONDS`` (see :mod:`polyreg.budget`)."""
     group = sub.add_argument_group(
         "budget (stop cleanly; the regions found are then a lower bound, \"complete\": false)")
-    group.add_argument("--max-regions", type=_count_arg, metavar="N",
+    group.add_argument("--max-regions", type=positive_int, metavar="N",
                        help=f"stop {what} once at least N regions are found")
     group.add_argument("--time-limit", type=_positive_float, metavar="SECONDS",
                        help=f"stop {what} after this many seconds")

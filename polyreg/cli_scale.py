@@ -40,7 +40,9 @@ from pathlib import Path
 import numpy as np
 
 from ._files import refuse_same_file
-from .cli import add_budget_options, add_progress_option, format_summary, progress_option
+from .cli import (
+    add_budget_options, add_progress_option, format_summary, positive_int, progress_option,
+)
 from .domains import Domain, sample
 from .errors import PolyregError
 from .network import Network
@@ -55,16 +57,6 @@ class OptionError(PolyregError, ValueError):
     """Scale options that do not fit the command (exit status 2)."""
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def _scale_options(parser: argparse.ArgumentParser, store: bool = True) -> None:
     group = parser.add_argument_group("long runs (these run the traverse engine)")
     if store:
@@ -74,7 +66,7 @@ def _scale_options(parser: argparse.ArgumentParser, store: bool = True) -> None:
                  "`polyreg resume RUN.sqlite` continues it after a crash",
         )
     group.add_argument(
-        "--workers", type=_positive_int, metavar="N",
+        "--workers", type=positive_int, metavar="N",
         help="worker processes (default: the number of cores when a pilot sample finds the run "
              "large, else 1)" if store else
              "worker processes for a store written in parts (default: the number of cores); "
@@ -86,12 +78,12 @@ def _scale_options(parser: argparse.ArgumentParser, store: bool = True) -> None:
     )
     if store:
         group.add_argument(
-            "--parts", type=_positive_int, metavar="K",
+            "--parts", type=positive_int, metavar="K",
             help="cut the domain into K parts (default per worker: 4 up to 2 inputs, 2 for 3, "
                  "else 1)",
         )
         group.add_argument(
-            "--commit-every", type=_positive_int, metavar="N", default=1000,
+            "--commit-every", type=positive_int, metavar="N", default=1000,
             help="with --store and one process: commit after N regions found (or 2 s), "
                  "default 1000; a crash loses at most the work since the last commit",
         )
