@@ -340,16 +340,10 @@ def test_cli_counts_huge_weights_and_refuses_thin_box(tmp_path, capsys):
 @pytest.mark.parametrize("method", ["traverse", "skeleton", "split", "branch", "auto"])
 def test_tiny_triangle_in_a_huge_box_is_not_dropped(method):
     # a triangle of inradius 2.9e-7 in [-1e9, 1e9]^2: below the floored radius tolerance, so it
-    # must be decided exactly (default) -- never called empty by a floored zero tolerance;
-    # branch has no exact path for its last region check yet and refuses instead
+    # must be decided exactly (default) -- never called empty by a floored zero tolerance
     net = Network.from_layers([([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]], [0.0, 0.0, 1e-6]),
                                ([[1.0, 1.0, 1.0]], [0.0])])
-    try:
-        got = count(net, polyreg.Box([-1e9, -1e9], [1e9, 1e9]), method)
-    except polyreg.ToleranceError:
-        assert method == "branch"
-        return
-    assert got == 7
+    assert count(net, polyreg.Box([-1e9, -1e9], [1e9, 1e9]), method) == 7
 
 
 def test_planar_refuses_a_snap_above_the_radius_tolerance():

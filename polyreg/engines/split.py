@@ -296,8 +296,12 @@ def regions_from_patterns(
             point, radius = ball.center, ball.radius
         else:
             radius = min(radius, _certified(ctx, rr.A, rr.b, point))
-            if radius < ctx.tol.radius:  # pragma: no cover - the rows describe the same set
-                raise ToleranceError(f"region {rr.pattern.astype(int)} lost its interior")
+            if radius < ctx.tol.radius:  # a region decided in exact arithmetic: ask again
+                ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what="region",
+                                      exact=exact_rows(ctx, rr))
+                if not ball.full or ball.center is None:
+                    raise ToleranceError(f"region {rr.pattern.astype(int)} lost its interior")
+                point, radius = ball.center, ball.radius
         regions.append(Region(rr.pattern, point, radius, rr.maps.out_W, rr.maps.out_b))
         rows.append(rr)
     return regions, rows
