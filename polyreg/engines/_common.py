@@ -15,6 +15,7 @@ from ..geometry import group_rows
 from ..network import LocalMaps, Network
 from ..errors import ToleranceError
 from ..exact import RowsFn
+from ..lp import SolveCounter, inscribed_ball
 from ..propagation import Stability
 from ..tolerances import Tolerances
 
@@ -217,6 +218,19 @@ def exact_rows(ctx: Context, rr: RegionRows) -> RowsFn:
         return A, b
 
     return rows
+
+
+def region_ball(
+    ctx: Context, rr: RegionRows, counter: SolveCounter, what: str = "region"
+) -> tuple[np.ndarray, float]:
+    """A certified interior point and inscribed radius of the region ``rr`` from the solver,
+    decided in exact arithmetic where float64 cannot (:func:`polyreg.lp.inscribed_ball` with
+    :func:`exact_rows`); :class:`~polyreg.errors.ToleranceError` when it has no interior."""
+    ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what=what,
+                          exact=exact_rows(ctx, rr))
+    if not ball.full or ball.center is None:
+        raise ToleranceError(f"region {rr.pattern.astype(int)} lost its interior")
+    return ball.center, ball.radius
 
 
 def patterns_across(

@@ -458,14 +458,9 @@ class BranchSearch:
         out_b = net.weights[-1] @ (slope * p.c) + net.biases[-1]
         x, r = p.x, p.r
         if r < self.tol.radius:  # rounding ate the ball: ask the solver (authoritative)
-            from ._common import exact_rows, region_rows
+            from ._common import region_ball, region_rows
 
-            rr = region_rows(self.ctx, p.pattern)
-            ball = inscribed_ball(rr.A, rr.b, self.ctx.domain, self.tol, self.counter,
-                                  what="region", exact=exact_rows(self.ctx, rr))
-            if not ball.full or ball.center is None:
-                raise ToleranceError(f"region {p.pattern.astype(int)} lost its interior")
-            x, r = ball.center, ball.radius
+            x, r = region_ball(self.ctx, region_rows(self.ctx, p.pattern), self.counter)
         return Region(p.pattern.copy(), x, r, out_W, out_b)
 
 

@@ -31,7 +31,7 @@ from ..lp import WHOLE_CAP, SolveCounter, _domain_margin, inscribed_ball
 from ..network import Network
 from ..regions import Edge, Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances
-from ._common import Context, Progress, RegionRows, exact_rows, region_rows
+from ._common import Context, Progress, RegionRows, region_ball, region_rows
 from .traverse import _meets_domain
 
 #: a piece's interior point from the split of a larger inscribed ball is kept when its radius is
@@ -288,20 +288,13 @@ def regions_from_patterns(
                 "inconsistent in float64"
             )
         index[key] = len(regions)
-        if chebyshev:
-            ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what="Chebyshev centre",
-                                  exact=exact_rows(ctx, rr))
-            if not ball.full or ball.center is None:
-                raise ToleranceError(f"region {rr.pattern.astype(int)} lost its interior")
-            point, radius = ball.center, ball.radius
-        else:
+        if not chebyshev:
             radius = min(radius, _certified(ctx, rr.A, rr.b, point))
-            if radius < ctx.tol.radius:  # a region decided in exact arithmetic: ask again
-                ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what="region",
-                                      exact=exact_rows(ctx, rr))
-                if not ball.full or ball.center is None:
-                    raise ToleranceError(f"region {rr.pattern.astype(int)} lost its interior")
-                point, radius = ball.center, ball.radius
+        # the Chebyshev centre when asked for; else only a region decided in exact arithmetic
+        # (thinner than the radius tolerance) asks the solver again
+        if chebyshev or radius < ctx.tol.radius:
+            point, radius = region_ball(ctx, rr, counter,
+                                        "Chebyshev centre" if chebyshev else "region")
         regions.append(Region(rr.pattern, point, radius, rr.maps.out_W, rr.maps.out_b))
         rows.append(rr)
     return regions, rows
