@@ -57,7 +57,8 @@ from ..lp import WHOLE_CAP, RowStackLP, SolveCounter, _domain_margin, inscribed_
 from ..network import Network
 from ..regions import Region, RegionSet
 from ..tolerances import DEFAULT, Tolerances
-from ._common import Context, Progress
+from ._branch_l2 import l2_far_test
+from ._common import Context, Progress, lift_regions, reduce_dimension
 
 #: witnesses (LP optima) kept per piece
 MAX_WITNESSES = 12
@@ -106,6 +107,11 @@ class BranchCounts:
     lp_kept: int = 0  # one LP: no split
     lp_split: int = 0  # one LP: split
     chebyshev: int = 0  # Chebyshev fallback LPs
+    l2_kept: int = 0  # L2 ball: no split, by a dual bound (engines._branch_l2)
+    l2_split: int = 0  # L2 ball: split, by an LP witness
+    cuts: int = 0  # L2 ball: tangent cuts (one LP each)
+    l2_ray: int = 0  # L2 ball: split, by a ray from the piece's centre (no solve)
+    l2_row: int = 0  # L2 ball: no split, by a one-row dual bound (no solve)
 
     def add(self, other: BranchCounts) -> None:
         for name in self.__dataclass_fields__:
@@ -141,6 +147,8 @@ class BranchSearch:
             self._mid = (self._lo + self._hi) / 2
             self._half = (self._hi - self._lo) / 2
         self._box_cols = isinstance(dom, Box) or (isinstance(dom, Ball) and dom.norm == np.inf)
+        # an L2 ball: LPs over its bounding box (the columns' bounds) with tangent cuts
+        self._l2 = isinstance(dom, Ball) and dom.norm == 2
         self.n_layers = len(self.net.hidden_widths)
         self.seen: set[bytes] = set()
 
@@ -230,7 +238,7 @@ class BranchSearch:
         if self.lp is None:
             d = self.net.n_inputs
             n_dom = self.ctx.dom_b.size
-            if self._box_cols:  # the box's rows are the columns' bounds (not in p.A)
+            if self._box_cols or self._l2:  # the box's rows are the columns' bounds (not in p.A)
                 self.lp = RowStackLP(self._lo, self._hi, self.tol, self.counter)
                 self._floor = 0
             else:  # the domain's rows stay at the bottom of the stack
@@ -394,6 +402,10 @@ class BranchSearch:
             if ball is not None:
                 self.counts.lp_split += 1
                 return ball
+        elif self._l2:
+            decided, ball = l2_far_test(self, p, n, e, s, av)
+            if decided:
+                return ball
         self.counts.chebyshev += 1
         A_far = np.vstack([p.A, s * n[None, :]])
         b_far = np.append(p.b, -s * e)
@@ -474,6 +486,7 @@ def branch(
     chebyshev: bool = False,
     edges: bool = True,
     workers: int | None = None,
+    reduce: bool = True,
 ) -> RegionSet:
     """Enumerate every activation region whose interior meets the domain's, by a depth-first
     split of the domain, neuron by neuron (see the module docstring for the method).
@@ -499,6 +512,10 @@ def branch(
     workers : int, optional
         With ``workers > 1``, the search tree is cut at a shallow depth into pieces searched by
         that many processes (:func:`polyreg.branchpool.branch_parallel`).
+    reduce : bool
+        For an L2 ball or the whole space, work in the row space of the first layer when its
+        rank is below the input dimension (exact: the regions are cylinders along the null
+        space, see ``_common.Reduction``), as ``traverse`` does.
 
     Returns
     -------
@@ -521,6 +538,12 @@ def branch(
     """
     t0 = time.perf_counter()
     domain = domain.for_inputs(net.n_inputs)
+    reduction = reduce_dimension(net, domain) if reduce else None
+    if reduction is not None:
+        small = branch(reduction.net, reduction.domain, tol=tol, progress=progress,
+                       max_regions=max_regions, chebyshev=chebyshev, edges=edges,
+                       workers=workers)
+        return lift_regions(small, reduction, net, domain, t0)
     ctx = Context.create(net, domain, tol)
     if workers is not None and workers > 1:
         from ..branchpool import branch_parallel
