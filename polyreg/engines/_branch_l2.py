@@ -1,37 +1,34 @@
-"""The far-side test of ``branch`` in an L2 ball, by warm LPs instead of second-order cone
-programs.
+"""The far-side test of ``branch`` in an L2 ball, without a solver where possible.
 
-The question per step: does the far side of a hyperplane ``m(x) = u . x + off > 0`` (``u``
-of unit norm: ``m`` is the signed distance beyond it) meet the piece ``P = {A x <= b}`` inside
-the *open* ball ``B = B(c, R)`` in a full-dimensional set? ``P ∩ B`` holds a certified ball
+The question per step: does the far side of a hyperplane, ``m(x) = u . x + off > 0`` (``u`` of
+unit norm: ``m`` is the signed distance beyond it), meet the piece ``P = {A x <= b}`` inside the
+*open* ball ``B = B(c, R)`` in a full-dimensional set? ``P ∩ B`` holds a certified ball
 ``B(x0, r0)``, so the answer is yes exactly when ``m* = max_{P ∩ B} m > 0`` (a point of the
 closed set with ``m > 0`` and the interior ball span a cone of interior points with ``m > 0``),
-and no ball of radius above ``zero`` fits beyond the hyperplane when ``m* <= zero``. Both sides
-are decided with LPs over ``P`` and the ball's bounding box (one warm HiGHS model per search,
-:class:`~polyreg.lp.RowStackLP`, the box as column bounds), a Kelley cutting-plane loop:
+and no ball of radius above ``zero`` fits beyond the hyperplane when ``m* <= zero``. Both are
+settled by certificates checked in float64, from an approximate primal-dual pair of
+``max u . x`` over ``P ∩ B`` (:func:`active_set`, a few small dense solves in the rows' space):
 
 * **upper bound (the near bit)**: for any ``lam >= 0``,
   ``m* <= lam . b + off + g . c + R ||g||`` with ``g = u - A^T lam`` (weak duality: on ``P``,
   ``u . x <= u . x + lam . (b - A x) = lam . b + g . x``, and ``g . x <= g . c + R ||g||`` on
-  the ball). ``lam`` is the LP's row duals of ``P``'s rows (those of the box and of the cuts
-  are dropped: the ball replaces them). The bound is computed in float64 and enlarged by a
-  bound on its rounding error (:func:`dual_bound`); at or below ``tol.zero`` the far side has
-  no ball of radius above ``zero`` (the ``zero`` semantics of :mod:`polyreg.tolerances`).
-* **lower bound (a split)**: the LP's optimum ``w`` lies in ``P`` (within HiGHS' feasibility
-  tolerance); the segment from ``x0`` to ``w`` cut off at the sphere (:func:`clip_to_ball`) is
-  a point ``y`` of the closed ``P ∩ B``; when ``m(y) > 0``, the convex hull of ``B(x0, r0)`` and
-  ``y`` holds a ball beyond the hyperplane, re-certified in float64 against every row of the
-  piece, the hyperplane and the sphere (``BranchSearch._hull_ball``); below ``tol.radius`` it
-  does not count.
-* otherwise the tangent half-space of the sphere at ``w``'s radial projection
-  (``g . x <= g . c + R``, ``g = (w - c) / ||w - c||``) is pushed on the model (it holds the
-  ball, so the LP still bounds ``m*`` from above) and the LP solved again, hot-started, up to
-  :data:`MAX_CUTS` times; the cuts are popped afterwards.
+  the ball). The bound is computed in float64 and enlarged by a bound on its rounding error
+  (:func:`dual_bound`); at or below ``tol.zero`` the far side holds no ball of radius above
+  ``zero`` (the ``zero`` semantics of :mod:`polyreg.tolerances`, as the LP path of ``branch``).
+  The multipliers only have to be non-negative for this to hold: how they were found does not
+  matter.
+* **lower bound (a split)**: a point ``y`` of the closed ``P ∩ B`` with ``m(y) > 0`` (the
+  active-set point pulled into ``P`` along the segment from ``x0``, :func:`segment_in_rows`,
+  else a feasible-direction walk from ``x0``, :func:`walk_witness`): the convex hull of
+  ``B(x0, r0)`` and ``y`` holds a ball beyond the hyperplane, re-certified in float64 against
+  every row of the piece, the hyperplane and the sphere (``BranchSearch._hull_ball``); below
+  ``tol.radius`` it does not count.
 
-What none of this settles (a hyperplane nearly tangent to the sphere inside the piece) goes to
-the SOCP of :func:`~polyreg.lp.inscribed_ball`, authoritative as before (full, empty, the exact
-path, or :class:`~polyreg.errors.ToleranceError`). So a split is always backed by a certified
-ball, the near bit by a float64 bound at most ``zero``: the regions are those of the SOCP path.
+What neither settles (a hyperplane nearly tangent to the sphere inside the piece, or an
+active set that did not converge) goes to the SOCP of :func:`~polyreg.lp.inscribed_ball`,
+authoritative as before (full, empty, the exact path, or
+:class:`~polyreg.errors.ToleranceError`). So a split is always backed by a certified ball and
+the near bit by a float64 upper bound at most ``zero``: the regions are those of the SOCP path.
 """
 
 from __future__ import annotations
@@ -46,11 +43,45 @@ from ..tolerances import EPS
 if TYPE_CHECKING:
     from .branch import BranchSearch, Piece
 
-#: LPs per far-side test (the first, then tangent cuts) before the SOCP fallback
-MAX_LPS = 0
-#: rows (those with the best one-row bounds) and sweeps of the dual coordinate descent
-DUAL_ROWS = 8
-DUAL_SWEEPS = 3
+#: iterations of the active-set loop (:func:`active_set`)
+ACTIVE_ITER = 16
+
+
+def l2_far_test(search: BranchSearch, p: Piece, n: np.ndarray, e: float, s: float,
+                av: float) -> tuple[bool, tuple[np.ndarray, float] | None]:
+    """Decide the far side ``-s (n . x + e) > 0`` of piece ``p`` in the search's L2 ball
+    (``av``: the distance of the piece's centre ``p.x`` to the hyperplane, on the near side).
+
+    Returns ``(decided, ball)``: ``(True, None)`` when the far side holds no ball of radius
+    above ``tol.zero`` (the near bit), ``(True, (x, r))`` with a certified ball of the far side
+    (``r >= tol.radius``), ``(False, None)`` when the certificates did not settle it (the
+    caller solves the SOCP).
+    """
+    from .branch import MAX_WITNESSES
+
+    dom = search.ctx.domain
+    assert isinstance(dom, Ball)
+    c, R = dom.center, float(dom.radius)
+    u = -s * n
+    off = -s * e
+    counts = search.counts
+    lam, yc = active_set(p.A, p.b - p.A @ c, u, R, ACTIVE_ITER)
+    if dual_bound(p.A, p.b, lam, u, c, R) + off <= search.tol.zero:
+        counts.l2_kept += 1
+        return True, None
+    y = segment_in_rows(p.A, p.b, p.x, c + yc)
+    wit = y[None, :]  # a point of the closed piece: a witness for later neurons
+    p.witnesses = wit if p.witnesses is None else np.vstack([p.witnesses, wit])[-MAX_WITNESSES:]
+    for attempt in range(2):
+        if attempt:
+            y = walk_witness(p.A, p.b, p.x, u, c, R)
+        my = float(u @ y) + off
+        if my > 0:
+            ball = search._hull_ball(p, y, my, av, n, e, s)
+            if ball is not None:
+                counts.l2_split += 1
+                return True, ball
+    return False, None
 
 
 def dual_bound(A: np.ndarray, b: np.ndarray, lam: np.ndarray, u: np.ndarray, c: np.ndarray,
@@ -81,195 +112,103 @@ def dual_bound(A: np.ndarray, b: np.ndarray, lam: np.ndarray, u: np.ndarray, c: 
     return value + (m + d + 8) * EPS * mag
 
 
-def clip_to_ball(x: np.ndarray, w: np.ndarray, c: np.ndarray, R: float) -> np.ndarray:
-    """The point of the segment from ``x`` (inside the ball ``B(c, R)``) to ``w`` farthest
-    towards ``w`` that is in the closed ball up to rounding (``w`` itself when it is inside).
+def active_set(A: np.ndarray, h: np.ndarray, u: np.ndarray, R: float,
+               max_iter: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    """Approximate primal-dual solution of ``max u . y`` s.t. ``A y <= h``, ``||y|| <= R`` (the
+    ball centred at the origin) by an active-set loop: for a set ``S`` of rows held at
+    equality, the optimum on the sphere is ``y = R (w + g0 / gamma)`` with ``w`` the least-norm
+    point of ``A_S y = h_S`` over ``R``, ``g0`` the part of ``u`` orthogonal to the rows of ``S``
+    and ``gamma = ||g0|| / sqrt(1 - ||w||^2)``; the multipliers are
+    ``lam_S = (A_S A_S^T)^-1 (A_S u - gamma h_S / R)``. A row with a negative multiplier
+    leaves ``S``, the most violated row joins it, until neither happens or ``max_iter``.
+
+    Returns ``(lam, y)``: multipliers (zero off ``S``, clipped at 0) for :func:`dual_bound` and
+    a point for a witness; neither is trusted (both are checked by the caller).
 
     Examples
     --------
     >>> import numpy as np
-    >>> clip_to_ball(np.zeros(2), np.array([2.0, 0.0]), np.zeros(2), 1.0).round(9).tolist()
-    [1.0, 0.0]
+    >>> lam, y = active_set(np.array([[1.0, 0.0]]), np.array([0.5]), np.array([1.0, 0.0]), 1.0)
+    >>> lam.round(6).tolist(), y.round(6).tolist()
+    ([1.0], [0.5, 0.0])
     """
-    dv = w - x
-    f = x - c
-    a = float(dv @ dv)
-    if a == 0.0:
-        return w.copy()
-    bq = float(f @ dv)
-    cq = float(f @ f) - R * R
-    if float((w - c) @ (w - c)) <= R * R:
-        return w.copy()
-    # the positive root of a t^2 + 2 bq t + cq = 0 (cq < 0: x inside), stable form
-    disc = max(bq * bq - a * cq, 0.0)
-    t = -cq / (bq + np.sqrt(disc)) if bq + np.sqrt(disc) > 0 else 0.0
-    return x + min(max(t, 0.0), 1.0) * dv
+    k = h.size
+    uu = float(u @ u)
+    y = R * u / max(np.sqrt(uu), 1e-300)
+    lam = np.zeros(k)
+    if k == 0:
+        return lam, y
+    # everything in row space: Gram matrix, A u; y is formed once at the end
+    gram = A @ A.T
+    au = A @ u
+    tol_v = 1e-12 * (R + 1.0)
+    S: list[int] = []
+    lam_s = np.zeros(0)
+    lam0 = mu = np.zeros(0)
+    gamma = 0.0
+    ay = R * au / max(np.sqrt(uu), 1e-300)  # A y at y = R u / ||u||
+    for _ in range(max_iter):
+        if S:
+            G = gram[S][:, S]
+            rhs = np.empty((len(S), 2))
+            rhs[:, 0] = au[S]
+            rhs[:, 1] = h[S]
+            try:
+                sol = np.linalg.solve(G, rhs)
+            except np.linalg.LinAlgError:
+                S.pop()
+                break
+            l0, m0 = sol[:, 0], sol[:, 1] / R
+            nw2 = float(m0 @ (G @ m0))
+            if nw2 >= 1.0:  # the rows of S do not meet the open ball together
+                S.pop()
+                break
+            ng0 = np.sqrt(max(uu - float(l0 @ au[S]), 0.0))
+            gam = ng0 / np.sqrt(1.0 - nw2)
+            ls = l0 - gam * m0
+            worst = int(np.argmin(ls))
+            if ls[worst] < -1e-12:
+                S.pop(worst)
+                continue
+            lam0, mu, gamma, lam_s = l0, m0, gam, ls
+            # A y with y = R (w + g0 / gamma), w = A_S^T mu, g0 = u - A_S^T lam0
+            gs = gram[:, S]
+            aw = gs @ mu
+            ag0 = au - gs @ lam0
+            ay = R * (aw + ag0 / gamma) if gamma > 0 else R * aw
+        viol = ay - h
+        j = int(np.argmax(viol))
+        if viol[j] <= tol_v or j in S:
+            break
+        S.append(j)
+    if lam_s.size and len(S) == lam_s.size:
+        lam[S] = lam_s
+        AS = A[S]
+        w = AS.T @ mu
+        g0 = u - AS.T @ lam0
+        y = R * (w + g0 / gamma) if gamma > 0 else R * w
+    return np.maximum(lam, 0.0), y
 
 
-def l2_far_test(search: BranchSearch, p: Piece, n: np.ndarray, e: float, s: float,
-                av: float) -> tuple[bool, tuple[np.ndarray, float] | None]:
-    """Decide the far side ``-s (n . x + e) > 0`` of piece ``p`` in the search's L2 ball.
-
-    Returns ``(decided, ball)``: ``(True, None)`` when the far side has no ball of radius above
-    ``tol.zero`` (the near bit), ``(True, (x, r))`` with a certified ball of the far side,
-    ``(False, None)`` when the LPs did not settle it (the caller solves the SOCP).
-    """
-    from .branch import MAX_WITNESSES
-
-    dom = search.ctx.domain
-    assert isinstance(dom, Ball)
-    c, R = dom.center, float(dom.radius)
-    tol = search.tol
-    u = -s * n
-    off = -s * e
-    k = p.b.size
-    counts = search.counts
-    # no solver: a feasible-direction walk from the piece's centre across the hyperplane,
-    # then a dual bound from the rows whose one-row bounds are best
-    y = walk_witness(p.A, p.b, p.x, u, c, R)
-    my = float(u @ y) + off
-    if my > 0:
-        ball = search._hull_ball(p, y, my, av, n, e, s)
-        if ball is not None:
-            counts.l2_ray += 1
-            return True, ball
-    if k:
-        lam1, val1 = row_duals_single(p.A, p.b, u, c, R)
-        useful = np.flatnonzero(lam1 > 0)
-        if useful.size:
-            rows = useful[np.argsort(val1[useful])[:DUAL_ROWS]]
-            lam = dual_descent(p.A, p.b, u, c, R, rows, DUAL_SWEEPS)
-            if dual_bound(p.A, p.b, lam, u, c, R) + off <= tol.zero:
-                counts.l2_row += 1
-                return True, None
-    if MAX_LPS == 0:
-        return False, None
-    lp = search._sync(p)
-    height = lp.height
-    try:
-        for _ in range(MAX_LPS):
-            value, w = lp.maximize(u)
-            if w is None:  # pragma: no cover - the piece holds a certified ball
-                return False, None
-            lam = lp.row_duals()[:k]
-            if dual_bound(p.A, p.b, lam, u, c, R) + off <= tol.zero:
-                counts.l2_kept += 1
-                return True, None
-            if value + off <= tol.zero:
-                # the LP's own optimum says no, but the duals do not prove it: the SOCP decides
-                return False, None
-            y = clip_to_ball(p.x, w, c, R)
-            my = float(u @ y) + off
-            if my > 0:
-                wit = y[None, :]
-                p.witnesses = wit if p.witnesses is None else np.vstack(
-                    [p.witnesses, wit])[-MAX_WITNESSES:]
-                ball = search._hull_ball(p, y, my, av, n, e, s)
-                if ball is not None:
-                    counts.l2_split += 1
-                    return True, ball
-            # cut off w by the sphere's tangent half-space at its radial projection
-            dw = w - c
-            dist = float(np.linalg.norm(dw))
-            if dist <= R:  # w in the ball, yet no certificate: a thin far side
-                return False, None
-            g = dw / dist
-            lp.push(g[None, :], np.array([float(g @ c) + R]))
-            counts.cuts += 1
-        return False, None
-    finally:
-        lp.truncate(height)
-
-
-def row_duals_single(A: np.ndarray, b: np.ndarray, u: np.ndarray, c: np.ndarray,
-                     R: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per row ``j`` the multiplier ``lam_j >= 0`` minimising :func:`dual_bound` with that row
-    alone (closed form: the cap of the ball cut off by the row), and that bound less ``u . c``.
-
-    With unit ``u`` and ``a``, ``rho = a . u``, ``h = b - a . c`` (``|h| < R``) the minimiser is
-    ``lam = rho - h sqrt(1 - rho^2) / sqrt(R^2 - h^2)``; a row with ``h >= R`` misses the ball.
+def segment_in_rows(A: np.ndarray, b: np.ndarray, x0: np.ndarray, x1: np.ndarray) -> np.ndarray:
+    """The point of the segment from ``x0`` (inside ``{A x <= b}``) towards ``x1`` where it
+    leaves the polyhedron (``x1`` itself when it is inside; float64, not certified).
 
     Examples
     --------
     >>> import numpy as np
-    >>> lam, val = row_duals_single(np.array([[1.0, 0.0]]), np.array([0.5]),
-    ...                             np.array([1.0, 0.0]), np.zeros(2), 1.0)
-    >>> lam.round(9).tolist(), val.round(9).tolist()
-    ([1.0], [0.5])
+    >>> segment_in_rows(np.array([[1.0, 0.0]]), np.array([0.5]), np.zeros(2),
+    ...                 np.array([2.0, 2.0])).round(6).tolist()
+    [0.5, 0.5]
     """
-    rho = A @ u
-    h = b - A @ c
-    inside = np.abs(h) < R
-    sig = np.sqrt(np.maximum(1.0 - rho * rho, 0.0))
-    root = np.sqrt(np.maximum(R * R - h * h, 0.0))
-    lam = np.where(inside, rho - h * sig / np.where(inside, root, 1.0), 0.0)
-    lam = np.maximum(lam, 0.0)
-    norm = np.sqrt(np.maximum(1.0 - 2.0 * lam * rho + lam * lam, 0.0))
-    return lam, lam * h + R * norm
-
-
-def ray_witness(A: np.ndarray, b: np.ndarray, x: np.ndarray, u: np.ndarray, c: np.ndarray,
-                R: float) -> tuple[np.ndarray, float]:
-    """Shoot from ``x`` (inside ``{A x <= b}`` and the ball) along the unit ``u``: the last
-    point ``y`` of the ray in the closed set (float64, not certified) and the step ``t``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> y, t = ray_witness(np.array([[1.0, 0.0]]), np.array([0.5]), np.zeros(2),
-    ...                    np.array([1.0, 0.0]), np.zeros(2), 1.0)
-    >>> y.round(9).tolist(), round(t, 9)
-    ([0.5, 0.0], 0.5)
-    """
-    f = x - c
-    bq = float(f @ u)
-    cq = float(f @ f) - R * R
-    disc = max(bq * bq - cq, 0.0)
-    s = bq + np.sqrt(disc)
-    t = -cq / s if s > 0 else 0.0  # the sphere: t^2 + 2 bq t + cq = 0, t > 0
+    dv = x1 - x0
+    t = 1.0
     if b.size:
-        rate = A @ u
+        rate = A @ dv
         up = rate > 0
         if up.any():
-            t = min(t, float(np.min((b[up] - A[up] @ x) / rate[up])))
-    t = max(t, 0.0)
-    return x + t * u, t
-
-
-def dual_descent(A: np.ndarray, b: np.ndarray, u: np.ndarray, c: np.ndarray, R: float,
-                 rows: np.ndarray, sweeps: int = 3) -> np.ndarray:
-    """Multipliers for :func:`dual_bound` by exact coordinate descent over ``rows``: each step
-    minimises the bound in one ``lam_j >= 0`` with the others fixed (the closed form of
-    :func:`row_duals_single` with ``u`` replaced by the residual ``u - sum_{i != j} lam_i a_i``).
-    Any result is a valid multiplier vector (the bound's soundness does not depend on it).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> A = np.array([[1.0, 0.0], [0.0, 1.0]]); b = np.array([0.0, 0.0])  # the quadrant x, y <= 0
-    >>> lam = dual_descent(A, b, np.array([1.0, 1.0]) / np.sqrt(2), np.zeros(2), 1.0, np.arange(2))
-    >>> round(dual_bound(A, b, lam, np.array([1.0, 1.0]) / np.sqrt(2), np.zeros(2), 1.0), 6)
-    0.0
-    """
-    lam = np.zeros(b.size)
-    g = u.copy()
-    h = b - A @ c
-    R2 = R * R
-    for _ in range(sweeps):
-        for j in rows:
-            a = A[j]
-            hj = float(h[j])
-            v = g + lam[j] * a
-            if hj >= R:
-                t = 0.0
-            else:
-                rho = float(a @ v)
-                sig2 = max(float(v @ v) - rho * rho, 0.0)
-                t = rho - hj * np.sqrt(sig2) / np.sqrt(max(R2 - hj * hj, 1e-300))
-                t = max(t, 0.0)
-            g = v - t * a
-            lam[j] = t
-    return lam
+            t = min(1.0, float(np.min((b[up] - A[up] @ x0) / rate[up])))
+    return x0 + max(t, 0.0) * dv
 
 
 def walk_witness(A: np.ndarray, b: np.ndarray, x: np.ndarray, u: np.ndarray, c: np.ndarray,

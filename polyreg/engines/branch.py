@@ -39,8 +39,13 @@ that split their last common ancestor, which is not constant there, hence not id
 on either leaf.
 
 Domains: every domain the other engines take. Bounded polyhedral domains (box, polytope,
-L-inf ball, L1 ball with explicit rows) use the warm LP of step 3; the others (L2 ball, the
-lifted L1 ball, the whole space) answer step 3 with :func:`~polyreg.lp.inscribed_ball`.
+L-inf ball, L1 ball with explicit rows) use the warm LP of step 3. An L2 ball answers step 3
+with certificates checked in float64 (:mod:`polyreg.engines._branch_l2`: a witness point
+beyond the hyperplane for a split, a weak-duality bound at most ``tol.zero`` for the near bit,
+both from a small active-set loop, no solver), and :func:`~polyreg.lp.inscribed_ball` (an
+SOCP) only where they do not settle it; with ``reduce`` it works in the first layer's row space
+(the regions are cylinders). The lifted L1 ball and the whole space answer step 3 with
+:func:`~polyreg.lp.inscribed_ball`.
 """
 
 from __future__ import annotations
@@ -107,11 +112,8 @@ class BranchCounts:
     lp_kept: int = 0  # one LP: no split
     lp_split: int = 0  # one LP: split
     chebyshev: int = 0  # Chebyshev fallback LPs
-    l2_kept: int = 0  # L2 ball: no split, by a dual bound (engines._branch_l2)
-    l2_split: int = 0  # L2 ball: split, by an LP witness
-    cuts: int = 0  # L2 ball: tangent cuts (one LP each)
-    l2_ray: int = 0  # L2 ball: split, by a ray from the piece's centre (no solve)
-    l2_row: int = 0  # L2 ball: no split, by a one-row dual bound (no solve)
+    l2_kept: int = 0  # L2 ball: no split, by a dual bound (no solve, engines._branch_l2)
+    l2_split: int = 0  # L2 ball: split, by a witness of the active-set loop or a walk
 
     def add(self, other: BranchCounts) -> None:
         for name in self.__dataclass_fields__:
@@ -147,7 +149,7 @@ class BranchSearch:
             self._mid = (self._lo + self._hi) / 2
             self._half = (self._hi - self._lo) / 2
         self._box_cols = isinstance(dom, Box) or (isinstance(dom, Ball) and dom.norm == np.inf)
-        # an L2 ball: LPs over its bounding box (the columns' bounds) with tangent cuts
+        # an L2 ball: far sides by certificates before any SOCP (engines._branch_l2)
         self._l2 = isinstance(dom, Ball) and dom.norm == 2
         self.n_layers = len(self.net.hidden_widths)
         self.seen: set[bytes] = set()
@@ -238,7 +240,7 @@ class BranchSearch:
         if self.lp is None:
             d = self.net.n_inputs
             n_dom = self.ctx.dom_b.size
-            if self._box_cols or self._l2:  # the box's rows are the columns' bounds (not in p.A)
+            if self._box_cols:  # the box's rows are the columns' bounds (not in p.A)
                 self.lp = RowStackLP(self._lo, self._hi, self.tol, self.counter)
                 self._floor = 0
             else:  # the domain's rows stay at the bottom of the stack
