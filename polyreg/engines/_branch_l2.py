@@ -81,6 +81,24 @@ def l2_far_test(search: BranchSearch, p: Piece, n: np.ndarray, e: float, s: floa
             if ball is not None:
                 counts.l2_split += 1
                 return True, ball
+    # the active set did not converge (typically a maximum inside the ball, at a vertex of
+    # the piece): one warm LP over the piece and the ball's bounding box, whose row duals give
+    # the bound and whose optimum, cut back to the ball from x0, the witness
+    lp = search._sync(p)
+    _, w = lp.maximize(u)
+    if w is None:  # pragma: no cover - the piece holds a certified ball
+        return False, None
+    lam = lp.row_duals()[: p.b.size]
+    if dual_bound(p.A, p.b, lam, u, c, R) + off <= search.tol.zero:
+        counts.l2_lp_kept += 1
+        return True, None
+    y = clip_to_ball(p.x, w, c, R)
+    my = float(u @ y) + off
+    if my > 0:
+        ball = search._hull_ball(p, y, my, av, n, e, s)
+        if ball is not None:
+            counts.l2_lp_split += 1
+            return True, ball
     return False, None
 
 
@@ -263,3 +281,26 @@ def walk_witness(A: np.ndarray, b: np.ndarray, x: np.ndarray, u: np.ndarray, c: 
         if float(direction @ direction) <= 1e-20:
             break
     return y
+
+
+def clip_to_ball(x: np.ndarray, w: np.ndarray, c: np.ndarray, R: float) -> np.ndarray:
+    """The point of the segment from ``x`` (inside the ball ``B(c, R)``) towards ``w`` where it
+    leaves the ball (``w`` itself when it is inside; float64, not certified).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> clip_to_ball(np.zeros(2), np.array([2.0, 0.0]), np.zeros(2), 1.0).round(9).tolist()
+    [1.0, 0.0]
+    """
+    dw = w - c
+    if float(dw @ dw) <= R * R:
+        return w.copy()
+    dv = w - x
+    f = x - c
+    a = float(dv @ dv)
+    bq = float(f @ dv)
+    cq = float(f @ f) - R * R
+    den = bq + np.sqrt(max(bq * bq - a * cq, 0.0))  # a t^2 + 2 bq t + cq = 0, cq < 0
+    t = -cq / den if den > 0 else 0.0
+    return x + min(max(t, 0.0), 1.0) * dv

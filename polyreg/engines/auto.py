@@ -19,7 +19,15 @@ changes the time):
   2,375 regions of a [4, 8, 8, 1] network, 1.2 s against 28 s for 6,416 of a [5, 8, 8, 1]
   one; at 6 inputs facets far from the origin get too thin for skeleton's float64 adjacency
   checks and it lost to traverse, 52 s against 42 s);
-* everything else (L2 balls in d >= 3, the whole space in more dimensions) -> ``traverse``.
+* an L2 ball in at least :data:`L2_BRANCH_MIN_DIM` dimensions (the first layer's rank, the
+  dimension both engines work in) -> ``branch`` (far sides decided by float64-certified
+  primal/dual certificates, almost no SOCP: 0.001-0.01 SOCPs per region against traverse's
+  2-17; ``benchmarks/l2.py``, CPU seconds: 2.6x faster at d = 4, 5x at d = 5, 7x at d = 6,
+  20x at d = 8, and traverse does not finish the 64-input digits MLP cases in 60 s where
+  branch takes 1-2 s). At d = 3 traverse's facet SOCPs are few (0.4-1.1 per region) and the
+  two are even (0.9-2.7x either way on [3, 8, 8, 1] and [3, 16, 16, 1], traverse 2.5x faster
+  on a deep [3, 32, 32, 32, 1]): traverse stays;
+* everything else (L2 balls in d = 3, the whole space in more dimensions) -> ``traverse``.
 
 An engine that is not registered in :data:`polyreg.engines.ENGINES` is skipped.
 """
@@ -28,6 +36,8 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import replace
+
+import numpy as np
 
 from ..domains import Ball, Domain, Whole
 from ..network import Network
@@ -38,6 +48,9 @@ from ..regions import RegionSet
 SKELETON_MAX_DIM = 8
 #: largest input dimension where the whole space goes to ``homog`` (2^d facets)
 HOMOG_MAX_DIM = 5
+#: smallest dimension (rank of the first layer, at most the input dimension) where an L2 ball
+#: goes to ``branch`` (see the module docstring for the measurements)
+L2_BRANCH_MIN_DIM = 4
 
 
 def choose(net: Network, domain: Domain) -> str:
@@ -49,8 +62,10 @@ def choose(net: Network, domain: Domain) -> str:
     >>> from polyreg.engines.auto import choose
     >>> choose(polyreg.random_network([4, 8, 1]), polyreg.Box.cube(4))
     'skeleton'
-    >>> choose(polyreg.random_network([4, 8, 1]), polyreg.Ball([0.0] * 4, 1.0))
+    >>> choose(polyreg.random_network([3, 8, 1]), polyreg.Ball([0.0] * 3, 1.0))
     'traverse'
+    >>> choose(polyreg.random_network([4, 8, 1]), polyreg.Ball([0.0] * 4, 1.0))
+    'branch'
     >>> choose(polyreg.random_network([12, 8, 1]), polyreg.Box.cube(12))
     'branch'
     """
@@ -73,6 +88,9 @@ def choose(net: Network, domain: Domain) -> str:
         return "branch"
     if isinstance(domain, Whole) and d <= HOMOG_MAX_DIM and "homog" in ENGINES:
         return "homog"
+    if (isinstance(domain, Ball) and domain.norm == 2 and "branch" in ENGINES
+            and min(d, int(np.linalg.matrix_rank(net.weights[0]))) >= L2_BRANCH_MIN_DIM):
+        return "branch"
     return "traverse"
 
 

@@ -114,6 +114,8 @@ class BranchCounts:
     chebyshev: int = 0  # Chebyshev fallback LPs
     l2_kept: int = 0  # L2 ball: no split, by a dual bound (no solve, engines._branch_l2)
     l2_split: int = 0  # L2 ball: split, by a witness of the active-set loop or a walk
+    l2_lp_kept: int = 0  # L2 ball: no split, by the dual bound of one LP's row duals
+    l2_lp_split: int = 0  # L2 ball: split, by one LP's optimum
 
     def add(self, other: BranchCounts) -> None:
         for name in self.__dataclass_fields__:
@@ -240,7 +242,7 @@ class BranchSearch:
         if self.lp is None:
             d = self.net.n_inputs
             n_dom = self.ctx.dom_b.size
-            if self._box_cols:  # the box's rows are the columns' bounds (not in p.A)
+            if self._box_cols or self._l2:  # the (bounding) box as the columns' bounds
                 self.lp = RowStackLP(self._lo, self._hi, self.tol, self.counter)
                 self._floor = 0
             else:  # the domain's rows stay at the bottom of the stack
