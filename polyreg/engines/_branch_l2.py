@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 #: iterations of the active-set loop (:func:`active_set`)
 ACTIVE_ITER = 16
+#: witnesses kept per piece (as ``branch.MAX_WITNESSES``; not imported: no import cycle)
+MAX_WITNESSES = 12
 
 
 def l2_far_test(search: BranchSearch, p: Piece, n: np.ndarray, e: float, s: float,
@@ -57,8 +59,6 @@ def l2_far_test(search: BranchSearch, p: Piece, n: np.ndarray, e: float, s: floa
     (``r >= tol.radius``), ``(False, None)`` when the certificates did not settle it (the
     caller solves the SOCP).
     """
-    from .branch import MAX_WITNESSES
-
     dom = search.ctx.domain
     assert isinstance(dom, Ball)
     c, R = dom.center, float(dom.radius)
