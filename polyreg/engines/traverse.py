@@ -216,7 +216,7 @@ class WalkState:
     the region's index; ``keys[i]`` is region ``i``'s canonical key; ``frontier`` holds the
     indices still to expand, with their rows (``RegionRows``; ``maps`` may be None: expanding
     does not need them) and interior points. A store can rebuild it from
-    disk to resume a run (see ``polyreg.store``).
+    disk to resume a run (see ``polyreg.scale.store``).
     """
 
     known: dict[bytes, int] = field(default_factory=dict)
@@ -371,7 +371,7 @@ def walk(
     With cuts in ``ctx`` the search stays inside the part: each :class:`Expanded` lists the
     cuts that carry a facet of the region (the region extends beyond them).
 
-    ``owns(key)``, when given, shares the search among workers (``polyreg.frontier``): a new
+    ``owns(key)``, when given, shares the search among workers (``polyreg.scale.frontier``): a new
     region whose key this worker does not own is yielded as :class:`Foreign` (its rows and
     interior point are left to the owner) and neither registered nor expanded; a facet towards
     such a region is yielded as a :class:`Crossing`. An edge is reported from the endpoint with

@@ -17,9 +17,9 @@ from ..budget import Budget, check_engine
 from ..domains import Domain
 from ..engines._common import reduce_dimension
 from ..engines.traverse import lift
-from ..frontier import traverse_shared
+from .frontier import traverse_shared
 from ..network import Network
-from ..parallel import traverse_parts
+from .parallel import traverse_parts
 from ..regions import RegionSet
 from ..tolerances import DEFAULT, Tolerances
 

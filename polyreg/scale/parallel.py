@@ -44,12 +44,12 @@ from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
-from .domains import Domain, sample
-from .errors import PolyregError, ToleranceError
-from .lp import SolveCounter, inscribed_ball
-from .network import Network
-from .regions import Edge, Region, RegionSet
-from .tolerances import DEFAULT, Tolerances
+from ..domains import Domain, sample
+from ..errors import PolyregError, ToleranceError
+from ..lp import SolveCounter, inscribed_ball
+from ..network import Network
+from ..regions import Edge, Region, RegionSet
+from ..tolerances import DEFAULT, Tolerances
 
 #: seconds to wait for a dask scheduler given by address
 CONNECT_TIMEOUT = 30.0
@@ -376,8 +376,8 @@ def run_part(job: PartJob) -> PartResult:
     >>> low.upper_keys == high.lower_keys
     True
     """
-    from .engines._common import Context, region_rows
-    from .engines.traverse import Expanded, start_state, walk
+    from ..engines._common import Context, region_rows
+    from ..engines.traverse import Expanded, start_state, walk
 
     t0, c0 = time.perf_counter(), time.process_time()
     net, domain, tol = job.net, job.domain.for_inputs(job.net.n_inputs), job.tol
@@ -505,7 +505,7 @@ class PoolRunner:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        ctx = process_context(["polyreg.parallel", "polyreg.engines.traverse"])
+        ctx = process_context(["polyreg.scale.parallel", "polyreg.engines.traverse"])
         #: (job id, regions owned so far) per worker process, for live progress
         self.live = ctx.Array("q", [-1, 0] * workers, lock=False)
         self.next_slot = ctx.Value("i", 0)
@@ -697,7 +697,7 @@ def drive(
 
 def _bad_cuts(part: Part, exc: BaseException) -> set[float]:
     """The cuts to remove after ``part`` failed with ``exc`` (re-raised when none can help)."""
-    from .engines._common import CutCoincides
+    from ..engines._common import CutCoincides
 
     own = [c for c in (part.lo, part.hi) if c is not None]
     if isinstance(exc, CutCoincides):
@@ -784,7 +784,7 @@ def traverse_parts(
     >>> a.patterns == polyreg.enumerate_regions(net, box).patterns
     True
     """
-    from .engines._common import Context
+    from ..engines._common import Context
 
     t0 = time.perf_counter()
     domain = domain.for_inputs(net.n_inputs)

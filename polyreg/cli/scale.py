@@ -5,12 +5,12 @@ Options added to ``count`` and ``enumerate``. They run the ``traverse`` engine (
 engine with one of them is an error.
 
 ``--store RUN.sqlite``
-    Write the run to a region store as it goes (:mod:`polyreg.store`); ``enumerate --out``
+    Write the run to a region store as it goes (:mod:`polyreg.scale.store`); ``enumerate --out``
     is then exported from the store.
 ``--workers N``
     Processes (default: the number of cores when a pilot sample finds the run large, else 1).
-    Without ``--store`` and ``--parts`` they share one search frontier (:mod:`polyreg.frontier`);
-    with a store the domain is cut into slabs, one resumable part each (:mod:`polyreg.parallel`).
+    Without ``--store`` and ``--parts`` they share one search frontier (:mod:`polyreg.scale.frontier`);
+    with a store the domain is cut into slabs, one resumable part each (:mod:`polyreg.scale.parallel`).
 ``--scheduler tcp://HOST:PORT``
     Run the slabs on a ``dask.distributed`` cluster instead.
 ``--parts K``
@@ -27,7 +27,7 @@ Sub-commands:
 
 Without ``--store``, ``count`` running ``traverse`` (``--method traverse``, or ``auto`` where it
 picks traverse: L2 balls in d >= 3, the whole space, d > 8; no ``--linear``) keeps no region
-in memory, only the visited patterns and the frontier (:func:`polyreg.stream.count_streaming`).
+in memory, only the visited patterns and the frontier (:func:`polyreg.scale.stream.count_streaming`).
 """
 
 from __future__ import annotations
@@ -39,13 +39,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import refuse_same_file
-from .cli import (
+from .._files import refuse_same_file
+from .common import (
     add_budget_options, add_progress_option, format_summary, positive_int, progress_option,
 )
-from .domains import Domain, sample
-from .errors import PolyregError
-from .network import Network
+from ..domains import Domain, sample
+from ..errors import PolyregError
+from ..network import Network
 
 #: pilot sample size, and the distinct patterns among it above which a run is "large" (worth
 #: starting worker processes by default)
@@ -160,11 +160,11 @@ def run_scaled(
     """``count``/``enumerate`` with the scale options; None hands the run back to
     ``cli._run`` (with ``args.engine_options`` set, and ``args.method`` set to ``traverse``
     when a scale option selected it)."""
-    from .budget import BudgetNotSupported, check_engine
-    from .cli import budget_options
-    from .parallel import default_workers
-    from .store import RegionStore, export, run_parts, run_walk
-    from .stream import count_streaming
+    from ..budget import BudgetNotSupported, check_engine
+    from .common import budget_options
+    from ..scale.parallel import default_workers
+    from ..scale.store import RegionStore, export, run_parts, run_walk
+    from ..scale.stream import count_streaming
 
     explicit = any(getattr(args, k, None) is not None
                    for k in ("store", "workers", "scheduler", "parts"))
@@ -175,7 +175,7 @@ def run_scaled(
                               f"engine: use --method traverse (or auto), not {args.method}")
         return None
     if args.method == "auto":
-        from .engines.auto import choose
+        from ..engines.auto import choose
 
         if not explicit and not budget and choose(net, domain) != "traverse":
             return None  # auto's own choice (skeleton, planar, ...) is faster here
@@ -210,7 +210,7 @@ def run_scaled(
             if out is not None:
                 fmt = getattr(args, "out_format", "json")
                 if fmt == "node-link":
-                    from .cli import write_regions
+                    from .count import write_regions
 
                     write_regions(store.to_region_set(), net, out, fmt)
                 else:  # the formats of `polyreg export`
@@ -233,8 +233,8 @@ def run_scaled(
 
 
 def _resume(args: argparse.Namespace) -> int:
-    from .cli import budget_options
-    from .store import resume
+    from .common import budget_options
+    from ..scale.store import resume
 
     progress = progress_option(args)
     summary = resume(args.store, workers=args.workers, client=args.scheduler, progress=progress,
@@ -247,7 +247,7 @@ _SUFFIX = {"json": ".json", "graphml": ".graphml", "npz": ".npz"}
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .store import RegionStore, export
+    from ..scale.store import RegionStore, export
 
     fmt = args.format
     if fmt is None:

@@ -29,40 +29,43 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from . import npyfile
-from ._files import open_output
-from .api import enumerate_regions
-from .budget import count_text, describe_stop
-from .cli import (
+from .._files import open_output
+from ..api import enumerate_regions
+from ..budget import count_text, describe_stop
+from .common import (
+    NORMS,
     PROG,
     InputError,
-    _check_out,
     add_budget_options,
-    add_progress_option,
-    budget_options,
-    _engine_names,
+    add_domain_args,
     add_exact_arg,
+    add_network_arg,
+    add_report_args,
+    budget_options,
+    check_out,
+    engine_names,
     build_domain,
     describe_domain,
     format_vector,
+    load_array,
     load_center,
+    load_labels,
     parse_numbers,
     progress_option,
 )
-from .domains import Ball
-from .network import Network
-from .tolerances import Tolerances
+from ..domains import Ball
+from ..network import Network
+from ..tolerances import Tolerances
 
 #: exit status of ``polyreg bounds`` when a bound is violated
 EXIT_VIOLATED = 3
 
-NORM_CHOICES = ["1", "2", "inf"]
+NORM_CHOICES = NORMS
 
 
 def _fmt(value: float | None) -> str:
@@ -75,7 +78,7 @@ def _point_text(point: np.ndarray | None) -> str:
 
 # ---------------------------------------------------------------------------- margin
 def _margin(args: argparse.Namespace) -> int:
-    from .bounds import linear_region_margin, margin
+    from ..bounds import linear_region_margin, margin
 
     net = Network.load(args.network)
     d = net.n_inputs
@@ -126,7 +129,7 @@ def _margin(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------- robustness
 def _robustness(args: argparse.Namespace) -> int:
-    from .bounds import robustness_radius
+    from ..bounds import robustness_radius
 
     net = Network.load(args.network)
     x = load_center(args.center, net.n_inputs)
@@ -170,7 +173,7 @@ def _robustness(args: argparse.Namespace) -> int:
 
 def _certifiers(text: str) -> tuple[str, ...]:
     """``--certify``: a comma-separated subset of ``ibp,crown,lp``, or ``none``."""
-    from .bounds.certify import METHODS
+    from ..bounds.certify import METHODS
 
     names = tuple(t.strip() for t in text.split(",") if t.strip())
     if names == ("none",):
@@ -189,7 +192,7 @@ def certified_fields(
     """``{"lower_bounds": {method: r}, "ratios": {method: r / exact}}``: certified lower bounds
     of the robustness radius (:func:`polyreg.bounds.certify.certified_radii`) and their ratios
     to the exact radius (``None`` when it is not known or is 0). Empty without methods."""
-    from .bounds.certify import certified_radii
+    from ..bounds.certify import certified_radii
 
     if not methods:
         return {}
@@ -211,7 +214,7 @@ def _certified_rows(certified: dict) -> list[tuple[str, str]]:
 
 # ---------------------------------------------------------------------------- bounds
 def _bounds(args: argparse.Namespace) -> int:
-    from .bounds import report
+    from ..bounds import report
 
     if args.center is not None and args.ball is None:
         raise InputError("--center is only used with --ball")
@@ -240,20 +243,10 @@ def _bounds(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- around
-def _load_array(path: str, flag: str) -> np.ndarray:
-    if not os.path.isfile(path):
-        raise InputError(f"{flag}: file {path!r} does not exist")
-    try:
-        arr = npyfile.load(path)
-    except Exception as exc:  # numpy raises ValueError, OSError, EOFError, ...
-        raise InputError(f"{flag}: cannot read {path!r} as a .npy array: {exc}") from exc
-    if not isinstance(arr, np.ndarray):
-        raise InputError(f"{flag}: {path!r} is not a single .npy array")
-    return arr
 
 
 def _load_points(path: str, d: int) -> np.ndarray:
-    arr = _load_array(path, "--points")
+    arr = load_array(path, "--points")
     if arr.ndim != 2 or arr.shape[1] != d:
         raise InputError(f"--points: {path!r} must hold an array of shape (n, {d}), got {arr.shape}")
     if arr.shape[0] == 0:
@@ -264,15 +257,6 @@ def _load_points(path: str, d: int) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise InputError(f"--points: {path!r} has non-finite values")
     return arr
-
-
-def _load_labels(path: str, n: int) -> list[str]:
-    arr = _load_array(path, "--labels")
-    if arr.ndim != 1 or arr.shape[0] != n:
-        raise InputError(f"--labels: {path!r} must hold {n} labels (one per point), got shape {arr.shape}")
-    if arr.dtype.kind not in "biufUS":
-        raise InputError(f"--labels: {path!r} holds {arr.dtype} values, not numbers or strings")
-    return [v.decode() if isinstance(v, bytes) else str(v) for v in arr.tolist()]
 
 
 def write_csv_atomic(header: list[str], rows: list[list[object]], path: Path) -> None:
@@ -302,7 +286,7 @@ AROUND_COLUMNS = [
 
 def around_columns(d: int) -> list[str]:
     """:data:`AROUND_COLUMNS` with the coordinates ``x0 .. x{d-1}`` when ``d <= 16``."""
-    from .bounds.sweep import MAX_COORDINATES
+    from ..bounds.sweep import MAX_COORDINATES
 
     k = AROUND_COLUMNS.index("source") + 1
     coords = [f"x{i}" for i in range(d)] if d <= MAX_COORDINATES else []
@@ -312,7 +296,7 @@ def around_columns(d: int) -> list[str]:
 def _radius_columns(net: Network, x: np.ndarray, norm: str, methods: tuple[str, ...],
                     max_radius: float | None) -> dict:
     """The :data:`RADIUS_COLUMNS` of one point (``""`` where not computed)."""
-    from .bounds.certify import radius_bounds
+    from ..bounds.certify import radius_bounds
 
     cols: dict = dict.fromkeys(RADIUS_COLUMNS, "")
     if not methods:
@@ -333,8 +317,8 @@ def around_point_columns(net: Network, x: np.ndarray, counts: list, *, norm: str
     :class:`polyreg.bounds.sweep.RadiusCount` of each radius): margin, local bounds of each
     ball (``local_exact`` from the enumerated patterns, empty when the count is incomplete),
     softmax Jacobian norm, and the robustness-radius columns (computed once per point)."""
-    from .bounds import local_bound, margin, softmax_jacobian
-    from .bounds.counts import _per_layer, _recursion
+    from ..bounds import local_bound, margin, softmax_jacobian
+    from ..bounds.counts import _per_layer, _recursion
 
     shared = {"margin": margin(net, x, norm).margin,
               "jacobian_norm": softmax_jacobian(net, x).norm,
@@ -371,7 +355,7 @@ def around_rows(
     """
     from functools import partial
 
-    from .bounds.sweep import sweep
+    from ..bounds.sweep import sweep
 
     radii = [float(r) for r in np.atleast_1d(np.asarray(radius, dtype=np.float64))]
     extra = partial(around_point_columns, norm=norm, certify=tuple(certify), max_radius=max_radius)
@@ -514,15 +498,15 @@ def sweep_table(sweep: list[dict]) -> str:
 
 
 def _around(args: argparse.Namespace) -> int:
-    from .bounds.sweep import summarize
+    from ..bounds.sweep import summarize
 
     out = Path(args.out)
-    _check_out(out)
+    check_out(out)
     radii = _parse_radii(args.radius)
     plot = None
     if args.plot is not None:
         plot = Path(args.plot)
-        _check_out(plot, "--plot")
+        check_out(plot, "--plot")
         if not _have_matplotlib():
             what = "histogram" if len(radii) == 1 else "plot"
             print(f"{PROG}: warning: matplotlib is not installed (pip install 'polyreg[plot]'); "
@@ -532,7 +516,7 @@ def _around(args: argparse.Namespace) -> int:
     budget = _positive(args.max_regions_per_point, "--max-regions-per-point")
     net = Network.load(args.network)
     points = _load_points(args.points, net.n_inputs)
-    labels = _load_labels(args.labels, points.shape[0]) if args.labels is not None else None
+    labels = load_labels(args.labels, points.shape[0]) if args.labels is not None else None
     max_radius = None
     if args.max_radius is not None:
         max_radius = float(parse_numbers(args.max_radius, "--max-radius")[0])
@@ -551,7 +535,7 @@ def _around(args: argparse.Namespace) -> int:
         if len(radii) == 1:
             _histogram(rows, plot, r, args.norm)
         else:
-            from .plot import sweep_figure
+            from ..plot import sweep_figure
 
             sweep_figure(sweep, plot, norm=args.norm)
     if args.json:
@@ -591,26 +575,6 @@ def _around(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- parsers
-def _network_arg(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("network", metavar="NET.npz", help="network file (arrays W0, b0, W1, b1, ...)")
-
-
-def _domain_args(sub: argparse.ArgumentParser) -> None:
-    """The domain flags of ``polyreg count`` (read by :func:`polyreg.cli.build_domain`)."""
-    group = sub.add_argument_group("domain (exactly one)")
-    domain = group.add_mutually_exclusive_group(required=True)
-    domain.add_argument("--box", nargs=2, metavar=("LO", "HI"),
-                        help="box LO <= x <= HI; each a number or a comma-separated list")
-    domain.add_argument("--ball", metavar="R", help="ball of radius R > 0 around --center")
-    domain.add_argument("--polytope", metavar="FILE.npz",
-                        help="bounded polytope A x <= b from arrays A and b in FILE.npz")
-    domain.add_argument("--whole", action="store_true", help="all of R^d")
-    group.add_argument("--center", metavar="C",
-                       help="centre of --ball: a comma-separated list or a .npy file")
-    group.add_argument("--norm", choices=NORM_CHOICES, default="2",
-                       help="norm of --ball (default: 2)")
-
-
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     """Add ``margin``, ``robustness``, ``bounds`` and ``around`` to the ``polyreg`` parser."""
     p = subparsers.add_parser(
@@ -619,7 +583,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "(closed form), the neuron attaining it; optionally along a direction, cut by a box, and "
         "the distance to the boundary of its linear region (enumeration).",
     )
-    _network_arg(p)
+    add_network_arg(p)
     p.add_argument("--center", required=True, metavar="C",
                    help="the point: a comma-separated list or a .npy file holding a 1-D array")
     p.add_argument("--norm", choices=NORM_CHOICES, default="2", help="L_p norm (default: 2)")
@@ -628,7 +592,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                    help="also the distance to the boundary of this box (numbers or lists)")
     p.add_argument("--linear", action="store_true",
                    help="also the exact linear-region margin (enumerates growing balls)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_report_args(p, progress=False)
     p.set_defaults(handler=_margin)
 
     p = subparsers.add_parser(
@@ -636,7 +600,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         description="Exact L_p distance from a point to the nearest point where argmax of the "
         "output (the sign for one output) changes, by walking regions outward.",
     )
-    _network_arg(p)
+    add_network_arg(p)
     p.add_argument("--center", required=True, metavar="C",
                    help="the point: a comma-separated list or a .npy file holding a 1-D array")
     p.add_argument("--norm", choices=NORM_CHOICES, default="2", help="L_p norm (default: 2)")
@@ -646,7 +610,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                    help="certified lower bounds to compute: a comma-separated subset of "
                    "ibp,crown,lp, or none (default: ibp,crown,lp)")
     add_exact_arg(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_report_args(p, progress=False)
     add_budget_options(p, "each ball's enumeration (--max-regions) or the search (--time-limit)")
     p.set_defaults(handler=_robustness)
 
@@ -657,13 +621,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         epilog="Exit status: 0 every bound holds, 3 a bound is VIOLATED, 2 bad input, "
         "1 solver failure.",
     )
-    _network_arg(p)
-    _domain_args(p)
-    p.add_argument("--method", default="traverse", choices=_engine_names(),
+    add_network_arg(p)
+    add_domain_args(p)
+    p.add_argument("--method", default="traverse", choices=engine_names(),
                    help="enumeration engine (default: traverse)")
-    p.add_argument("--json", action="store_true", help="print one JSON object (the report)")
-    p.add_argument("--quiet", action="store_true", help="no progress line on stderr")
-    add_progress_option(p)
+    add_report_args(p, "one JSON object (the report)")
     add_budget_options(p)
     p.set_defaults(handler=_bounds)
 
@@ -674,7 +636,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "and robustness radius; a CSV table (one row per point and radius) and a summary per "
         "label group and radius (mean, quartiles).",
     )
-    _network_arg(p)
+    add_network_arg(p)
     p.add_argument("--points", required=True, metavar="X.npy", help="points, shape (n, d)")
     p.add_argument("--radius", required=True, metavar="R",
                    help="ball radius, or a comma-separated list of radii (one row per point "

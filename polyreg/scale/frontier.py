@@ -10,7 +10,7 @@ and certified interior point once (:func:`polyreg.engines.traverse.adopt`, a no-
 it knows) and decides each crossing with the rule :func:`walk` applies to its own: an edge is
 reported from the endpoint with the smaller canonical key. So each region's rows, interior
 point and facets are computed once, by its owner, and the hash spreads the work evenly
-whatever the shape of the region density: unlike domain slabs (:mod:`polyreg.parallel`)
+whatever the shape of the region density: unlike domain slabs (:mod:`polyreg.scale.parallel`)
 nothing is searched twice.
 
 The hash is taken of the pattern as spelled across the facet. It differs from the canonical
@@ -28,7 +28,7 @@ always held by a busy worker or an outstanding batch, and the driver stops the w
 in one locked read, no worker is busy and no batch is outstanding.
 
 This is the local (``workers=N`` processes) runner of :func:`polyreg.engines.traverse` and
-:func:`polyreg.stream.count_streaming`; resumable stores and ``dask.distributed`` use slabs,
+:func:`polyreg.scale.stream.count_streaming`; resumable stores and ``dask.distributed`` use slabs,
 whose parts are units of work that can be retried or resumed on their own.
 """
 
@@ -43,11 +43,11 @@ from dataclasses import dataclass
 from typing import Any
 from collections.abc import Callable
 
-from .domains import Domain
-from .errors import PolyregError
-from .network import Network
-from .regions import Region, RegionSet
-from .tolerances import DEFAULT, Tolerances
+from ..domains import Domain
+from ..errors import PolyregError
+from ..network import Network
+from ..regions import Region, RegionSet
+from ..tolerances import DEFAULT, Tolerances
 
 #: regions per message between workers
 BATCH = 64
@@ -133,8 +133,8 @@ def _work(job: Job, inboxes: list, results: Any, shared: _Shared, stop: Any,
 def _search(job: Job, inboxes: list, shared: _Shared, stop: Any) -> dict:
     import numpy as np
 
-    from .engines._common import Context
-    from .engines.traverse import (
+    from ..engines._common import Context
+    from ..engines.traverse import (
         Crossing,
         Expanded,
         Found,
@@ -144,7 +144,7 @@ def _search(job: Job, inboxes: list, shared: _Shared, stop: Any) -> dict:
         start_state,
         walk,
     )
-    from .lp import SolveCounter
+    from ..lp import SolveCounter
 
     t0, c0 = time.perf_counter(), time.process_time()
     me, K = job.index, job.workers
@@ -284,7 +284,7 @@ def run_shared(
 
     if workers < 2:
         raise ValueError(f"the shared frontier needs at least 2 workers, got {workers}")
-    ctx = process_context(["polyreg.frontier", "polyreg.engines.traverse"])
+    ctx = process_context(["polyreg.scale.frontier", "polyreg.engines.traverse"])
     shared = _Shared(ctx, workers)
     inboxes = [ctx.Queue() for _ in range(workers)]
     results = ctx.Queue()
@@ -399,7 +399,7 @@ def traverse_shared(
     >>> rs.patterns == polyreg.enumerate_regions(net, box, method="traverse").patterns
     True
     """
-    from .engines._common import Context
+    from ..engines._common import Context
 
     t0 = time.perf_counter()
     domain = domain.for_inputs(net.n_inputs)

@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from .cli import InputError
+from .common import InputError, add_report_args
 
 #: exit status of ``verify-fixtures`` when something drifted
 EXIT_DRIFT = 1
@@ -31,7 +31,7 @@ def _engine_list(text: str | None) -> list[str] | None:
 
 
 def _fixtures(args: argparse.Namespace) -> int:
-    from .fixtures import default_cases, write_fixtures
+    from ..fixtures import default_cases, write_fixtures
 
     cases = default_cases()
     if args.only:
@@ -56,7 +56,7 @@ def _fixtures(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from .fixtures import verify_fixtures
+    from ..fixtures import verify_fixtures
 
     def show(rep) -> None:
         if args.json:
@@ -86,7 +86,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     """Add ``fixtures`` and ``verify-fixtures`` to the ``polyreg`` parser."""
-    from .cli import ENGINE_NAMES as ENGINES  # the names, without importing any engine
+    from .common import ENGINE_NAMES as ENGINES  # the names, without importing any engine
 
     p = subparsers.add_parser(
         "fixtures", help="write the ground-truth fixture set",
@@ -99,7 +99,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--only", nargs="+", metavar="NAME", help="only these fixtures")
     p.add_argument("--engine", default="traverse", choices=sorted(ENGINES),
                    help="engine computing the answers (default: traverse)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_report_args(p, progress=False)
     p.set_defaults(handler=_fixtures)
 
     p = subparsers.add_parser(
@@ -113,5 +113,5 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--engines", metavar="M1,M2",
                    help="comma-separated engines (default: traverse and one other)")
     p.add_argument("--only", nargs="+", metavar="NAME", help="only these fixtures")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_report_args(p, progress=False)
     p.set_defaults(handler=_verify)

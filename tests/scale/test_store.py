@@ -18,7 +18,7 @@ import pytest
 import polyreg
 from polyreg import Ball, Box
 from polyreg.cli import main
-from polyreg.store import (
+from polyreg.scale.store import (
     RegionStore,
     StoreError,
     export,
@@ -27,7 +27,7 @@ from polyreg.store import (
     run_walk,
 )
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 #: the network of the kill tests: 1403 regions in [-2, 2]^2 (about a second of work)
 KILL_NET = ([2, 30, 30, 1], 3)
@@ -265,7 +265,7 @@ def test_store_parameters_recorded(tmp_path, small_net):
                  "--store", str(store), "--workers", "1", "--quiet"]) == 0
     with RegionStore.open(store) as s:
         p = s.params
-        assert p["format"] == "polyreg.store" and p["schema_version"] == 1
+        assert p["format"] == "polyreg.scale.store" and p["schema_version"] == 1
         assert p["engine"] == "traverse" and p["mode"] == "walk"
         assert p["domain"] == {"type": "ball", "center": [0.0, 0.1], "radius": 0.5,
                                "norm": "inf"}
@@ -414,7 +414,7 @@ def test_resume_by_another_process_is_refused(tmp_path, capsys):
     path = _incomplete_store(tmp_path)
     code = (
         "import sys, time\n"
-        "from polyreg.store import RegionStore\n"
+        "from polyreg.scale.store import RegionStore\n"
         f"s = RegionStore.open({str(path)!r}, lock=True)\n"
         "print('running', flush=True)\n"
         "time.sleep(60)\n"

@@ -3,7 +3,7 @@
 :func:`iter_regions` yields each activation region the moment the ``traverse`` search finds it
 (:func:`polyreg.engines.traverse.walk`); nothing is kept but the visited patterns and the
 frontier. :func:`count_streaming` counts regions and edges the same way, in one process or part
-by part in several (:mod:`polyreg.parallel`).
+by part in several (:mod:`polyreg.scale.parallel`).
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import time
 from typing import Any
 from collections.abc import Iterator
 
-from .domains import Domain
-from .errors import InvalidDomain, InvalidNetwork
-from .network import Network
-from .regions import Region
-from .tolerances import DEFAULT, Tolerances
+from ..domains import Domain
+from ..errors import InvalidDomain, InvalidNetwork
+from ..network import Network
+from ..regions import Region
+from ..tolerances import DEFAULT, Tolerances
 
 
 def _check(net: Network, domain: Domain) -> Domain:
@@ -30,7 +30,7 @@ def _check(net: Network, domain: Domain) -> Domain:
 def working_space(net: Network, domain: Domain, reduce: bool = True) -> tuple[Network, Domain, Any]:
     """The network and domain the search runs on, and the ``Reduction`` back to the inputs
     (None when the search runs on the inputs themselves; see ``engines._common.Reduction``)."""
-    from .engines._common import reduce_dimension
+    from ..engines._common import reduce_dimension
 
     red = reduce_dimension(net, domain) if reduce else None
     if red is None:
@@ -140,7 +140,7 @@ def iter_regions(
     >>> len(list(it)) >= 2, it.complete, it.stopped
     (True, False, 'max_regions')
     """
-    from .budget import Budget
+    from ..budget import Budget
 
     domain = _check(net, domain)
     if method not in ("traverse", "split"):
@@ -154,15 +154,15 @@ def iter_regions(
 def _iter_regions(net: Network, domain: Domain, tol: Tolerances, chebyshev: bool, reduce: bool,
                   seed: int, progress: bool | None, method: str, budget: Any,
                   status: dict) -> Iterator[Region]:
-    from .engines._common import Context, ScaleProgress
-    from .engines.traverse import Found, start_state, walk
-    from .lp import SolveCounter
+    from ..engines._common import Context, ScaleProgress
+    from ..engines.traverse import Found, start_state, walk
+    from ..lp import SolveCounter
 
     show = ScaleProgress(progress)
     n = 0
     stopped = None
     if method == "split":
-        from .engines.split import iter_split
+        from ..engines.split import iter_split
 
         try:
             for region in iter_split(net, domain, tol=tol, chebyshev=chebyshev):
@@ -220,8 +220,8 @@ def count_streaming(
 
     One process (``workers=1``, the default) walks the region graph keeping only the visited
     patterns and the frontier; ``workers > 1`` processes share that walk, each owning the
-    regions its hash picks (:func:`polyreg.frontier.count_shared`); with ``parts`` or a dask
-    ``client`` the domain is cut into slabs instead (:func:`polyreg.parallel.count_parts`).
+    regions its hash picks (:func:`polyreg.scale.frontier.count_shared`); with ``parts`` or a dask
+    ``client`` the domain is cut into slabs instead (:func:`polyreg.scale.parallel.count_parts`).
 
     Parameters
     ----------
@@ -231,7 +231,7 @@ def count_streaming(
         Processes; None: the number of cores.
     client : dask.distributed.Client or str, optional
     parts : int, optional
-        Number of parts (default: :func:`polyreg.parallel.parts_per_worker` per worker).
+        Number of parts (default: :func:`polyreg.scale.parallel.parts_per_worker` per worker).
     progress : bool, optional
     max_regions, time_limit : optional
         Budget (:mod:`polyreg.budget`, one process only): stop after the expansion during
@@ -254,10 +254,10 @@ def count_streaming(
     >>> (s["regions"], s["edges"]) == (len(rs), len(rs.edges))
     True
     """
-    from .engines._common import Context, ScaleProgress
-    from .engines.traverse import Expanded, Found, start_state, walk
-    from .lp import SolveCounter
-    from .budget import Budget, check_engine
+    from ..engines._common import Context, ScaleProgress
+    from ..engines.traverse import Expanded, Found, start_state, walk
+    from ..lp import SolveCounter
+    from ..budget import Budget, check_engine
     from .parallel import count_parts, default_workers
 
     t0 = time.perf_counter()

@@ -19,9 +19,19 @@ from pathlib import Path
 
 import numpy as np
 
-from . import npyfile
-from .cli import InputError, _check_out, load_center, parse_numbers
-from .network import Network
+from .. import npyfile
+from .common import (
+    NORMS,
+    InputError,
+    add_network_arg,
+    add_report_args,
+    at_least,
+    check_out,
+    load_center,
+    load_labels,
+    parse_numbers,
+)
+from ..network import Network
 
 
 def _slice_points(values: list[str], d: int) -> np.ndarray:
@@ -51,7 +61,7 @@ def _slice_points(values: list[str], d: int) -> np.ndarray:
 
 
 def _box2(args: argparse.Namespace, default: tuple[float, float] | None):
-    from .domains import Box
+    from ..domains import Box
 
     if args.box is None:
         if default is None:
@@ -65,10 +75,10 @@ def _box2(args: argparse.Namespace, default: tuple[float, float] | None):
 
 
 def _plot(args: argparse.Namespace) -> int:
-    from .plot import draw, plane_regions
+    from ..plot import draw, plane_regions
 
     out = Path(args.out)
-    _check_out(out)
+    check_out(out)
     if args.center is not None and args.ball is None:
         raise InputError("--center is only used with --ball")
     if args.ball is not None and args.center is None:
@@ -76,7 +86,7 @@ def _plot(args: argparse.Namespace) -> int:
     net = Network.load(args.network)
     d = net.n_inputs
     if args.slice is not None:
-        from .slices import Slice
+        from ..slices import Slice
 
         X = _slice_points(args.slice, d)
         domain = Slice.through(X[0], X[1], X[2], _box2(args, (0.0, 1.0)))
@@ -101,9 +111,7 @@ def _plot(args: argparse.Namespace) -> int:
     if args.labels is not None:
         if points is None:
             raise InputError("--labels needs --points")
-        from .cli_bounds import _load_labels
-
-        labels = _load_labels(args.labels, points.shape[0])
+        labels = load_labels(args.labels, points.shape[0])
     ball = None
     if args.ball is not None:
         radius = parse_numbers(args.ball, "--ball R")
@@ -150,19 +158,9 @@ def _saved_size(out: Path, fig: object, dpi: int) -> tuple[int, int]:
     return round(w * dpi), round(h * dpi)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 16:
-        raise argparse.ArgumentTypeError(f"{value} is below 16")
-    return value
-
-
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     """Add ``plot`` to the ``polyreg`` parser."""
-    from .plot import COLOR_MODES
+    from ..plot import COLOR_MODES
 
     p = subparsers.add_parser(
         "plot", help="draw every region in a plane or a 2-D slice (needs matplotlib)",
@@ -170,7 +168,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "network in the slice x = X0 + s (X1 - X0) + t (X2 - X0) through three input points, "
         "as filled polygons.",
     )
-    p.add_argument("network", metavar="NET.npz", help="network file (arrays W0, b0, ...)")
+    add_network_arg(p)
     p.add_argument("--slice", nargs="+", metavar="X",
                    help="three input points X0 X1 X2 (comma-separated lists or .npy files), "
                    "or one .npy file holding a (3, d) array")
@@ -196,13 +194,13 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--points", metavar="X.npy", help="data points (m, d) to mark (projected)")
     p.add_argument("--ball", metavar="R", help="draw the ball of radius R around --center")
     p.add_argument("--center", metavar="C", help="centre of --ball: a list or a .npy file")
-    p.add_argument("--norm", choices=["1", "2", "inf"], default="2", help="norm of --ball")
-    p.add_argument("--size", nargs=2, type=_positive_int, default=None,
+    p.add_argument("--norm", choices=NORMS, default="2", help="norm of --ball")
+    p.add_argument("--size", nargs=2, type=at_least(16), default=None,
                    metavar=("W", "H"), help="image size in pixels (default: 5 inches wide at "
                    "--dpi, the height from the domain's aspect ratio, cropped to the drawing)")
-    p.add_argument("--dpi", type=_positive_int, default=200, help="dots per inch (default 200)")
+    p.add_argument("--dpi", type=at_least(16), default=200, help="dots per inch (default 200)")
     p.add_argument("--no-edges", action="store_true", help="do not draw region boundaries")
     p.add_argument("--method", choices=["traverse", "planar"], default=None,
                    help="engine (default: traverse for 2-input networks, planar for slices)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_report_args(p, progress=False)
     p.set_defaults(handler=_plot)

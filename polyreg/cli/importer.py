@@ -47,9 +47,9 @@ from typing import Any
 
 import numpy as np
 
-from . import npyfile
-from .errors import InvalidNetwork, PolyregError, UntrustedFile
-from .network import Network
+from .. import npyfile
+from ..errors import InvalidNetwork, PolyregError, UntrustedFile
+from ..network import Network
 
 FORMATS = ("torch", "onnx", "keras", "jax")
 _SUFFIXES = {
@@ -131,7 +131,7 @@ def parse_shape(text: str) -> tuple[int, ...]:
     >>> parse_shape("0,3")
     Traceback (most recent call last):
     ...
-    polyreg.cli_import.ImportInputError: --input-shape: '0,3' is not a list of positive integers
+    polyreg.cli.importer.ImportInputError: --input-shape: '0,3' is not a list of positive integers
     """
     try:
         shape = tuple(int(p) for p in text.split(","))
@@ -177,7 +177,7 @@ def load_flax_file(path: str, trust_pickle: bool = False) -> dict[str, Any]:
             raise InvalidNetwork(f"cannot read {path!r} as an .npz of arrays: {exc}") from exc
         return tree
     if not trust_pickle:
-        from .io.torch import TRUST_HINT
+        from ..io.torch import TRUST_HINT
 
         raise UntrustedFile(
             f"{path!r} is a pickle, which needs code execution to load; {TRUST_HINT}; or save "
@@ -203,7 +203,7 @@ def parse_architecture(text: str) -> list[Any]:
     >>> parse_architecture('{"type": "linear"}')
     Traceback (most recent call last):
     ...
-    polyreg.cli_import.ImportInputError: --architecture must be a JSON list of layers, got a dict
+    polyreg.cli.importer.ImportInputError: --architecture must be a JSON list of layers, got a dict
     """
     source = text
     if not text.lstrip().startswith(("[", "{", '"')) and os.path.isfile(text):
@@ -233,7 +233,7 @@ def convert(
 
     Nothing is unpickled unless ``trust_pickle`` (see the module docstring).
     """
-    from . import io as pio
+    from .. import io as pio
 
     if not os.path.isfile(model):
         raise FileNotFoundError(f"model file {model!r} does not exist")
@@ -243,7 +243,7 @@ def convert(
         if fmt == "torch":
             from collections.abc import Mapping
 
-            from .io.torch import load_torch_file
+            from ..io.torch import load_torch_file
 
             obj = load_torch_file(model, trust_pickle=trust_pickle)
             if isinstance(obj, Mapping):
@@ -277,10 +277,10 @@ def convert(
 
 def run_import(args: argparse.Namespace) -> int:
     """Handler of ``polyreg import``."""
-    from .cli import _check_out
+    from .common import check_out
 
     out = Path(args.out)
-    _check_out(out)
+    check_out(out)
     fmt = args.format or guess_format(args.model)
     shape = None if args.input_shape is None else parse_shape(args.input_shape)
     if args.negative_slope and fmt != "jax":

@@ -29,17 +29,20 @@ import time
 
 import numpy as np
 
-from . import npyfile
-from .api import enumerate_regions
-from .cli import InputError, format_summary, parse_numbers
-from .domains import Ball, Box
-from .network import Network
-from .regions import RegionSet
-from .slices import Path, Slice
-
-
-def _expand(values: np.ndarray, d: int) -> np.ndarray:
-    return np.full(d, values[0]) if values.size == 1 else values
+from ..api import enumerate_regions
+from .common import (
+    InputError,
+    add_network_arg,
+    add_report_args,
+    expand,
+    format_summary,
+    load_array,
+    parse_numbers,
+)
+from ..domains import Ball, Box
+from ..network import Network
+from ..regions import RegionSet
+from ..slices import Path, Slice
 
 
 def load_points(text: str, d: int, name: str, many: bool = False) -> np.ndarray:
@@ -61,15 +64,10 @@ def load_points(text: str, d: int, name: str, many: bool = False) -> np.ndarray:
     >>> load_points("1,2,3", 2, "--through")
     Traceback (most recent call last):
     ...
-    polyreg.cli.InputError: --through: a point has 3 coordinates but the network takes 2 inputs
+    polyreg.cli.common.InputError: --through: a point has 3 coordinates but the network takes 2 inputs
     """
     if text.endswith(".npy") or os.path.isfile(text):
-        if not os.path.isfile(text):
-            raise InputError(f"{name}: file {text!r} does not exist")
-        try:
-            arr = npyfile.load(text)
-        except Exception as exc:  # numpy raises ValueError, OSError, EOFError, ...
-            raise InputError(f"{name}: cannot read {text!r} as a .npy array: {exc}") from exc
+        arr = load_array(text, name)
         if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
             raise InputError(f"{name}: {text!r} holds {arr.dtype} values, not real numbers")
         if arr.ndim not in ((1, 2) if many else (1,)):
@@ -105,7 +103,7 @@ def build_path(args: argparse.Namespace, d: int) -> Path:
 
 
 def _path(args: argparse.Namespace) -> int:
-    from .engines.line import line, transitions
+    from ..engines.line import line, transitions
 
     if args.samples is not None and args.samples < 2:
         raise InputError(f"--samples must be at least 2, got {args.samples}")
@@ -156,8 +154,8 @@ def build_slice(args: argparse.Namespace, d: int) -> Slice:
     if args.box_in_slice is not None:
         if args.disk_center is not None:
             raise InputError("--disk-center is only used with --disk")
-        lo = _expand(parse_numbers(args.box_in_slice[0], "--box-in-slice LO"), 2)
-        hi = _expand(parse_numbers(args.box_in_slice[1], "--box-in-slice HI"), 2)
+        lo = expand(parse_numbers(args.box_in_slice[0], "--box-in-slice LO"), 2)
+        hi = expand(parse_numbers(args.box_in_slice[1], "--box-in-slice HI"), 2)
         for name, vec in (("LO", lo), ("HI", hi)):
             if vec.size != 2:
                 raise InputError(
@@ -213,7 +211,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         description="Exact activation pattern changes along a polyline, a closed polygon or "
         "an ellipse through given points (no sampling).",
     )
-    p.add_argument("network", metavar="NET.npz", help="network file (arrays W0, b0, W1, b1, ...)")
+    add_network_arg(p)
     p.add_argument(
         "--through", action="append", required=True, metavar="P",
         help="a point of the path: a comma-separated list or a .npy file (a 1-D array, or a "
@@ -229,7 +227,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "--samples", type=int, metavar="K",
         help="also report Novak et al.'s sampled transitions over K equally spaced points",
     )
-    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    add_report_args(p, progress=False)
     p.set_defaults(handler=_path)
 
     s = subparsers.add_parser(
@@ -237,7 +235,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         description="Count the activation regions in the plane X0 + s (X1 - X0) + t (X2 - X0), "
         "bounded in slice coordinates (s, t).",
     )
-    s.add_argument("network", metavar="NET.npz", help="network file (arrays W0, b0, W1, b1, ...)")
+    add_network_arg(s)
     s.add_argument(
         "--through", nargs=3, required=True, metavar=("X0", "X1", "X2"),
         help="three points (comma-separated lists or .npy files): origin X0, u = X1 - X0, "
@@ -255,6 +253,6 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "--method", choices=["planar", "traverse"], default="planar",
         help="planar (exact polygon clipping, default) or traverse on the composed 2-input network",
     )
-    s.add_argument("--json", action="store_true", help="print one JSON object (the summary) on stdout")
+    add_report_args(s, "one JSON object (the summary)", progress=False)
     s.add_argument("--quiet", action="store_true", help="no progress line on stderr")
     s.set_defaults(handler=_slice)

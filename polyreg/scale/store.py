@@ -11,7 +11,7 @@ Two modes:
   transaction together with the regions they discovered and their edges, so a run killed at
   any moment (``kill -9`` included) resumes from the last commit and ends with exactly the
   rows of an uninterrupted run (the search is deterministic).
-* **parts** (``workers > 1`` or dask): the domain cut into parts (:mod:`polyreg.parallel`);
+* **parts** (``workers > 1`` or dask): the domain cut into parts (:mod:`polyreg.scale.parallel`);
   each finished part commits its owned regions in one transaction; resuming runs the parts
   not yet done. Regions are unique by pattern; edges are resolved from pattern pairs when the
   last part is done.
@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from ._files import (
+from .._files import (
     FileLock,
     OutputError,
     clean_stale,
@@ -49,16 +49,16 @@ from ._files import (
     same_file,
     temp_path,
 )
-from .domains import Ball, Box, Domain, Polytope, Whole
-from .errors import InvalidDomain, InvalidNetwork, PolyregError
-from .network import Network
-from .regions import Edge, Region, RegionSet, pattern_key
-from .tolerances import DEFAULT, Tolerances
+from ..domains import Ball, Box, Domain, Polytope, Whole
+from ..errors import InvalidDomain, InvalidNetwork, PolyregError
+from ..network import Network
+from ..regions import Edge, Region, RegionSet, pattern_key
+from ..tolerances import DEFAULT, Tolerances
 
 SCHEMA_VERSION = 1
 #: ``PRAGMA application_id`` of a polyreg store ("plyr")
 APPLICATION_ID = 0x706C7972
-FORMAT = "polyreg.store"
+FORMAT = "polyreg.scale.store"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -243,7 +243,7 @@ def validate_schema(conn: sqlite3.Connection, path: str | os.PathLike[str]) -> N
     >>> validate_schema(sqlite3.connect(":memory:"), "x.sqlite")
     Traceback (most recent call last):
     ...
-    polyreg.store.StoreError: x.sqlite: malformed store: table 'meta' is missing
+    polyreg.scale.store.StoreError: x.sqlite: malformed store: table 'meta' is missing
     """
     name = str(path)
     for table, columns in TABLES.items():
@@ -473,7 +473,7 @@ class RegionStore:
     def _build(path: Path, net: Network, domain: Domain, *, tol: Tolerances, chebyshev: bool,
                reduce: bool, seed: int, mode: str, network_path: str | None) -> None:
         """Write a new store at ``path`` (a temporary file renamed into place)."""
-        from . import __version__
+        from .. import __version__
         from .stream import working_space
 
         domain = domain.for_inputs(net.n_inputs)
@@ -785,7 +785,7 @@ def run_walk(
     dict
         :meth:`RegionStore.summary` (with ``stopped`` when a budget stopped the run).
     """
-    from .budget import Budget
+    from ..budget import Budget
 
     budget = Budget.make(max_regions, time_limit)
     if store.params["mode"] != "walk":
@@ -796,9 +796,9 @@ def run_walk(
 
 def _run_walk(store: RegionStore, progress: bool | None, batch: int,
               batch_seconds: float, budget: Any = None) -> dict:
-    from .engines._common import Context, ScaleProgress, region_rows
-    from .engines.traverse import Expanded, Found, WalkState, start_state, walk
-    from .lp import SolveCounter
+    from ..engines._common import Context, ScaleProgress, region_rows
+    from ..engines.traverse import Expanded, Found, WalkState, start_state, walk
+    from ..lp import SolveCounter
 
     t0 = time.perf_counter()
     ctx = Context.create(store.wnet, store.wdomain, store.tol)
@@ -920,7 +920,7 @@ def run_parts(
     parts: int | None = None,
     progress: bool | None = False,
 ) -> dict:
-    """Run (or continue) a partitioned search into ``store`` (see :mod:`polyreg.parallel`).
+    """Run (or continue) a partitioned search into ``store`` (see :mod:`polyreg.scale.parallel`).
 
     The partition is planned on the first call and kept in the file; each part commits in
     one transaction when it is done, so a killed run loses only the parts under way.
@@ -938,7 +938,7 @@ def run_parts(
 
 def _run_parts(store: RegionStore, workers: int | None, client: Any, parts: int | None,
                progress: bool | None) -> dict:
-    from .engines._common import ScaleProgress
+    from ..engines._common import ScaleProgress
     from .parallel import (
         Part,
         PartResult,
@@ -1054,7 +1054,7 @@ def resume(
             return run_walk(store, progress=progress, max_regions=max_regions,
                             time_limit=time_limit)
         if max_regions is not None or time_limit is not None:
-            from .budget import check_engine
+            from ..budget import check_engine
 
             check_engine("traverse", parallel=True)
         return run_parts(store, workers=workers, client=client, progress=progress)
