@@ -1,0 +1,6 @@
+"""Deprecated: moved to :mod:`polyreg.cli.fixtures`
+(this old path works, with a ``DeprecationWarning``, for one release)."""
+
+from ._moved import alias
+
+alias(__name__)
