@@ -58,7 +58,7 @@ from ..tolerances import DEFAULT, Tolerances
 SCHEMA_VERSION = 1
 #: ``PRAGMA application_id`` of a polyreg store ("plyr")
 APPLICATION_ID = 0x706C7972
-FORMAT = "polyreg.scale.store"
+FORMAT = "polyreg.store"  # the file format's name (not the module path: stores on disk keep it)
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -265,7 +265,7 @@ def test_store_parameters_recorded(tmp_path, small_net):
                  "--store", str(store), "--workers", "1", "--quiet"]) == 0
     with RegionStore.open(store) as s:
         p = s.params
-        assert p["format"] == "polyreg.scale.store" and p["schema_version"] == 1
+        assert p["format"] == "polyreg.store" and p["schema_version"] == 1
         assert p["engine"] == "traverse" and p["mode"] == "walk"
         assert p["domain"] == {"type": "ball", "center": [0.0, 0.1], "radius": 0.5,
                                "norm": "inf"}
