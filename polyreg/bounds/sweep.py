@@ -301,11 +301,11 @@ def sweep(
         return [row for job in jobs for row in run_job(job)]
     from concurrent.futures import ProcessPoolExecutor
 
-    from ..scale.parallel import _exit_with, process_context
+    from ..scale.processes import exit_with, process_context
 
     ctx = process_context(["polyreg.bounds.sweep"])
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx,
-                             initializer=_exit_with, initargs=(os.getpid(),)) as pool:
+                             initializer=exit_with, initargs=(os.getpid(),)) as pool:
         results = list(pool.map(run_job, jobs))
     return [row for rows in results for row in rows]
 

@@ -162,7 +162,7 @@ def run_scaled(
     when a scale option selected it)."""
     from ..budget import BudgetNotSupported, check_engine
     from .common import budget_options
-    from ..scale.parallel import default_workers
+    from ..scale.processes import default_workers
     from ..scale.store import RegionStore, export, run_parts, run_walk
     from ..scale.stream import count_streaming
 

@@ -50,13 +50,13 @@ def _run_pieces(ctx: Context, token: int, pieces: list[Piece]
 def _pool(workers: int) -> ProcessPoolExecutor:
     import multiprocessing as mp
 
-    from .parallel import _exit_with, process_context
+    from .processes import exit_with, process_context
 
     if "fork" in mp.get_all_start_methods():
         mpctx = mp.get_context("fork")
     else:  # pragma: no cover - platforms without fork
         mpctx = process_context(["polyreg.engines.branch"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mpctx, initializer=_exit_with,
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mpctx, initializer=exit_with,
                                initargs=(os.getpid(),))
 
 

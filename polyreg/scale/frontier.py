@@ -118,9 +118,9 @@ class _Shared:
 def _work(job: Job, inboxes: list, results: Any, shared: _Shared, stop: Any,
           main_pid: int) -> None:
     """One worker: walk the regions it owns, exchange the others, report at the end."""
-    from .parallel import _exit_with
+    from .processes import exit_with
 
-    _exit_with(main_pid)
+    exit_with(main_pid)
     try:
         results.put(("done", job.index, _search(job, inboxes, shared, stop)))
     except BaseException as exc:
@@ -280,7 +280,7 @@ def run_shared(
     """Run the shared-frontier search on ``workers`` processes; one result dict per worker
     (``owned``, ``edges``, ``regions``, ``edge_list``, ``lps``, ``socps``, ``messages``,
     ``seconds``, ``cpu``). ``progress(regions)`` is called about twice a second."""
-    from .parallel import process_context
+    from .processes import process_context
 
     if workers < 2:
         raise ValueError(f"the shared frontier needs at least 2 workers, got {workers}")
@@ -405,7 +405,7 @@ def traverse_shared(
     domain = domain.for_inputs(net.n_inputs)
     parts = run_shared(net, domain, workers, tol=tol, chebyshev=chebyshev, collect=True,
                        seed=seed)
-    from .parallel import merge_regions
+    from .merge import merge_regions
 
     found = sorted((r for p in parts for r in p["regions"]), key=lambda r: r.key)
     regions, edges = merge_regions([found], [p["edge_list"] for p in parts])

@@ -258,7 +258,8 @@ def count_streaming(
     from ..engines.traverse import Expanded, Found, start_state, walk
     from ..lp import SolveCounter
     from ..budget import Budget, check_engine
-    from .parallel import count_parts, default_workers
+    from .parallel import count_parts
+    from .processes import default_workers
 
     t0 = time.perf_counter()
     budget = Budget.make(max_regions, time_limit)

@@ -144,7 +144,7 @@ def test_plan_partition_cuts_inside_and_sorted():
 
 
 def test_cut_moved_off_a_first_layer_hyperplane():
-    from polyreg.scale.parallel import _avoid_neurons
+    from polyreg.scale.partition import _avoid_neurons
 
     net = one_layer([[2.0, 0.0], [0.0, 1.0]], [-0.6, 0.1])  # x = 0.3, y = -0.1
     c = _avoid_neurons(net, 0, 0.3, 2.0)
@@ -267,9 +267,9 @@ def test_dask_scheduler_address_on_the_command_line(dask_client, tmp_path, capsy
 
 def test_unreachable_scheduler(monkeypatch):
     pytest.importorskip("dask.distributed")
-    import polyreg.scale.parallel
+    import polyreg.scale.runners
     from polyreg.scale.parallel import make_runner
 
-    monkeypatch.setattr(polyreg.scale.parallel, "CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr(polyreg.scale.runners, "CONNECT_TIMEOUT", 1.0)
     with pytest.raises(polyreg.PolyregError, match="cannot reach the dask scheduler"):
         make_runner(client="tcp://127.0.0.1:9")
