@@ -31,6 +31,28 @@ def missing_extra(package: str, extra: str, exc: ImportError) -> ImportError:
     )
 
 
+def require(package: str, extra: str, *submodules: str) -> Any:
+    """The optional dependency ``package`` (and its ``submodules``), imported on first use; a
+    clear :class:`ImportError` naming the extra to install when it is absent.
+
+    Examples
+    --------
+    >>> require("json", "none").__name__
+    'json'
+    >>> require("no_such_package_polyreg", "torch")
+    Traceback (most recent call last):
+    ...
+    ImportError: this importer needs the optional package 'no_such_package_polyreg': ...
+    """
+    try:  # __import__, as an import statement: goes through builtins.__import__ every time
+        module = __import__(package)
+        for name in submodules:
+            __import__(f"{package}.{name}")
+    except ImportError as exc:
+        raise missing_extra(package, extra, exc) from exc
+    return module
+
+
 def to_numpy(value: Any, name: str) -> np.ndarray:
     """A float64 copy of an array-like, a torch tensor or a jax array."""
     if hasattr(value, "detach"):  # torch.Tensor, without importing torch

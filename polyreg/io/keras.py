@@ -35,7 +35,7 @@ from ._chain import (
     avgpool_matrix,
     conv_matrix,
     last_axis_matrix,
-    missing_extra,
+    require,
     refuse,
     transpose_matrix,
 )
@@ -60,11 +60,7 @@ _NO_OP = {
 
 
 def _h5py() -> Any:
-    try:
-        import h5py
-    except ImportError as exc:
-        raise missing_extra("h5py", "keras", exc) from exc
-    return h5py
+    return require("h5py", "keras")
 
 
 def snake_case(name: str) -> str:

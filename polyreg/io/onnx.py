@@ -29,7 +29,7 @@ from ._chain import (
     avgpool_matrix,
     conv_matrix,
     last_axis_matrix,
-    missing_extra,
+    require,
     refuse,
     transpose_matrix,
 )
@@ -60,12 +60,7 @@ _CONST_OPS = {
 
 
 def _onnx() -> Any:
-    try:
-        import onnx
-        import onnx.numpy_helper
-    except ImportError as exc:
-        raise missing_extra("onnx", "onnx", exc) from exc
-    return onnx
+    return require("onnx", "onnx", "numpy_helper")
 
 
 def _attrs(node: Any, onnx: Any) -> dict[str, Any]:
