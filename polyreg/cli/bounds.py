@@ -575,6 +575,14 @@ def _around(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- parsers
+def _point_args(p: argparse.ArgumentParser) -> None:
+    """``NET.npz --center C [--norm P]``: a network and a point (``margin``, ``robustness``)."""
+    add_network_arg(p)
+    p.add_argument("--center", required=True, metavar="C",
+                   help="the point: a comma-separated list or a .npy file holding a 1-D array")
+    p.add_argument("--norm", choices=NORM_CHOICES, default="2", help="L_p norm (default: 2)")
+
+
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     """Add ``margin``, ``robustness``, ``bounds`` and ``around`` to the ``polyreg`` parser."""
     p = subparsers.add_parser(
@@ -583,10 +591,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "(closed form), the neuron attaining it; optionally along a direction, cut by a box, and "
         "the distance to the boundary of its linear region (enumeration).",
     )
-    add_network_arg(p)
-    p.add_argument("--center", required=True, metavar="C",
-                   help="the point: a comma-separated list or a .npy file holding a 1-D array")
-    p.add_argument("--norm", choices=NORM_CHOICES, default="2", help="L_p norm (default: 2)")
+    _point_args(p)
     p.add_argument("--direction", metavar="U", help="also the margin along this direction")
     p.add_argument("--box", nargs=2, metavar=("LO", "HI"),
                    help="also the distance to the boundary of this box (numbers or lists)")
@@ -600,10 +605,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         description="Exact L_p distance from a point to the nearest point where argmax of the "
         "output (the sign for one output) changes, by walking regions outward.",
     )
-    add_network_arg(p)
-    p.add_argument("--center", required=True, metavar="C",
-                   help="the point: a comma-separated list or a .npy file holding a 1-D array")
-    p.add_argument("--norm", choices=NORM_CHOICES, default="2", help="L_p norm (default: 2)")
+    _point_args(p)
     p.add_argument("--max-radius", metavar="R", help="largest ball to enumerate")
     p.add_argument("--seed", type=int, default=0, help="seed of the adversarial search")
     p.add_argument("--certify", default="ibp,crown,lp", metavar="LIST",

@@ -26,22 +26,9 @@ from ..network import Network
 from ..regions import RegionSet
 from ..tolerances import Tolerances
 from .common import (
-    InputError,
-    _Parser,
-    add_budget_options,
-    add_domain_args,
-    add_exact_arg,
-    add_network_arg,
-    add_report_args,
-    budget_options,
-    build_domain,
-    check_out,
-    command_inputs,
-    command_outputs,
-    engine_names,
-    format_summary,
-    progress_option,
-    write_json_atomic,
+    InputError, _Parser, add_budget_options, add_domain_args, add_exact_arg, add_network_arg,
+    add_report_args, budget_options, build_domain, check_out, command_inputs, command_outputs,
+    engine_names, format_summary, progress_option, write_json_atomic,
 )
 
 

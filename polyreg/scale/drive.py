@@ -38,19 +38,10 @@ def is_parallel(options: dict[str, Any]) -> bool:
 
 
 def traverse_parallel(
-    net: Network,
-    domain: Domain,
-    *,
-    tol: Tolerances = DEFAULT,
-    progress: bool | None = None,
-    max_regions: int | None = None,
-    chebyshev: bool = True,
-    reduce: bool = True,
-    seed: int = 0,
-    workers: int | None = None,
-    client: object = None,
-    parts: int | None = None,
-    time_limit: float | None = None,
+    net: Network, domain: Domain, *, workers: int | None = None, client: object = None,
+    parts: int | None = None, tol: Tolerances = DEFAULT, chebyshev: bool = True,
+    reduce: bool = True, seed: int = 0, progress: bool | None = None,
+    max_regions: int | None = None, time_limit: float | None = None,
 ) -> RegionSet:
     """:func:`polyreg.engines.traverse` run by several processes; same patterns.
 
@@ -71,13 +62,13 @@ def traverse_parallel(
     True
     """
     t0 = time.perf_counter()
-    reduction = reduce_dimension(net, domain.for_inputs(net.n_inputs)) if reduce else None
-    if reduction is not None:
-        small = traverse_parallel(reduction.net, reduction.domain, tol=tol, progress=progress,
-                                  max_regions=max_regions, chebyshev=chebyshev, reduce=True,
-                                  seed=seed, workers=workers, client=client, parts=parts,
-                                  time_limit=time_limit)
-        return lift(small, reduction, net, domain, t0)
+    if reduce and (red := reduce_dimension(net, domain.for_inputs(net.n_inputs))) is not None:
+        # the engine's reduction first (an L2 ball or R^d with a low-rank first layer), then the
+        # processes on the reduced problem, lifted back as the engine lifts it
+        small = traverse_parallel(red.net, red.domain, workers=workers, client=client, parts=parts,
+                                  tol=tol, chebyshev=chebyshev, seed=seed, time_limit=time_limit,
+                                  max_regions=max_regions)
+        return lift(small, red, net, domain, t0)
     if Budget.make(max_regions, time_limit) is not None:
         check_engine("traverse", parallel=True)
     if workers is not None and workers > 1 and client is None and parts in (None, 1):

@@ -30,19 +30,8 @@ from ...tolerances import DEFAULT, Tolerances
 
 
 from .schema import (
-    _SCHEMA,
-    APPLICATION_ID,
-    FORMAT,
-    SCHEMA_VERSION,
-    StoreError,
-    _from_npy,
-    _npy,
-    _vec,
-    domain_from_description,
-    map_hash,
-    network_sha256,
-    unpack_pattern,
-    validate_rows,
+    _SCHEMA, APPLICATION_ID, FORMAT, SCHEMA_VERSION, StoreError, _from_npy, _npy, _vec,
+    domain_from_description, map_hash, network_sha256, unpack_pattern, validate_rows,
     validate_schema,
 )
 
