@@ -1,4 +1,4 @@
-"""Command-line sub-commands for bounds (registered through ``COMMAND_MODULES`` in ``cli.py``).
+"""Command-line sub-commands for bounds (registered through ``COMMAND_MODULES`` in ``polyreg.cli``).
 
 Commands
 --------

@@ -1,4 +1,4 @@
-"""Command-line sub-command ``plot`` (registered through ``COMMAND_MODULES`` in ``cli.py``).
+"""Command-line sub-command ``plot`` (registered through ``COMMAND_MODULES`` in ``polyreg.cli``).
 
 ``plot NET.npz (--box LO HI | --slice X0 X1 X2 [--box LO HI]) --out FILE.png|.svg|.pdf
 [--graph] [--points X.npy [--labels y.npy]] [--ball R --center C [--norm 1|2|inf]]
