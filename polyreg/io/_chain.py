@@ -428,6 +428,30 @@ class Chain:
         self._c = c
         self.shape = out_shape
 
+    def conv(
+        self, weight: np.ndarray, bias: np.ndarray | None, in_shape: Sequence[int], *,
+        stride: Sequence[int], pads: Sequence[tuple[int, int]], dilation: Sequence[int],
+        groups: int, where: str, pad_mode: str = "zeros", before: Any = None,
+    ) -> tuple[int, ...]:
+        """Apply a convolution (:func:`conv_matrix` on ``in_shape``, channels first) and its bias,
+        one value per output channel; ``before``, when given, maps the current values to
+        ``in_shape`` first (a transpose from channels last). Returns the output shape.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> chain = Chain((1, 3))
+        >>> chain.conv(np.ones((1, 1, 2)), np.array([0.5]), (1, 3), stride=[1], pads=[(0, 0)],
+        ...            dilation=[1], groups=1, where="conv")
+        (1, 2)
+        """
+        M, out = conv_matrix(weight, in_shape, stride=stride, pads=pads, dilation=dilation,
+                             groups=groups, pad_mode=pad_mode, where=where)
+        if before is not None:
+            M = M @ before
+        self.affine(M, None if bias is None else np.repeat(bias, prod(out[1:])), out, where)
+        return out
+
     def elementwise(
         self, scale: np.ndarray | float | None, shift: np.ndarray | float | None, where: str
     ) -> None:

@@ -27,7 +27,6 @@ from ._chain import (
     Chain,
     adaptive_avgpool_matrix,
     avgpool_matrix,
-    conv_matrix,
     last_axis_matrix,
     require,
     refuse,
@@ -486,17 +485,9 @@ def _apply_node(
         strides = [int(s) for s in attrs.get("strides", [1] * n)]
         dil = [int(s) for s in attrs.get("dilations", [1] * n)]
         pads = _pads(attrs, shape[1:], kernel, strides, dil, where)
-        M, out = conv_matrix(
-            W,
-            shape,
-            stride=strides,
-            pads=pads,
-            dilation=dil,
-            groups=int(attrs.get("group", 1)),
-            where=where,
-        )
         b = _const_input(node, 2, consts, where, required=False)
-        chain.affine(M, None if b is None else np.repeat(b, prod(out[1:])), out, where)
+        chain.conv(W, b, shape, stride=strides, pads=pads, dilation=dil,
+                   groups=int(attrs.get("group", 1)), where=where)
     elif op == "BatchNormalization":
         if int(attrs.get("training_mode", 0)) or len([o for o in node.output if o]) > 1:
             raise InvalidNetwork(
