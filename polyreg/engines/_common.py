@@ -24,7 +24,7 @@ ProgressFn = Callable[[dict], None]
 
 class CutCoincides(ToleranceError):
     """A cut of a part carries a facet that also lies on a neuron's hyperplane (the partition
-    must move that cut; :mod:`polyreg.parallel` does so by merging the two parts)."""
+    must move that cut; :mod:`polyreg.scale.parallel` does so by merging the two parts)."""
 
     def __init__(self, message: str, cut: int) -> None:
         super().__init__(message)
@@ -44,7 +44,7 @@ class Context:
     """What an enumeration fixes once: network, domain, stable neurons, domain rows, scales.
 
     ``cut_A x <= cut_b`` (unit rows, empty by default) restricts the enumeration to one *part*
-    of the domain (see :mod:`polyreg.parallel`): every region row set gets them after the
+    of the domain (see :mod:`polyreg.scale.parallel`): every region row set gets them after the
     domain's rows, labelled ``CUT - j``; the search reports facets on them but never crosses
     them. Stable neurons are those of the whole domain, so patterns are canonical alike in
     every part.

@@ -498,7 +498,7 @@ def branch(
         False.
     workers : int, optional
         With ``workers > 1``, the search tree is cut at a shallow depth into pieces searched by
-        that many processes (:func:`polyreg.branchpool.branch_parallel`).
+        that many processes (:func:`polyreg.scale.branchpool.branch_parallel`).
 
     Returns
     -------
@@ -523,7 +523,7 @@ def branch(
     domain = domain.for_inputs(net.n_inputs)
     ctx = Context.create(net, domain, tol)
     if workers is not None and workers > 1:
-        from ..branchpool import branch_parallel
+        from ..scale.branchpool import branch_parallel
 
         regions, counter, counts = branch_parallel(ctx, workers, max_regions=max_regions,
                                                    progress=progress)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polyreg
 from polyreg import Box
-from polyreg.branchpool import branch_parallel
+from polyreg.scale.branchpool import branch_parallel
 from polyreg.engines import branch
 from polyreg.engines._common import Context
 

@@ -13,7 +13,7 @@ import pytest
 import polyreg
 from polyreg.cli import main
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TINY2D = REPO / "data" / "tiny2d.npz"
 
 SUMMARY_KEYS = {"regions", "edges", "method", "domain", "widths", "engine", "lps", "solves",
@@ -168,7 +168,7 @@ def test_enumerate_atomic_on_failure(capsys, tmp_path, monkeypatch):
     def broken_dump(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("polyreg.cli.json.dump", broken_dump)
+    monkeypatch.setattr("polyreg.cli.common.json.dump", broken_dump)
     expect_error(
         capsys, ["enumerate", str(TINY2D), "--box", "-1", "1", "--out", str(out_path)], "disk full"
     )
