@@ -149,7 +149,7 @@ def _settled(status: object) -> bool:
     return status in (MS.kOptimal, MS.kInfeasible, MS.kUnbounded, MS.kUnboundedOrInfeasible)
 
 
-def _run_fresh(lp, feasibility: float, options: dict[str, object],  # type: ignore[no-untyped-def]
+def _run_fresh(lp, feasibility: float, options: dict[str, object],
                time_limit: float | None = None):
     """Solve ``lp`` on a new HiGHS instance with ``options``: ``(instance, model status)``."""
     h = _new_highs()
@@ -166,7 +166,7 @@ def _run_fresh(lp, feasibility: float, options: dict[str, object],  # type: igno
     return h, h.getModelStatus()
 
 
-def _retry(lp, feasibility: float, status, *, mip: bool = False,  # type: ignore[no-untyped-def]
+def _retry(lp, feasibility: float, status, *, mip: bool = False,
            time_limit: float | None = None):
     """Re-solve an LP (or MILP) the first settings left undecided with :data:`RETRY_OPTIONS`
     in turn (a MILP without the interior point set); ``(instance, status)`` of the first that
