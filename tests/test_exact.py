@@ -19,7 +19,7 @@ from polyreg.exact import (
     solve_square,
 )
 
-ENGINES_2D = ["traverse", "skeleton", "planar", "split"]
+ENGINES_2D = ["traverse", "skeleton", "planar", "split", "branch"]
 
 
 # ---------------------------------------------------------------------------- the module
@@ -157,7 +157,7 @@ def test_forced_window_unit_scale(method, make, size):
     assert {r.hex for r in always.regions} == {r.hex for r in auto.regions}
 
 
-@pytest.mark.parametrize("method", ["traverse", "skeleton", "planar"])
+@pytest.mark.parametrize("method", ["traverse", "skeleton", "planar", "branch"])
 @pytest.mark.parametrize("shift, scale", [(1e3, 1.0), (-2.5e4, 0.5), (7.0, 2.0)])
 def test_forced_window_translated_rescaled(method, shift, scale):
     net, expected = strip(3e-10 / scale)  # width 3e-10 after the change of coordinates

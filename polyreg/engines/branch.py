@@ -53,6 +53,7 @@ import numpy as np
 
 from ..domains import Ball, Box, Domain
 from ..errors import ToleranceError
+from ..exact import RowsFn
 from ..lp import WHOLE_CAP, RowStackLP, SolveCounter, _domain_margin, inscribed_ball
 from ..network import Network
 from ..regions import Region, RegionSet
@@ -94,6 +95,7 @@ class Piece:
     todo: list = field(default_factory=list)
     witnesses: np.ndarray | None = None
     row_ids: list = field(default_factory=list)  # labels of the split rows (LP model sync)
+    row_neurons: list = field(default_factory=list)  # the neuron of each split row (exact rows)
 
 
 @dataclass
@@ -336,6 +338,8 @@ class BranchSearch:
         far.row_ids = ids + [self._row_counter]
         self._row_counter += 1
         p.row_ids = ids + [self._row_counter]
+        far.row_neurons = p.row_neurons + [k]
+        p.row_neurons = p.row_neurons + [k]
         p.pattern[k] = near
         p.A, p.b = A_near, b_near_v
         p.x, p.r = near_ball
@@ -387,7 +391,7 @@ class BranchSearch:
             wit = w[None, :]
             p.witnesses = wit if p.witnesses is None else np.vstack([p.witnesses, wit])[
                 -MAX_WITNESSES:]
-            if m <= tol.zero:
+            if m <= tol.zero and tol.exact != "always":
                 self.counts.lp_kept += 1
                 return None
             ball = self._hull_ball(p, w, m, av, n, e, s)
@@ -401,10 +405,36 @@ class BranchSearch:
             A_far = np.vstack([self.ctx.dom_A, A_far])
             b_far = np.concatenate([self.ctx.dom_b, b_far])
         res = inscribed_ball(A_far, b_far, self.ctx.domain, tol, self.counter,
-                             what=f"piece of neuron {self.net.neuron_name(k)}")
+                             what=f"piece of neuron {self.net.neuron_name(k)}",
+                             exact=self._exact_far(p, k, s < 0))
         if not res.full or res.center is None:
             return None
         return res.center, res.radius
+
+    def _exact_far(self, p: Piece, k: int, far_on: bool) -> RowsFn:
+        """The exact rows of ``p``'s far side of neuron ``k`` (row for row like the Chebyshev
+        solve's: the domain's, the split rows', neuron ``k``'s), recomputed in rationals from
+        the network for the piece's bits (a neuron's row depends on earlier layers' bits only,
+        fixed for the piece), called only when a decision goes to rational arithmetic."""
+        ctx = self.ctx
+        pattern = p.pattern.copy()
+        pattern[k] = far_on
+        neurons = np.array(p.row_neurons + [k], dtype=np.int64)
+
+        def rows() -> tuple[list, list]:
+            from ..exact import network_rows, q_mat, q_vec
+
+            net = ctx.net
+            A: list = []
+            b: list = []
+            dom = ctx.domain.rows()
+            if dom is not None and ctx.dom_b.size:
+                A, b = q_mat(dom[0]), q_vec(dom[1])
+            nA, nb = network_rows(net.weights, net.biases, net.negative_slope, pattern,
+                                  neurons, np.where(pattern[neurons], 1.0, -1.0))
+            return A + nA, b + nb
+
+        return rows
 
     # ----------------------------------------------------------------- the search
     def run(self, pieces: list[Piece]) -> Iterator[Region]:
@@ -563,5 +593,6 @@ def branch(
         "edges_computed": edges,
         "edge_candidates": candidates,
         "workers": workers or 1,
+        **counter.exact_stats(),
     }
     return RegionSet(tuple(regions), tuple(edge_list), "branch", ctx.domain, net.widths, stats)
