@@ -223,3 +223,57 @@ def test_cli_exact_flag(tmp_path, capsys):
     assert summary["regions"] == expected and summary["exact_decisions"] >= 1
     assert main(args) == 0
     assert "exact decisions" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------- line
+def _segment_across(shift: float, scale: float):  # type: ignore[no-untyped-def]
+    from polyreg.slices import Path
+
+    return Path.segment([shift - scale, shift + 0.5 * scale], [shift + scale, shift + 0.5 * scale])
+
+
+@pytest.mark.parametrize("width", [5e-11, 2e-12])
+@pytest.mark.parametrize("shift, scale", [(0.0, 1.0), (1e3, 1.0), (-2.5e4, 0.5), (7.0, 2.0)])
+def test_line_forced_window(width, shift, scale):
+    """Two parallel lines ``width`` apart crossed by a segment: their roots lie closer than the
+    merge gap but farther apart than zero. float64 alone cannot tell one breakpoint from two
+    (before the exact path it merged them: 2 regions); the default sweeps the segment in
+    rationals: 3 regions, as exact="always"."""
+    net, _ = strip(width / scale)
+    net = moved(net, shift, scale)
+    path = _segment_across(shift, scale)
+    with pytest.raises(ToleranceError, match="breakpoints"):
+        polyreg.enumerate_regions(net, path, method="line", tol=Tolerances(exact="never"))
+    auto = polyreg.enumerate_regions(net, path, method="line")
+    assert len(auto) == 3 and auto.stats["exact_decisions"] == 1
+    always = polyreg.enumerate_regions(net, path, method="line", tol=Tolerances(exact="always"))
+    assert {r.hex for r in always.regions} == {r.hex for r in auto.regions}
+
+
+def test_line_forced_window_deeper_layer():
+    """A layer-2 neuron ``relu(x) - 3e-11`` flips 3e-11 after the layer-1 breakpoint x = 0: a
+    root within its gap of its piece's end."""
+    from polyreg.slices import Path
+
+    net = polyreg.Network.from_layers([([[1.0, 0.0]], [0.0]), ([[1.0]], [-3e-11]),
+                                       ([[1.0]], [0.0])])
+    path = Path.segment([-1.0, 0.0], [1.0, 0.0])
+    with pytest.raises(ToleranceError):
+        polyreg.enumerate_regions(net, path, method="line", tol=Tolerances(exact="never"))
+    auto = polyreg.enumerate_regions(net, path, method="line")
+    assert sorted(r.hex for r in auto.regions) == ["00", "80", "c0"]  # off, x > 0, both
+    assert auto.stats["exact_decisions"] == 1
+
+
+@pytest.mark.parametrize("closed", [False, True])
+def test_line_always_agrees_with_float(closed):
+    from polyreg.engines.line import line
+    from polyreg.slices import Path
+
+    net = polyreg.random_network([2, 8, 8, 1], seed=1)
+    path = Path.polyline([[-1.0, -1.0], [1.0, -0.5], [0.5, 1.0]], closed=closed)
+    fast = line(net, path)
+    ref = line(net, path, tol=Tolerances(exact="always"))
+    assert fast.stats["exact_decisions"] == 0 and ref.stats["exact_decisions"] == 3 - (not closed)
+    assert np.array_equal(fast.patterns, ref.patterns)
+    np.testing.assert_allclose(fast.knots, ref.knots, atol=1e-12)
