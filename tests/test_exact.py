@@ -135,10 +135,12 @@ def moved(net: polyreg.Network, shift: float, scale: float) -> polyreg.Network:
     return polyreg.Network.from_layers([(8 * W2, 8 * b2), (net.weights[1], net.biases[1])])
 
 
-#: inradius 1e-10, 6e-11 (strips: narrower ones are within ``Tolerances.merge`` = 1e-10 of a
-#: single line and merge with it, a decision of its own), 5.9e-11, 2.9e-11, 1.2e-11
-FAMILY = [(strip, 2e-10), (strip, 1.2e-10), (triangle, 2e-10), (triangle, 1e-10),
-          (triangle, 4e-11)]
+#: inradius 1e-10, 6e-11, 5.9e-11, 2.9e-11, 1.2e-11; the strips 2e-11 and 5e-12 wide are also
+#: within ``Tolerances.merge`` = 1e-10 of a single line but farther than ``zero``: whether the
+#: two lines are one is itself undecided in float64 (a merge decision, settled on the exact
+#: rows: :func:`polyreg.exact.same_hyperplane`)
+FAMILY = [(strip, 2e-10), (strip, 1.2e-10), (strip, 2e-11), (strip, 5e-12), (triangle, 2e-10),
+          (triangle, 1e-10), (triangle, 4e-11)]
 
 
 @pytest.mark.parametrize("method", ENGINES_2D)
@@ -277,3 +279,28 @@ def test_line_always_agrees_with_float(closed):
     assert fast.stats["exact_decisions"] == 0 and ref.stats["exact_decisions"] == 3 - (not closed)
     assert np.array_equal(fast.patterns, ref.patterns)
     np.testing.assert_allclose(fast.knots, ref.knots, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------- merge decisions
+@pytest.mark.parametrize("method", ENGINES_2D)
+def test_repeated_scaled_opposite_neurons_exact_merge(method):
+    """x = 0.25 as a neuron, twice its scale and its opposite, and y = 0: two lines, 4
+    regions; in exact="always" every "same hyperplane" decision is made on the exact rows
+    (:func:`polyreg.exact.same_hyperplane`) and agrees."""
+    W = np.array([[1.0, 0.0], [2.0, 0.0], [-1.0, 0.0], [0.0, 1.0]])
+    net = _net(W, np.array([-0.25, -0.5, 0.25, 0.0]))
+    box = Box.cube(2, -1, 1)
+    sets = [polyreg.enumerate_regions(net, box, method=method, tol=Tolerances(exact=mode))
+            for mode in ("never", "auto", "always")]
+    assert [len(rs) for rs in sets] == [4, 4, 4]
+    assert sets[0].patterns == sets[1].patterns == sets[2].patterns
+
+
+def test_same_hyperplane_rank():
+    from polyreg.exact import same_hyperplane
+
+    r = q_vec([1.0, -2.0, 0.5])
+    assert same_hyperplane(r, q_vec([3.0, -6.0, 1.5])) == 1
+    assert same_hyperplane(r, q_vec([-1.0, 2.0, -0.5])) == -1
+    assert same_hyperplane(r, q_vec([1.0, -2.0, 0.5 + 2.0**-50])) == 0
+    assert same_hyperplane(q_vec([0.0, 0.0, 0.0]), r) == 0
