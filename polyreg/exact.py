@@ -539,6 +539,32 @@ def network_rows(
     return A, bq
 
 
+def forward_exact(
+    weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], negative_slope: float,
+    x: Sequence[float] | np.ndarray,
+) -> list[list[Q]]:
+    """Pre-activations of every layer (the last one is the output) at the point ``x``, in
+    rational arithmetic (``z > 0`` is on).
+
+    Examples
+    --------
+    >>> z = forward_exact([np.array([[1.0], [-1.0]]), np.array([[1.0, 1.0]])],
+    ...                   [np.array([-0.1, 0.1]), np.array([0.0])], 0.0, [0.1])
+    >>> [[str(v) for v in layer] for layer in z]
+    [['0', '0'], ['0']]
+    """
+    a = q_vec(np.asarray(x, dtype=np.float64))
+    alpha = q(float(negative_slope))
+    out: list[list[Q]] = []
+    for layer, (W, b) in enumerate(zip(weights, biases, strict=True)):
+        Wq, bq = q_mat(W), q_vec(b)
+        z = [_dot(row, a) + bi for row, bi in zip(Wq, bq, strict=True)]
+        out.append(z)
+        if layer + 1 < len(weights):
+            a = [v if v > 0 else alpha * v for v in z]
+    return out
+
+
 def pattern_rows(
     weights: Sequence[np.ndarray],
     biases: Sequence[np.ndarray],
