@@ -383,15 +383,19 @@ def same_planes(
 
 
 def coinciding_bit(
-    ctx: Context, pattern: np.ndarray, keys: list[int], signs: list[float], k: int,
+    ctx: Context, pattern: np.ndarray, keys: list[int], k: int,
     d2_on: np.ndarray, d2_off: np.ndarray, counter: SolveCounter,
 ) -> bool | None:
-    """Neuron ``k``'s bit when its hyperplane carries one of a cell's rows (named by ``keys``
-    and ``signs``, see :func:`exact_key_rows`): True when a row is its on side ``-g x <= c``,
+    """Neuron ``k``'s bit when its hyperplane carries one of a cell's rows (named by ``keys``,
+    see :func:`exact_key_rows`; a neuron's row on the side of its bit in ``pattern``, the
+    cell's): True when a row is its on side ``-g x <= c``,
     False when one is its off side, None when none is (the neuron may cut the cell).
     ``d2_on``/``d2_off``: squared distances of the rows to the on side's row and to its
     opposite (:meth:`Context.rows_key` frame); float64 where sure, exact in the window
     (:func:`merge_window`)."""
+    reach = ctx.tol.merge / max(1.0, ctx.extent)
+    if not (d2_on.size and min(float(d2_on.min()), float(d2_off.min())) <= reach * reach):
+        return None  # no row within the merge tolerance (the usual case)
     sure_on, doubt_on = merge_window(ctx, d2_on)
     if sure_on.any():
         return True
@@ -401,8 +405,8 @@ def coinciding_bit(
     cand = np.flatnonzero(doubt_on | doubt_off)
     if cand.size == 0:
         return None
-    verdict = same_planes(ctx, pattern, [k] + [keys[i] for i in cand],
-                          [1.0] + [signs[i] for i in cand], counter,
+    signs = [1.0 if keys[i] < 0 or pattern[keys[i]] else -1.0 for i in cand]
+    verdict = same_planes(ctx, pattern, [k] + [keys[i] for i in cand], [1.0] + signs, counter,
                           f"neuron {ctx.net.neuron_name(k)} on a row of its cell")
     for v in verdict:
         if v:

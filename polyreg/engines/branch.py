@@ -359,8 +359,7 @@ class BranchSearch:
         dA, db = Ak + a, bk + beta / f
         d2_far = np.einsum("ij,ij->i", dA, dA) + db * db
         d2_on, d2_off = (d2_near, d2_far) if near else (d2_far, d2_near)
-        signs = [1.0 if key < 0 or p.pattern[key] else -1.0 for key in keys]
-        return coinciding_bit(self.ctx, p.pattern, keys, signs, k, d2_on, d2_off, self.counter)
+        return coinciding_bit(self.ctx, p.pattern, keys, k, d2_on, d2_off, self.counter)
 
     @staticmethod
     def _filter(w: np.ndarray | None, n: np.ndarray, e: float, s: float) -> np.ndarray | None:

@@ -111,8 +111,7 @@ def _cut(
         # the exact rows in the window (_common.merge_window)
         d2_on = np.sum((R - key_on) ** 2, axis=1)
         d2_off = np.sum((R + key_on) ** 2, axis=1)
-        signs = [1.0 if key < 0 or cell.pattern[key] else -1.0 for key in cell.keys]
-        bit = coinciding_bit(ctx, cell.pattern, cell.keys, signs, k, d2_on, d2_off, counter)
+        bit = coinciding_bit(ctx, cell.pattern, cell.keys, k, d2_on, d2_off, counter)
         if bit is not None:
             counts.cheap += 1
             return [_with_bit(cell, k, bit)]
