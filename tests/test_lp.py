@@ -72,3 +72,22 @@ def test_unknown_status_is_retried_in_solve_milp(monkeypatch):
     res = lp.solve_milp(cost, A, lo, hi, clo, chi, np.zeros(2, dtype=bool))
     assert res.status == lp.Status.OPTIMAL and round(res.objective, 9) == 0.5
     assert lp.RETRIES["rescued"] == before + 1
+
+
+def test_recorded_unknown_status_lp_is_answered():
+    """A real LP HiGHS leaves in status 'Unknown' (tests/data/README.md): solve_milp answers
+    'infeasible' through the retry, and the rational LP agrees (max t < 0: empty)."""
+    from conftest import DATA_DIR
+
+    from polyreg import exact as ex
+    from polyreg.npyfile import load_npz
+
+    d = load_npz(DATA_DIR / "lp_unknown_status.npz")
+    res = lp.solve_milp(d["cost"], d["A"], d["row_lo"], d["row_hi"], d["col_lo"], d["col_hi"],
+                        np.zeros(d["A"].shape[1], dtype=bool), feasibility=1e-10)
+    assert res.status == lp.Status.INFEASIBLE
+    # the same set as {M z <= r}: rows with a finite upper bound, t >= 0
+    M = np.vstack([d["A"], -np.eye(d["A"].shape[1])[-1:]])
+    r = np.concatenate([d["row_hi"], [0.0]])
+    t = ex.interior(ex.q_mat(M), ex.q_vec(r)).t
+    assert t is None or t < 0
