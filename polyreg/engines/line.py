@@ -303,15 +303,20 @@ def _roots(
             m = mag[:, 0] + mag[:, 1] * np.abs(t)
         piece = np.broadcast_to(np.arange(P)[:, None], t.shape)
         slope = np.abs(beta)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gap = np.maximum(NOISE * m / slope, floor[piece])
+    # only roots strictly inside their piece matter: gaps and the rest on those
+    with np.errstate(invalid="ignore"):
         to_lo, to_hi = t - lo[piece], hi[piece] - t
-    inside = ok & (to_lo > gap + lo_gap[piece]) & (to_hi > gap + hi_gap[piece])
+        idx = np.flatnonzero(ok & (to_lo > 0) & (to_hi > 0))
+    piece, t = piece.ravel()[idx], t.ravel()[idx]
+    to_lo, to_hi = to_lo.ravel()[idx], to_hi.ravel()[idx]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = np.maximum(NOISE * m.ravel()[idx] / slope.ravel()[idx], floor[piece])
+    inside = (to_lo > gap + lo_gap[piece]) & (to_hi > gap + hi_gap[piece])
     # a root snapped onto an end of its piece although farther from it than ``zero`` (in t):
     # float64 cannot tell whether the piece holds one more breakpoint there
-    near = np.minimum(to_lo, to_hi)
-    undecided = ok & ~inside & (near > zero[piece]) & (to_lo > -gap) & (to_hi > -gap)
-    return piece[inside], t[inside], gap[inside], np.unique(piece[undecided])
+    out = ~inside
+    undecided = np.unique(piece[out][np.minimum(to_lo[out], to_hi[out]) > zero[piece[out]]])
+    return piece[inside], t[inside], gap[inside], undecided
 
 
 def _split(
