@@ -161,8 +161,9 @@ def test_forced_window_unit_scale(method, make, size):
 
 @pytest.mark.parametrize("method", ["traverse", "skeleton", "planar", "branch"])
 @pytest.mark.parametrize("shift, scale", [(1e3, 1.0), (-2.5e4, 0.5), (7.0, 2.0)])
-def test_forced_window_translated_rescaled(method, shift, scale):
-    net, expected = strip(3e-10 / scale)  # width 3e-10 after the change of coordinates
+@pytest.mark.parametrize("width", [3e-10, 2e-11])  # 2e-11: also a merge decision
+def test_forced_window_translated_rescaled(method, shift, scale, width):
+    net, expected = strip(width / scale)  # width ``width`` after the change of coordinates
     net = moved(net, shift, scale)
     box = Box.cube(2, shift - scale, shift + scale)
     rs = polyreg.enumerate_regions(net, box, method=method)
