@@ -101,3 +101,22 @@ def test_rejects_other_domains():
         homog(net, Box.cube(2))
     with pytest.raises(polyreg.InvalidDomain, match="at most"):
         homog(polyreg.random_network([11, 2, 1], seed=0))
+
+
+def test_batched_maps_match_local_maps():
+    # the merged regions' maps are computed for many patterns at once (LeakyReLU too)
+    import numpy as np
+
+    from polyreg.engines.homog import _batched_maps
+
+    rng = np.random.default_rng(3)
+    for slope in (0.0, 0.1):
+        net = polyreg.random_network([3, 5, 4, 2], seed=1)
+        net = polyreg.Network.from_layers(list(zip(net.weights, net.biases, strict=True)),
+                                          negative_slope=slope)
+        P = rng.random((7, net.n_hidden)) < 0.5
+        G, c, W, b = _batched_maps(net, P)
+        for i in range(7):
+            m = net.local_maps(P[i])
+            assert np.allclose(G[i], m.G) and np.allclose(c[i], m.c)
+            assert np.allclose(W[i], m.out_W) and np.allclose(b[i], m.out_b)

@@ -62,6 +62,43 @@ from .branch import branch
 
 #: largest input dimension (2^d facets)
 MAX_DIM = 10
+#: regions whose maps are computed together when the merged regions are assembled
+ASSEMBLY_CHUNK = 2048
+
+
+def _batched_maps(net: Network, patterns: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:meth:`Network.local_maps` for many patterns at once: ``(G, c, out_W, out_b)`` with
+    shapes ``(m, n_hidden, d)``, ``(m, n_hidden)``, ``(m, n_out, d)``, ``(m, n_out)``.
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> net = polyreg.random_network([2, 3, 3, 1], seed=0)
+    >>> P = np.array([[1, 0, 1, 0, 1, 1], [0, 1, 1, 1, 0, 0]], dtype=bool)
+    >>> G, c, W, b = _batched_maps(net, P)
+    >>> all(np.allclose(W[i], net.local_maps(P[i]).out_W) and
+    ...     np.allclose(G[i], net.local_maps(P[i]).G) for i in range(2))
+    True
+    """
+    m = patterns.shape[0]
+    offsets = net.layer_offsets
+    alpha = net.negative_slope
+    G = np.broadcast_to(net.weights[0], (m, *net.weights[0].shape))
+    c = np.broadcast_to(net.biases[0], (m, net.biases[0].size))
+    Gs, cs = [G], [c]
+    for layer in range(1, len(net.weights)):
+        slope = np.where(patterns[:, offsets[layer - 1]:offsets[layer]], 1.0, alpha)
+        W = net.weights[layer]
+        X = slope[:, :, None] * G  # (m, n, d) -> one product (n_out, n) @ (n, m d)
+        n, d = X.shape[1], X.shape[2]
+        G = (W @ X.transpose(1, 0, 2).reshape(n, m * d)).reshape(W.shape[0], m, d)
+        G = G.transpose(1, 0, 2)
+        c = (slope * c) @ W.T + net.biases[layer]
+        if layer < len(net.weights) - 1:
+            Gs.append(G)
+            cs.append(c)
+    return np.concatenate(Gs, axis=1), np.concatenate(cs, axis=1), G, c
 
 
 def facet_network(net: Network, s: np.ndarray) -> Network:
@@ -215,33 +252,43 @@ def homog(
         counter.lp += int(rs.stats.get("lps", 0))
         counter.socp += int(rs.stats.get("socps", 0))
         facet_regions += len(rs)
-        for r in rs:
-            pattern = r.pattern[keep]
-            key = pattern_key(pattern)
-            if key not in found:
-                t = 1.0 - float(s @ r.point)
-                found[key] = (pattern, r.point / t)
+        if len(rs):
+            pats = np.array([r.pattern for r in rs])[:, keep]
+            pts = np.array([r.point for r in rs])
+            pts = pts / (1.0 - pts @ s)[:, None]  # x / t
+            for pattern, point in zip(pats, pts, strict=True):
+                key = pattern_key(pattern)
+                if key not in found:
+                    found[key] = (pattern, point)
         if max_regions is not None and len(found) > max_regions:
             raise ToleranceError(f"more than max_regions={max_regions} regions")
         show(len(found), -1, counter.total)
     regions = []
     live = ctx.stab.live
     small, _ = ctx.constant_floor(np.flatnonzero(live))
-    for pattern, point in found.values():
-        maps = ctx.net.local_maps(pattern)  # the canonical (rescaled) network of the context
-        g, c = maps.G[live], maps.c[live]
-        gnorm = np.linalg.norm(g, axis=1)
+    items = list(found.values())
+    for lo in range(0, len(items), ASSEMBLY_CHUNK):
+        chunk = items[lo:lo + ASSEMBLY_CHUNK]
+        patterns = np.array([pattern for pattern, _ in chunk])
+        points = np.array([point for _, point in chunk])
+        # every region's affine maps at once (the masked recurrence of Network.local_maps)
+        G, c, out_W, out_b = _batched_maps(ctx.net, patterns)
+        g, cc = G[:, live], c[:, live]
+        gnorm = np.linalg.norm(g, axis=2)
         rows = gnorm > small  # the region's neuron rows (constant neurons have none)
-        sign = np.where(pattern[live][rows], 1.0, -1.0)
-        dist = sign * (g[rows] @ point + c[rows]) / gnorm[rows]
-        radius = min(float(dist.min()) if dist.size else np.inf, WHOLE_CAP)
-        if radius < ctx.tol.radius:  # the authoritative answer on the region's own rows
-            rr = region_rows(ctx, pattern)
-            ball = inscribed_ball(rr.A, rr.b, whole, ctx.tol, counter, what="region of R^d")
-            if not ball.full or ball.center is None:
-                raise ToleranceError(f"region {pattern.astype(int)} has no interior in R^d")
-            point, radius = ball.center, ball.radius
-        regions.append(Region(pattern, point, radius, maps.out_W, maps.out_b))
+        sign = np.where(patterns[:, live], 1.0, -1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dist = sign * ((g @ points[:, :, None])[:, :, 0] + cc) / gnorm
+        radii = np.minimum(np.where(rows, dist, np.inf).min(axis=1, initial=np.inf), WHOLE_CAP)
+        for j, (pattern, point) in enumerate(chunk):
+            radius = float(radii[j])
+            if radius < ctx.tol.radius:  # the authoritative answer on the region's own rows
+                rr = region_rows(ctx, pattern)
+                ball = inscribed_ball(rr.A, rr.b, whole, ctx.tol, counter, what="region of R^d")
+                if not ball.full or ball.center is None:
+                    raise ToleranceError(f"region {pattern.astype(int)} has no interior in R^d")
+                point, radius = ball.center, ball.radius
+            regions.append(Region(pattern, point, radius, out_W[j], out_b[j]))
     show(len(regions), 0, counter.total, final=True)
     edge_list: list = []
     if edges:
