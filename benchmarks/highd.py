@@ -73,6 +73,8 @@ CASES = {
     "w4": ("whole", ([4, 8, 8, 1], 0), True),
     "w5": ("whole", ([5, 8, 8, 1], 3), False),
     "w2deep": ("whole", ([2, 64, 64, 64, 1], 0), False),
+    "w6": ("whole", ([6, 8, 8, 1], 4), False),
+    "w7": ("whole", ([7, 8, 8, 1], 5), False),
 }
 
 
