@@ -2,7 +2,9 @@
 
 Options added to ``count`` and ``enumerate``. They run the ``traverse`` engine (with
 ``--method auto``, the default, giving any of them selects it); ``--method`` naming another
-engine with one of them is an error.
+engine with one of them is an error. The one exception: ``--workers N`` alone with the
+``branch`` engine (``--method branch``, or ``auto`` where it picks branch) runs branch's own
+process pool (:mod:`polyreg.scale.branchpool`).
 
 ``--store RUN.sqlite``
     Write the run to a region store as it goes (:mod:`polyreg.scale.store`); ``enumerate --out``
@@ -169,6 +171,16 @@ def run_scaled(
     explicit = any(getattr(args, k, None) is not None
                    for k in ("store", "workers", "scheduler", "parts"))
     budget = budget_options(args)
+    # --workers alone (no store, scheduler, parts or budget) with the branch engine, named or
+    # auto's choice: branch runs its own process pool (polyreg.scale.branchpool)
+    only_workers = args.workers is not None and not budget and all(
+        getattr(args, k, None) is None for k in ("store", "scheduler", "parts"))
+    if only_workers and args.method in ("branch", "auto"):
+        from ..engines.auto import choose
+
+        if args.method == "branch" or choose(net, domain) == "branch":
+            args.engine_options = {"workers": args.workers}
+            return None
     if args.method not in ("traverse", "auto"):
         if explicit:
             raise OptionError("--store, --workers, --scheduler and --parts run the traverse "

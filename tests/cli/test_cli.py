@@ -263,3 +263,24 @@ def test_usage_errors_exit_2(capsys, argv):
         main(argv)
     assert info.value.code == 2
     assert "usage: polyreg" in capsys.readouterr().err
+
+
+def test_workers_with_branch_run_branchpool(tmp_path, capsys):
+    # --workers alone with branch (named, or auto's choice above 8 inputs) runs branch's own
+    # pool, not traverse
+    import json
+
+    import polyreg
+    from polyreg.cli import main
+
+    net = polyreg.random_network([9, 8, 6, 1], seed=2)
+    path = tmp_path / "net.npz"
+    net.save(path)
+    box = polyreg.Box.cube(9, -0.4, 0.4)
+    ref = polyreg.count_regions(net, box, method="traverse")
+    for method in ("auto", "branch"):
+        argv = ["count", str(path), "--box", "-0.4", "0.4", "--method", method, "--workers", "2",
+                "--json", "--quiet"]
+        assert main(argv) == 0
+        s = json.loads(capsys.readouterr().out)
+        assert s["regions"] == ref and s["workers"] == 2 and s["engine"] == "branch"
