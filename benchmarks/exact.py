@@ -19,7 +19,10 @@ Forced table (cells built to fall between the tolerances: ``never`` raises there
 case        ``strip`` (two parallel lines 2e-10 apart, a third across: inradius 1e-10) or
             ``triangle`` (lines x = 0, y = 0, x + y = 1e-10: inradius 2.9e-11) in ``[-1, 1]^2``,
             or ``tri+rand``: the triangle's three neurons added to a random [2, 8, 8, 1]
-            network's first layer.
+            network's first layer, or ``merge``: two parallel lines 2e-11 apart (within the
+            merge tolerance: "same hyperplane?" is undecided in float64). ``line`` rows: a
+            segment across the ``merge`` strip, and a polyline through ``tri+rand`` passing
+            1e-11 from the triangle's corner (breakpoints closer than the merge gap).
 auto s      default mode: float64, rational arithmetic only where undecided (``exact``
             decisions, ``ex s`` seconds of them).
 always s    every full-dimensionality and facet decision in rational arithmetic (``exact``
@@ -55,6 +58,7 @@ import numpy as np  # noqa: E402
 import polyreg  # noqa: E402
 from polyreg import Ball, Box, Tolerances  # noqa: E402
 from polyreg import exact as ex  # noqa: E402
+from polyreg.slices import Path  # noqa: E402
 
 
 def _net(W: np.ndarray, b: np.ndarray) -> polyreg.Network:
@@ -70,6 +74,9 @@ def ordinary_cases(quick: bool) -> list[tuple[str, polyreg.Network, polyreg.Doma
         ("[3,10,10,1] L2 traverse", rn([3, 10, 10, 1], seed=0), Ball(np.zeros(3), 1.0),
          "traverse"),
         ("[5,12,12,1] box skeleton", rn([5, 12, 12, 1], seed=0), Box.cube(5, -1, 1), "skeleton"),
+        ("[8,10,10,1] box branch", rn([8, 10, 10, 1], seed=0), Box.cube(8, -0.3, 0.3), "branch"),
+        ("[4,32,32,32,1] polyline line", rn([4, 32, 32, 32, 1], seed=0),
+         Path.polyline(np.random.default_rng(0).normal(size=(200, 4)), closed=True), "line"),
     ]
     if not quick:
         cases += [
@@ -91,11 +98,21 @@ def forced_cases() -> list[tuple[str, polyreg.Network, polyreg.Domain, str]]:
     W1 = np.hstack([base.weights[1], np.zeros((8, 3))])
     mixed = polyreg.Network.from_layers([(W0, b0), (W1, base.biases[1]),
                                          (base.weights[2], base.biases[2])])
+    # two parallel lines 2e-11 apart: within the merge tolerance, farther than zero (a merge
+    # decision in the window: the exact rows decide that they are two lines)
+    thin = _net(np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]), np.array([0.0, -2e-11, 0.0]))
     box = Box.cube(2, -1, 1)
     out = []
-    for name, net in (("strip", strip), ("triangle", tri), ("tri+rand", mixed)):
-        for method in ("traverse", "skeleton", "planar", "split"):
+    for name, net in (("strip", strip), ("triangle", tri), ("tri+rand", mixed),
+                      ("merge", thin)):
+        for method in ("traverse", "skeleton", "planar", "split", "branch"):
             out.append((f"{name} {method}", net, box, method))
+    # line: a segment across the 2e-11 strip; a polyline through the random network with the
+    # triangle (its corner crossed 1e-11 away from the vertex)
+    across = Path.segment([-1.0, 0.5], [1.0, 0.5])
+    out.append(("merge line", thin, across, "line"))
+    corner = Path.polyline([[-1.0, -1.0], [1e-11, 1e-11 - 2e-10], [1.0, 1.0], [-1.0, 0.5]])
+    out.append(("tri+rand line", mixed, corner, "line"))
     return out
 
 
@@ -148,7 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"exact arithmetic: {ex.BACKEND}\n")
     print(f"{'case':28s} {'regions':>7s} {'never s':>8s} {'auto s':>8s} {'ratio':>6s} "
           f"{'exact':>5s} check")
-    for name, net, dom, method in ordinary_cases(args.quick):
+    cases = ordinary_cases(args.quick)
+    for _name, _net_, _dom, method in cases:  # warm-up: imports, solver start-up
+        small = polyreg.random_network([_net_.n_inputs, 4, 1], seed=0)
+        _time(small, _dom, method, "auto")
+    for name, net, dom, method in cases:
         best = {"never": np.inf, "auto": np.inf}
         sets = {}
         for _ in range(args.repeat):

@@ -14,7 +14,8 @@ reference where it finishes within ``--traverse-timeout``; nnenum 1.x in exact b
 (no specification, the output layer linear, ``Settings.NUM_PROCESSES = --workers``) run as a
 subprocess of another interpreter (``NNENUM_PYTHON``, or ``/work/peers/nnenum-venv/bin/python``
 when it exists; nnenum is GPL and never imported here) through ``benchmarks/nnenum_count.py``,
-its leaf-star count and seconds (``enumerate_network`` only). ``ratio`` is nnenum's wall
+its leaf-star count and seconds (``enumerate_network`` only). BLAS runs single-threaded
+in every process (``OPENBLAS_NUM_THREADS=1`` etc. unless set). ``ratio`` is nnenum's wall
 seconds over branch's; ``cpu s`` are the CPU seconds of the run and its worker processes, and
 ``cpu ratio`` their ratio: on a loaded machine (the load average is printed) wall seconds
 depend on what else runs, CPU seconds much less. ``check`` says whether every count agrees.
@@ -24,10 +25,14 @@ The networks: ``polyreg.random_network(widths, seed)`` in boxes ``[-h, h]^d``, t
 [64, 32, 32, 10] MLP trained on 8x8 digits (``benchmarks/train_digits.py``, weights in
 ``benchmarks/data/``) in L-inf balls around test images scaled to [0, 1], and a random
 [784, 64, 64, 10] network in an L-inf ball around a random image. The ``w*`` cases are the whole
-space: ``engine s`` is then ``homog`` (one process) and nnenum does not apply.
+space: ``engine s`` is then ``homog`` (one process) and nnenum does not apply; ``box s`` is
+``auto`` (skeleton) on the box ``[-1e5, 1e5]^d`` holding every vertex (the same count) and
+``homog/box`` the ratio of the seconds (goal: within 3x).
 """
 
 from __future__ import annotations
+
+import single_thread_blas  # noqa: F401  (first: BLAS threads are fixed at numpy's import)
 
 import argparse
 import json
@@ -46,7 +51,11 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
 import polyreg
-from polyreg.engines import branch, homog, traverse
+from polyreg.engines import auto, branch, homog, traverse
+
+#: half-width of the box compared with the whole space (``box s``): it holds every vertex of the
+#: ``w*`` networks (its count equals the whole space's, checked)
+WHOLE_BOX = 1e5
 
 # name: (kind, spec, in --quick)
 CASES = {
@@ -64,6 +73,8 @@ CASES = {
     "w4": ("whole", ([4, 8, 8, 1], 0), True),
     "w5": ("whole", ([5, 8, 8, 1], 3), False),
     "w2deep": ("whole", ([2, 64, 64, 64, 1], 0), False),
+    "w6": ("whole", ([6, 8, 8, 1], 4), False),
+    "w7": ("whole", ([7, 8, 8, 1], 5), False),
 }
 
 
@@ -193,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"branch workers {args.workers}; nnenum: {py or 'not found (ratio vs traverse)'}"
           f" with {args.workers} processes; traverse limit {t_limit:g} s\n")
     header = ["case", "d", "regions", "engine s", "cpu s", "LP/reg", "reg/s", "MB", "traverse s",
-              "LP/reg", "nnenum s", "cpu s", "stars", "ratio", "cpu ratio", "check"]
+              "LP/reg", "nnenum s", "cpu s", "stars", "ratio", "cpu ratio", "box s", "homog/box",
+              "check"]
     rows = []
     failed = False
     for name in names:
@@ -211,7 +223,11 @@ def main(argv: list[str] | None = None) -> int:
         st_n, n_n, s_n, c_n = ("absent", 0, 0.0, 0.0)
         if py is not None and kind != "whole":
             st_n, n_n, s_n, c_n = run_nnenum(py, net, domain, args.workers, args.timeout)
-        counts = [n for s, n in ((st, n_b), (st_t, n_t), (st_n, n_n)) if s == "ok"]
+        st_x, n_x, s_x = "absent", 0, 0.0
+        if kind == "whole":  # goal 3: the same network's count in a box holding its vertices
+            big = polyreg.Box.cube(net.n_inputs, -WHOLE_BOX, WHOLE_BOX)
+            st_x, n_x, _, s_x, _, _ = timed(auto, (net, big), {}, args.timeout)
+        counts = [n for s, n in ((st, n_b), (st_t, n_t), (st_n, n_n), (st_x, n_x)) if s == "ok"]
         ok = st == "ok" and len(set(counts)) == 1
         failed |= not ok
         ref = s_n if st_n == "ok" else (s_t if st_t == "ok" else None)
@@ -227,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{mb:.0f}" if st == "ok" else "-",
             fmt(st_t, s_t), f"{lps_t / max(n_t, 1):.2f}" if st_t == "ok" else "-",
             fmt(st_n, s_n), fmt(st_n, c_n), f"{n_n:,}" if st_n == "ok" else "-", ratio,
-            cpu_ratio, "ok" if ok else "FAIL",
+            cpu_ratio, fmt(st_x, s_x) if kind == "whole" else "-",
+            f"{s_b / s_x:.2f}x" if st_x == "ok" and st == "ok" and s_x > 0 else "-",
+            "ok" if ok else "FAIL",
         ])
         print(f"  {name}: {what}: " + " | ".join(rows[-1][2:]), file=sys.stderr)
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]

@@ -13,9 +13,9 @@ machine does, so the load average is printed with each one.
 Sections
 --------
 speedup
-    For each of :data:`SPEED_CASES`: ``polyreg.stream.count_streaming`` with one process, then
-    with 2 processes sharing one frontier (``workers=2``: :mod:`polyreg.frontier`, regions
-    owned by pattern hash), then with 2 processes on domain slabs (:mod:`polyreg.parallel`,
+    For each of :data:`SPEED_CASES`: ``polyreg.scale.stream.count_streaming`` with one process, then
+    with 2 processes sharing one frontier (``workers=2``: :mod:`polyreg.scale.frontier`, regions
+    owned by pattern hash), then with 2 processes on domain slabs (:mod:`polyreg.scale.parallel`,
     the default number of parts; what stores and dask clusters run). Wall-clock speed-up
     (``serial wall / parallel wall``) and, robust to other load on the machine, the same ratio
     from CPU seconds: the serial run's CPU time over the busiest worker's CPU time (shared
@@ -85,7 +85,7 @@ def describe(d: int, spec: str) -> str:
 # ---------------------------------------------------------------------------- children
 def child_serial(widths: list[int], seed: int, spec: str) -> dict:
     import polyreg
-    from polyreg.stream import count_streaming
+    from polyreg.scale.stream import count_streaming
 
     net = polyreg.random_network(widths, seed=seed)
     domain = make_domain(widths[0], spec)
@@ -97,7 +97,7 @@ def child_serial(widths: list[int], seed: int, spec: str) -> dict:
 
 def child_shared(widths: list[int], seed: int, spec: str, workers: int) -> dict:
     import polyreg
-    from polyreg.stream import count_streaming
+    from polyreg.scale.stream import count_streaming
 
     net = polyreg.random_network(widths, seed=seed)
     domain = make_domain(widths[0], spec)
@@ -110,7 +110,7 @@ def child_shared(widths: list[int], seed: int, spec: str, workers: int) -> dict:
 def child_parallel(widths: list[int], seed: int, spec: str, workers: int,
                    parts: int | None) -> dict:
     import polyreg
-    from polyreg.parallel import PoolRunner, default_parts, drive, plan_partition
+    from polyreg.scale.parallel import PoolRunner, default_parts, drive, plan_partition
 
     net = polyreg.random_network(widths, seed=seed)
     domain = make_domain(widths[0], spec)
@@ -147,7 +147,7 @@ def child_parallel(widths: list[int], seed: int, spec: str, workers: int,
 
 def child_memory(widths: list[int], seed: int, spec: str) -> dict:
     import polyreg
-    from polyreg.stream import count_streaming
+    from polyreg.scale.stream import count_streaming
 
     net = polyreg.random_network(widths, seed=seed)
     domain = make_domain(widths[0], spec)
@@ -162,7 +162,7 @@ def child_memory(widths: list[int], seed: int, spec: str) -> dict:
 
 def child_overhead() -> dict:
     import polyreg
-    from polyreg.parallel import SerialRunner, drive, plan_partition
+    from polyreg.scale.parallel import SerialRunner, drive, plan_partition
 
     out = {}
     for widths, box in [([2, 48, 48, 1], 2.0), ([3, 24, 24, 1], 1.5), ([4, 16, 16, 1], 1.0)]:
@@ -183,9 +183,9 @@ def child_store(n: int) -> dict:
     import numpy as np
 
     import polyreg
-    from polyreg.parallel import Part, PartResult
+    from polyreg.scale.parallel import Part, PartResult
     from polyreg.regions import Region
-    from polyreg.store import RegionStore, _StoreSink
+    from polyreg.scale.store import RegionStore, _StoreSink
 
     net = polyreg.random_network([2, 128, 128, 128, 1], seed=0)
     rng = np.random.default_rng(0)

@@ -29,7 +29,7 @@ _PUBLIC: dict[str, str] = {
     "SolverFailed": "errors", "ToleranceError": "errors",
     "Network": "network", "load": "network", "random_network": "network",
     "Edge": "regions", "Region": "regions", "RegionSet": "regions",
-    "iter_regions": "stream",
+    "iter_regions": "scale.stream",
     "Tolerances": "tolerances",
     "Path": "slices", "Slice": "slices",
     "margin": "bounds", "robustness_radius": "bounds",
@@ -50,7 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .network import Network, load, random_network
     from .regions import Edge, Region, RegionSet
     from .slices import Path, Slice
-    from .stream import iter_regions
+    from .scale.stream import iter_regions
     from .tolerances import Tolerances
 
 

@@ -87,11 +87,39 @@ def enumerate_regions(
     if type(domain) not in (Box, Ball, Polytope, Whole):  # slices and paths: as given
         return ENGINES[method](net, domain, tol=tol, progress=progress, **options)
     cnet, cdomain, c = canonical_form(net, domain, tol)
-    rs = ENGINES[method](cnet, cdomain, tol=tol, progress=progress, **options)
+    rs = _run(method, cnet, cdomain, tol=tol, progress=progress, **options)
     rs = uncentre(rs, c, domain)
     if auto_budget:  # auto's choice under a budget: the engine that can stop at any region
         rs = replace(rs, method="auto", stats={**rs.stats, "method": "auto"})
     return rs
+
+
+def _run(method: str, net: Network, domain: Domain, **options: Any) -> RegionSet:
+    """The engine ``method`` on ``(net, domain)``; a ``traverse`` search asked to run in several
+    processes (``workers``, ``parts``, ``client``) goes to its driver in ``polyreg.scale``."""
+    import inspect
+
+    from .engines import ENGINES
+    from .engines.auto import choose
+    from .scale.drive import is_parallel, traverse_parallel
+
+    if not is_parallel(options):
+        return ENGINES[method](net, domain, **options)
+    if method == "traverse":
+        return traverse_parallel(net, domain, **options)
+    if method == "auto" and choose(net, domain) == "traverse":
+        # what engines.auto.auto does with the engine it picks, for the parallel driver
+        known = {k for name, engine in ENGINES.items() if name != "auto"
+                 for k in inspect.signature(engine).parameters}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise TypeError(f"no engine takes the option(s) {', '.join(unknown)}")
+        takes = inspect.signature(traverse_parallel).parameters
+        rs = traverse_parallel(net, domain, **{k: v for k, v in options.items() if k in takes})
+        stats = {**rs.stats, "method": "auto"}
+        stats.setdefault("engine", "traverse")
+        return replace(rs, method="auto", stats=stats)
+    return ENGINES[method](net, domain, **options)
 
 
 def canonical_form(net: Network, domain: Domain, tol: Tolerances) -> tuple[Network, Domain, np.ndarray]:

@@ -140,6 +140,29 @@ def independent_rows(M: QMat) -> list[int]:
     return keep
 
 
+def same_hyperplane(r: Sequence[Q], s: Sequence[Q]) -> int:
+    """Whether two rows ``[a | b]`` (``a x <= b``) lie on one hyperplane, exactly: ``1`` when
+    ``s`` is a positive multiple of ``r`` (the same half-space: a repeated or rescaled
+    neuron), ``-1`` a negative one (the opposite half-space), ``0`` otherwise (the rank of the
+    ``2 x (d + 1)`` matrix ``[r; s]`` is 2, or a row is zero).
+
+    Examples
+    --------
+    >>> r = q_vec([1.0, 2.0, 3.0])
+    >>> same_hyperplane(r, q_vec([2.0, 4.0, 6.0])), same_hyperplane(r, q_vec([-0.5, -1.0, -1.5]))
+    (1, -1)
+    >>> same_hyperplane(r, q_vec([1.0, 2.0, 3.0 + 1e-15]))
+    0
+    """
+    i = next((j for j, v in enumerate(r) if v), None)
+    if i is None or not s[i]:
+        return 0
+    lam = s[i] / r[i]
+    if any(sv != lam * rv for rv, sv in zip(r, s, strict=True)):
+        return 0
+    return 1 if lam > 0 else -1
+
+
 # ---------------------------------------------------------------------------- exact LP
 @dataclass(frozen=True)
 class Interior:
@@ -514,6 +537,32 @@ def network_rows(
             A.append(list(g))
             bq.append(-ck)
     return A, bq
+
+
+def forward_exact(
+    weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], negative_slope: float,
+    x: Sequence[float] | np.ndarray,
+) -> list[list[Q]]:
+    """Pre-activations of every layer (the last one is the output) at the point ``x``, in
+    rational arithmetic (``z > 0`` is on).
+
+    Examples
+    --------
+    >>> z = forward_exact([np.array([[1.0], [-1.0]]), np.array([[1.0, 1.0]])],
+    ...                   [np.array([-0.1, 0.1]), np.array([0.0])], 0.0, [0.1])
+    >>> [[str(v) for v in layer] for layer in z]
+    [['0', '0'], ['0']]
+    """
+    a = q_vec(np.asarray(x, dtype=np.float64))
+    alpha = q(float(negative_slope))
+    out: list[list[Q]] = []
+    for layer, (W, b) in enumerate(zip(weights, biases, strict=True)):
+        Wq, bq = q_mat(W), q_vec(b)
+        z = [_dot(row, a) + bi for row, bi in zip(Wq, bq, strict=True)]
+        out.append(z)
+        if layer + 1 < len(weights):
+            a = [v if v > 0 else alpha * v for v in z]
+    return out
 
 
 def pattern_rows(

@@ -125,6 +125,64 @@ def _highs():
     return h
 
 
+#: HiGHS option sets tried in turn, each on a fresh instance, when the fast settings of
+#: :func:`_highs` end in a status that is neither optimal nor a certificate (``Unknown``, a
+#: solve error, an iteration limit: seen on ill-conditioned nearest-point and vertex LPs of
+#: deep random networks, where the primal simplex without presolve stalls): HiGHS' defaults
+#: (presolve on, its own simplex choice), the dual simplex with presolve on, then the
+#: interior point method with crossover. An answer found so is checked by the caller like
+#: any other (re-certified slacks, exact path); when all fail, :class:`SolverFailed`.
+RETRY_OPTIONS: tuple[dict[str, object], ...] = (
+    {"presolve": "on", "simplex_strategy": 0},
+    {"presolve": "on", "simplex_strategy": 1, "simplex_scale_strategy": 4},
+    {"presolve": "on", "solver": "ipm", "run_crossover": "on"},
+)
+#: retries made by :func:`_solve_lp` in this process (statistics, and the tests)
+RETRIES = {"attempts": 0, "rescued": 0}
+
+
+def _settled(status: object) -> bool:
+    """Whether a HiGHS model status settles an LP (optimal, or a certificate)."""
+    import highspy
+
+    MS = highspy.HighsModelStatus
+    return status in (MS.kOptimal, MS.kInfeasible, MS.kUnbounded, MS.kUnboundedOrInfeasible)
+
+
+def _run_fresh(lp, feasibility: float, options: dict[str, object],
+               time_limit: float | None = None):
+    """Solve ``lp`` on a new HiGHS instance with ``options``: ``(instance, model status)``."""
+    h = _new_highs()
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("primal_feasibility_tolerance", feasibility)
+    h.setOptionValue("dual_feasibility_tolerance", feasibility)
+    h.setOptionValue("mip_feasibility_tolerance", feasibility)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    for key, value in options.items():
+        h.setOptionValue(key, value)
+    h.passModel(lp)
+    h.run()
+    return h, h.getModelStatus()
+
+
+def _retry(lp, feasibility: float, status, *, mip: bool = False,
+           time_limit: float | None = None):
+    """Re-solve an LP (or MILP) the first settings left undecided with :data:`RETRY_OPTIONS`
+    in turn (a MILP without the interior point set); ``(instance, status)`` of the first that
+    decides it, else of the last attempt."""
+    h = None
+    for options in RETRY_OPTIONS:
+        if mip and options.get("solver") == "ipm":
+            continue
+        RETRIES["attempts"] += 1
+        h, status = _run_fresh(lp, feasibility, options, time_limit)
+        if _settled(status):
+            RETRIES["rescued"] += 1
+            break
+    return h, status
+
+
 def _solve_lp(
     cost: np.ndarray,
     A: np.ndarray,
@@ -164,6 +222,8 @@ def _solve_lp(
     h.run()
     model_status = h.getModelStatus()
     MS = highspy.HighsModelStatus
+    if not _settled(model_status):
+        h, model_status = _retry(lp, tol.solver_feasibility, model_status)
     if model_status == MS.kOptimal:
         z = np.asarray(h.getSolution().col_value, dtype=np.float64)
         return Status.OPTIMAL, z, float(cost @ z)
@@ -770,10 +830,16 @@ def solve_milp(
     if integrality.any():
         VT = highspy.HighsVarType
         lp.integrality_ = [VT.kInteger if flag else VT.kContinuous for flag in integrality]
+    t_start = time.monotonic()
     h.passModel(lp)
     h.run()
     model_status = h.getModelStatus()
     MS = highspy.HighsModelStatus
+    if not _settled(model_status) and model_status not in (MS.kTimeLimit, MS.kInterrupt):
+        left = None if time_limit is None else max(time_limit - (time.monotonic() - t_start),
+                                                   1e-3)
+        h, model_status = _retry(lp, feasibility, model_status, mip=bool(integrality.any()),
+                                 time_limit=left)
     if model_status == MS.kInfeasible:
         return MilpResult(Status.INFEASIBLE, None, np.inf)
     if model_status != MS.kOptimal:

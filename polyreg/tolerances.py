@@ -60,8 +60,10 @@ class Tolerances:
     zero : float
         Solver optimum at or below which a region or facet is empty / lower-dimensional.
     merge : float
-        Two unit-normalised constraint rows ``[a | b]`` closer than this (Euclidean) lie on the
-        same hyperplane (repeated, scaled or opposite neurons; a neuron on the domain boundary).
+        Two unit-normalised constraint rows ``[a | b]`` farther apart than this (Euclidean) lie
+        on different hyperplanes; closer than ``zero`` on the same one (repeated, scaled or
+        opposite neurons; a neuron on the domain boundary); in between float64 cannot tell,
+        and ``exact`` decides as for the radius (their exact rows are compared).
     gradient : float
         A pre-activation whose gradient norm is below ``gradient * scale`` is constant on the
         region (``scale`` is the product of the layer weight norms *of the canonical network*,
@@ -76,7 +78,8 @@ class Tolerances:
     solver_feasibility : float
         Primal/dual feasibility tolerance handed to HiGHS and Clarabel.
     exact : {"auto", "never", "always"}
-        What to do with a decision whose float64 answer lies between ``zero`` and ``radius``:
+        What to do with a decision whose float64 answer lies between ``zero`` and ``radius``
+        (or, for "same hyperplane", between ``zero`` and ``merge``):
         ``"auto"`` (default) decides it in exact rational arithmetic (:mod:`polyreg.exact`;
         counted in ``stats['exact_decisions']``); ``"never"`` raises
         :class:`~polyreg.errors.ToleranceError`; ``"always"`` re-decides every

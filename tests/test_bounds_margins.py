@@ -174,3 +174,16 @@ def test_margin_validation():
         margin(net, np.zeros(2), domain=Box.cube(3))
     with pytest.raises(ValueError, match="initial_radius must be a positive number"):
         linear_region_margin(net, np.zeros(2), initial_radius=-1.0)
+
+
+def test_margin_pattern_decided_exactly_when_float_rounds_the_sign_away():
+    """z = x0 + x1 + x2 at (1e16, 1, -1e16) is 1 exactly, 0 in float64 (1e16 + 1 rounds to
+    1e16): the pattern is taken from the rational forward pass (on), margin 1 / sqrt(3)."""
+    from polyreg import Tolerances
+
+    net = polyreg.Network.from_layers([([[1.0, 1.0, 1.0]], [0.0]), ([[1.0]], [-0.5])])
+    x = np.array([1e16, 1.0, -1e16])
+    exact = margin(net, x, 2)
+    assert exact.pattern == "80" and round(exact.margin, 9) == round(1 / np.sqrt(3), 9)
+    float_only = margin(net, x, 2, tol=Tolerances(exact="never"))
+    assert float_only.pattern == "00" and float_only.margin == 0.0

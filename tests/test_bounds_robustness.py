@@ -145,3 +145,15 @@ def test_robustness_through_a_thin_strip_is_decided_exactly():
         robustness_radius(net, x, "inf", tol=polyreg.Tolerances(exact="never"), progress=False)
     res = robustness_radius(net, x, "inf", progress=False)
     assert res.exact and res.radius == pytest.approx(0.35, abs=1e-9)
+
+
+def test_label_decided_exactly_when_float_rounds_the_output():
+    """f = relu(x0 + x1 + x2) - 0.5 at (1e16, 1, -1e16) is 0.5 exactly (class 1), -0.5 in
+    float64: the class is taken from the rational forward pass."""
+    from polyreg import Tolerances
+    from polyreg.bounds.robustness import _exact_label
+
+    net = polyreg.Network.from_layers([([[1.0, 1.0, 1.0]], [0.0]), ([[1.0]], [-0.5])])
+    x = np.array([1e16, 1.0, -1e16])
+    assert _exact_label(net, x, Tolerances()) == 1
+    assert _exact_label(net, x, Tolerances(exact="never")) == 0

@@ -113,7 +113,7 @@ def test_batch_engines_refuse(net, box, method):
 def test_workers_refuse(net, box):
     with pytest.raises(BudgetNotSupported, match="one process"):
         polyreg.enumerate_regions(net, box, method="traverse", workers=2, max_regions=3)
-    from polyreg.stream import count_streaming
+    from polyreg.scale.stream import count_streaming
 
     with pytest.raises(BudgetNotSupported, match="one process"):
         count_streaming(net, box, workers=2, max_regions=3)
@@ -126,7 +126,7 @@ def test_slice_refuses(net):
 
 
 def test_count_streaming_budget(net, box, full):
-    from polyreg.stream import count_streaming
+    from polyreg.scale.stream import count_streaming
 
     s = count_streaming(net, box, max_regions=4)
     assert s["complete"] is False and s["stopped"] == "max_regions"
@@ -136,7 +136,7 @@ def test_count_streaming_budget(net, box, full):
 
 # ---------------------------------------------------------------------------- store
 def test_store_resume_after_budget(tmp_path, net, box, full):
-    from polyreg.store import RegionStore, resume, run_walk
+    from polyreg.scale.store import RegionStore, resume, run_walk
 
     path = tmp_path / "run.sqlite"
     with RegionStore.create(path, net, box) as store:

@@ -19,7 +19,7 @@ from polyreg.exact import (
     solve_square,
 )
 
-ENGINES_2D = ["traverse", "skeleton", "planar", "split"]
+ENGINES_2D = ["traverse", "skeleton", "planar", "split", "branch"]
 
 
 # ---------------------------------------------------------------------------- the module
@@ -135,10 +135,12 @@ def moved(net: polyreg.Network, shift: float, scale: float) -> polyreg.Network:
     return polyreg.Network.from_layers([(8 * W2, 8 * b2), (net.weights[1], net.biases[1])])
 
 
-#: inradius 1e-10, 6e-11 (strips: narrower ones are within ``Tolerances.merge`` = 1e-10 of a
-#: single line and merge with it, a decision of its own), 5.9e-11, 2.9e-11, 1.2e-11
-FAMILY = [(strip, 2e-10), (strip, 1.2e-10), (triangle, 2e-10), (triangle, 1e-10),
-          (triangle, 4e-11)]
+#: inradius 1e-10, 6e-11, 5.9e-11, 2.9e-11, 1.2e-11; the strips 2e-11 and 5e-12 wide are also
+#: within ``Tolerances.merge`` = 1e-10 of a single line but farther than ``zero``: whether the
+#: two lines are one is itself undecided in float64 (a merge decision, settled on the exact
+#: rows: :func:`polyreg.exact.same_hyperplane`)
+FAMILY = [(strip, 2e-10), (strip, 1.2e-10), (strip, 2e-11), (strip, 5e-12), (triangle, 2e-10),
+          (triangle, 1e-10), (triangle, 4e-11)]
 
 
 @pytest.mark.parametrize("method", ENGINES_2D)
@@ -157,10 +159,11 @@ def test_forced_window_unit_scale(method, make, size):
     assert {r.hex for r in always.regions} == {r.hex for r in auto.regions}
 
 
-@pytest.mark.parametrize("method", ["traverse", "skeleton", "planar"])
+@pytest.mark.parametrize("method", ["traverse", "skeleton", "planar", "branch"])
 @pytest.mark.parametrize("shift, scale", [(1e3, 1.0), (-2.5e4, 0.5), (7.0, 2.0)])
-def test_forced_window_translated_rescaled(method, shift, scale):
-    net, expected = strip(3e-10 / scale)  # width 3e-10 after the change of coordinates
+@pytest.mark.parametrize("width", [3e-10, 2e-11])  # 2e-11: also a merge decision
+def test_forced_window_translated_rescaled(method, shift, scale, width):
+    net, expected = strip(width / scale)  # width ``width`` after the change of coordinates
     net = moved(net, shift, scale)
     box = Box.cube(2, shift - scale, shift + scale)
     rs = polyreg.enumerate_regions(net, box, method=method)
@@ -223,3 +226,82 @@ def test_cli_exact_flag(tmp_path, capsys):
     assert summary["regions"] == expected and summary["exact_decisions"] >= 1
     assert main(args) == 0
     assert "exact decisions" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------- line
+def _segment_across(shift: float, scale: float):  # type: ignore[no-untyped-def]
+    from polyreg.slices import Path
+
+    return Path.segment([shift - scale, shift + 0.5 * scale], [shift + scale, shift + 0.5 * scale])
+
+
+@pytest.mark.parametrize("width", [5e-11, 2e-12])
+@pytest.mark.parametrize("shift, scale", [(0.0, 1.0), (1e3, 1.0), (-2.5e4, 0.5), (7.0, 2.0)])
+def test_line_forced_window(width, shift, scale):
+    """Two parallel lines ``width`` apart crossed by a segment: their roots lie closer than the
+    merge gap but farther apart than zero. float64 alone cannot tell one breakpoint from two
+    (before the exact path it merged them: 2 regions); the default sweeps the segment in
+    rationals: 3 regions, as exact="always"."""
+    net, _ = strip(width / scale)
+    net = moved(net, shift, scale)
+    path = _segment_across(shift, scale)
+    with pytest.raises(ToleranceError, match="breakpoints"):
+        polyreg.enumerate_regions(net, path, method="line", tol=Tolerances(exact="never"))
+    auto = polyreg.enumerate_regions(net, path, method="line")
+    assert len(auto) == 3 and auto.stats["exact_decisions"] == 1
+    always = polyreg.enumerate_regions(net, path, method="line", tol=Tolerances(exact="always"))
+    assert {r.hex for r in always.regions} == {r.hex for r in auto.regions}
+
+
+def test_line_forced_window_deeper_layer():
+    """A layer-2 neuron ``relu(x) - 3e-11`` flips 3e-11 after the layer-1 breakpoint x = 0: a
+    root within its gap of its piece's end."""
+    from polyreg.slices import Path
+
+    net = polyreg.Network.from_layers([([[1.0, 0.0]], [0.0]), ([[1.0]], [-3e-11]),
+                                       ([[1.0]], [0.0])])
+    path = Path.segment([-1.0, 0.0], [1.0, 0.0])
+    with pytest.raises(ToleranceError):
+        polyreg.enumerate_regions(net, path, method="line", tol=Tolerances(exact="never"))
+    auto = polyreg.enumerate_regions(net, path, method="line")
+    assert sorted(r.hex for r in auto.regions) == ["00", "80", "c0"]  # off, x > 0, both
+    assert auto.stats["exact_decisions"] == 1
+
+
+@pytest.mark.parametrize("closed", [False, True])
+def test_line_always_agrees_with_float(closed):
+    from polyreg.engines.line import line
+    from polyreg.slices import Path
+
+    net = polyreg.random_network([2, 8, 8, 1], seed=1)
+    path = Path.polyline([[-1.0, -1.0], [1.0, -0.5], [0.5, 1.0]], closed=closed)
+    fast = line(net, path)
+    ref = line(net, path, tol=Tolerances(exact="always"))
+    assert fast.stats["exact_decisions"] == 0 and ref.stats["exact_decisions"] == 3 - (not closed)
+    assert np.array_equal(fast.patterns, ref.patterns)
+    np.testing.assert_allclose(fast.knots, ref.knots, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------- merge decisions
+@pytest.mark.parametrize("method", ENGINES_2D)
+def test_repeated_scaled_opposite_neurons_exact_merge(method):
+    """x = 0.25 as a neuron, twice its scale and its opposite, and y = 0: two lines, 4
+    regions; in exact="always" every "same hyperplane" decision is made on the exact rows
+    (:func:`polyreg.exact.same_hyperplane`) and agrees."""
+    W = np.array([[1.0, 0.0], [2.0, 0.0], [-1.0, 0.0], [0.0, 1.0]])
+    net = _net(W, np.array([-0.25, -0.5, 0.25, 0.0]))
+    box = Box.cube(2, -1, 1)
+    sets = [polyreg.enumerate_regions(net, box, method=method, tol=Tolerances(exact=mode))
+            for mode in ("never", "auto", "always")]
+    assert [len(rs) for rs in sets] == [4, 4, 4]
+    assert sets[0].patterns == sets[1].patterns == sets[2].patterns
+
+
+def test_same_hyperplane_rank():
+    from polyreg.exact import same_hyperplane
+
+    r = q_vec([1.0, -2.0, 0.5])
+    assert same_hyperplane(r, q_vec([3.0, -6.0, 1.5])) == 1
+    assert same_hyperplane(r, q_vec([-1.0, 2.0, -0.5])) == -1
+    assert same_hyperplane(r, q_vec([1.0, -2.0, 0.5 + 2.0**-50])) == 0
+    assert same_hyperplane(q_vec([0.0, 0.0, 0.0]), r) == 0

@@ -36,6 +36,31 @@ def test_agrees_with_traverse_random(net):
     check_points(net, Whole(d), rs)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cross_polytope_facets_agree(seed):
+    net = polyreg.random_network([2, 5, 4, 1], seed=seed)
+    ref = traverse(net, Whole(net.n_inputs), chebyshev=False)
+    assert homog(net, faces="cross", edges=False).patterns == ref.patterns
+
+
+@given(net=small_networks(), scale=st.sampled_from([0.125, 1.0, 64.0]))
+def test_cube_faces_any_half_width(net, scale):
+    # any L > 0 is exact: a small cube puts everything on the sides, a large one on the top
+    import sys
+
+    mod = sys.modules["polyreg.engines.homog"]
+    ref = traverse(net, Whole(net.n_inputs), chebyshev=False)
+    half = mod.cube_half_width(net) * scale
+    orig = mod.cube_half_width
+    try:
+        mod.cube_half_width = lambda n: half
+        rs = homog(net, edges=False)
+    finally:
+        mod.cube_half_width = orig
+    assert rs.patterns == ref.patterns and rs.stats["cube_half_width"] == half
+    check_points(net, Whole(net.n_inputs), rs)
+
+
 @given(net=integer_networks(max_d=2, max_width=4))
 def test_agrees_with_traverse_degenerate(net):
     try:
@@ -66,12 +91,33 @@ def test_facet_network_is_the_homogenised_one(seed, d, scale):
         assert h.pattern(x)[np.setdiff1d(np.arange(h.n_hidden), keep)].all()
 
 
+@given(seed=st.integers(0, 2**31), d=st.integers(1, 4))
+def test_side_network_is_the_homogenised_one(seed, d):
+    from polyreg.engines.homog import cube_faces
+
+    rng = np.random.default_rng(seed)
+    net = polyreg.random_network([d, 5, 4, 2], seed=seed)
+    half = 4.0
+    faces = cube_faces(net, half)
+    assert len(faces) == 1 + 2 * d and faces[0][0] is net and faces[0][2] is None
+    for fnet, box, keep, to_point in faces[1:]:
+        w = rng.uniform(box.lo, box.hi)
+        w[-1] = max(w[-1], 1e-3)  # tau > 0
+        y = to_point(w[None, :])[0]
+        t = w[-1] / half
+        np.testing.assert_allclose(fnet.forward(w), t * net.forward(y), rtol=1e-9, atol=1e-12)
+        assert np.array_equal(fnet.pattern(w)[keep], net.pattern(y))
+        assert fnet.pattern(w)[np.setdiff1d(np.arange(fnet.n_hidden), keep)].all()
+        assert np.isclose(np.abs(y).max() * t, half)  # on the side |x|_inf = L
+
+
 def test_one_layer_counts_and_stats():
     rng = np.random.default_rng(1)
     net = one_layer(rng.normal(size=(5, 3)), rng.normal(size=5))
     rs = homog(net, edges=False)
     assert len(rs) == 1 + 5 + 10 + 10  # Zaslavsky, 5 planes in general position in R^3
-    assert rs.stats["facets"] == 8 and rs.stats["facet_regions"] >= len(rs)
+    assert rs.stats["facets"] == 7 and rs.stats["facet_regions"] >= len(rs)
+    assert homog(net, faces="cross", edges=False).stats["facets"] == 8
     assert rs.stats["edges_computed"] is False and rs.edges == ()
     assert polyreg.enumerate_regions(net, Whole(3)).stats["engine"] == "homog"
     assert homog(net, facet_method="branch", edges=False).patterns == rs.patterns
@@ -101,3 +147,24 @@ def test_rejects_other_domains():
         homog(net, Box.cube(2))
     with pytest.raises(polyreg.InvalidDomain, match="at most"):
         homog(polyreg.random_network([11, 2, 1], seed=0))
+    with pytest.raises(ValueError, match="faces"):
+        homog(net, faces="sphere")
+
+
+def test_batched_maps_match_local_maps():
+    # the merged regions' maps are computed for many patterns at once (LeakyReLU too)
+    import numpy as np
+
+    from polyreg.engines.homog import _batched_maps
+
+    rng = np.random.default_rng(3)
+    for slope in (0.0, 0.1):
+        net = polyreg.random_network([3, 5, 4, 2], seed=1)
+        net = polyreg.Network.from_layers(list(zip(net.weights, net.biases, strict=True)),
+                                          negative_slope=slope)
+        P = rng.random((7, net.n_hidden)) < 0.5
+        G, c, W, b = _batched_maps(net, P)
+        for i in range(7):
+            m = net.local_maps(P[i])
+            assert np.allclose(G[i], m.G) and np.allclose(c[i], m.c)
+            assert np.allclose(W[i], m.out_W) and np.allclose(b[i], m.out_b)

@@ -58,7 +58,7 @@ def test_progress_forced_on_and_off(capsys, net_path, method):
 
 
 def test_parts_report_while_running():
-    from polyreg.parallel import LIVE_EVERY, PoolRunner, count_parts
+    from polyreg.scale.parallel import LIVE_EVERY, PoolRunner, count_parts
 
     net = polyreg.random_network([3, 24, 24, 1], seed=0)
     reports: list[dict] = []

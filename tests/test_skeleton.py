@@ -372,7 +372,8 @@ def test_max_vertices():
     ([3, 8, 1], Box.cube(3), "skeleton"),
     ([2, 8, 1], TRIANGLE, "skeleton"),
     ([4, 8, 1], Ball(np.zeros(4), 1.0, norm="inf"), "skeleton"),
-    ([4, 8, 1], Ball(np.zeros(4), 1.0, norm=1), "skeleton"),
+    ([3, 8, 1], Ball(np.zeros(3), 1.0, norm=1), "skeleton"),
+    ([4, 8, 1], Ball(np.zeros(4), 1.0, norm=1), "branch"),
     ([8, 8, 1], Box.cube(8), "skeleton"),
     ([9, 8, 1], Box.cube(9), "branch"),
     ([3, 8, 1], Ball(np.zeros(3), 1.0), "traverse"),
@@ -382,7 +383,9 @@ def test_max_vertices():
     ([2, 8, 1], Ball(np.zeros(2), 1.0), "planar"),
     ([7, 8, 1], Ball(np.zeros(7), 1.0, norm=1), "traverse"),
     ([3, 8, 1], Whole(3), "homog"),
-    ([6, 8, 1], Whole(6), "traverse"),
+    ([6, 8, 1], Whole(6), "homog"),
+    ([7, 8, 1], Whole(7), "homog"),
+    ([8, 8, 1], Whole(8), "traverse"),
 ])
 def test_auto_choice(widths, domain, expected):
     if expected not in ENGINES:

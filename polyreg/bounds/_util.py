@@ -59,6 +59,47 @@ def nonconstant(net: Network, maps: LocalMaps, tol: Tolerances) -> np.ndarray:
     return np.linalg.norm(maps.G, axis=1) > tol.gradient * net.weight_scale()
 
 
+def rounding_bounds(net: Network, x: np.ndarray) -> list[np.ndarray]:
+    """Per layer (the last one is the output), a bound on the float64 rounding of the
+    pre-activations at ``x``: 64 ulps of the magnitude they are computed from (``|W| m + |b|``
+    layer by layer from ``m = |x|``)."""
+    m = np.abs(np.asarray(x, dtype=np.float64))
+    out = []
+    for W, b in zip(net.weights, net.biases, strict=True):
+        m = np.abs(W) @ m + np.abs(b)
+        out.append(64 * np.finfo(np.float64).eps * m)
+    return out
+
+
+def exact_preactivations(net: Network, x: np.ndarray, tol: Tolerances) -> list[list] | None:
+    """The pre-activations of every layer at ``x`` (the last is the output) as exact
+    rationals (:func:`polyreg.exact.forward_exact`) when float64 cannot decide a sign there
+    (some pre-activation, or the gap between the two largest outputs, within its rounding
+    bound :func:`rounding_bounds`), or always with ``tol.exact == "always"``; None when
+    float64 decides (or with ``tol.exact == "never"``)."""
+    if tol.exact == "never":
+        return None
+    if tol.exact != "always":
+        a = np.asarray(x, dtype=np.float64)
+        doubt = False
+        bounds = rounding_bounds(net, a)
+        for layer, (W, b) in enumerate(zip(net.weights, net.biases, strict=True)):
+            z = W @ a + b
+            if layer + 1 < len(net.weights):
+                doubt |= bool(np.any(np.abs(z) <= bounds[layer]))
+            elif z.size > 1:  # the class: the two largest outputs
+                top = np.sort(z)[-2:]
+                doubt |= bool(top[1] - top[0] <= 2 * bounds[layer].max())
+            else:
+                doubt |= bool(abs(z[0]) <= bounds[layer][0])
+            a = np.where(z > 0, z, net.negative_slope * z)
+        if not doubt:
+            return None
+    from ..exact import forward_exact
+
+    return forward_exact(net.weights, net.biases, net.negative_slope, x)
+
+
 def region_polytope(
     net: Network, pattern: np.ndarray, tol: Tolerances
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

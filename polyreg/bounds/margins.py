@@ -29,6 +29,7 @@ from ..tolerances import DEFAULT, Tolerances
 from ._util import (
     check_point,
     domain_distance,
+    exact_preactivations,
     dual_norm,
     nonconstant,
     norm_name,
@@ -164,7 +165,11 @@ def margin(
     ``g_k = 0`` never changes sign on the region and does not count, even when ``z_k(x) = 0``;
     ``z_k(x) = 0`` with ``g_k != 0`` gives margin 0 (``x`` is on a boundary). The pattern of ``x``
     uses the ``z > 0`` convention. Cost: one masked forward pass of ``d + 1`` points,
-    ``O(d sum n_l n_{l-1})``.
+    ``O(d sum n_l n_{l-1})``. A pre-activation at ``x`` within float64's rounding of 0 (``x`` on
+    or within about 1e-14 of a neuron's hyperplane) makes the pattern a decision float64
+    cannot make: it is taken from the exact rational forward pass
+    (:func:`polyreg.exact.forward_exact`; ``tol.exact``: ``"always"`` always, ``"never"``
+    never).
 
     Examples
     --------
@@ -181,9 +186,15 @@ def margin(
     p = parse_norm(norm)
     q = dual_norm(p)
     x = check_point(net, x)
-    pattern = net.pattern(x)
+    exact_z = exact_preactivations(net, x, tol)
+    if exact_z is None:
+        pattern = net.pattern(x)
+        z = np.concatenate(net.preactivations(x))
+    else:  # a sign within float64's rounding of 0: the pattern in rational arithmetic
+        hidden = [v for layer in exact_z[:-1] for v in layer]
+        pattern = np.array([v > 0 for v in hidden], dtype=bool)
+        z = np.array([float(v) for v in hidden])
     maps = net.local_maps(pattern)
-    z = np.concatenate(net.preactivations(x))
     live = nonconstant(net, maps, tol)
     gq = np.linalg.norm(maps.G, ord=q, axis=1)
     dist = np.full(net.n_hidden, np.inf)

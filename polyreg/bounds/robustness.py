@@ -23,7 +23,8 @@ from ..domains import Ball
 from ..lp import SolveCounter, nearest_point
 from ..network import Network
 from ..tolerances import DEFAULT, Tolerances
-from ._util import check_point, dual_norm, norm_name, parse_norm, region_polytope
+from ._util import (check_point, dual_norm, exact_preactivations, norm_name, parse_norm,
+                    region_polytope)
 from .margins import _finite, _foot, margin
 
 
@@ -42,6 +43,20 @@ def predicted_class(net: Network, points: np.ndarray) -> np.ndarray:
     if net.n_outputs == 1:
         return (out[..., 0] > 0).astype(int)
     return np.argmax(out, axis=-1)
+
+
+def _exact_label(net: Network, x: np.ndarray, tol: Tolerances) -> int:
+    """:func:`predicted_class` of one point, from the exact rational forward pass when the
+    two largest outputs (one output: the output and 0) lie within float64's rounding of each
+    other (``x`` on a decision boundary: the radius is 0 and the class is the tie rule's)."""
+    z = exact_preactivations(net, x, tol)
+    if z is None:
+        return int(predicted_class(net, x))
+    out = z[-1]
+    if len(out) == 1:
+        return int(out[0] > 0)
+    best = max(out)
+    return next(i for i, v in enumerate(out) if v == best)
 
 
 def _class_gaps(net: Network, label: int, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -322,7 +337,7 @@ def robustness_radius(
     p = parse_norm(norm)
     q = dual_norm(p)
     x = check_point(net, x)
-    label = int(predicted_class(net, x))
+    label = _exact_label(net, x, tol)
     upper = (
         adversarial_search(net, x, p, seed=seed, max_radius=max_radius)
         if search else AdversarialResult(np.inf, None, label, None, 0)

@@ -102,7 +102,7 @@ def _enumerate(net: Network, ball: Ball, max_regions: int | None,
     if max_regions is None:
         rs = enumerate_regions(net, ball, tol=tol, progress=False)
         return np.array([r.pattern for r in rs], dtype=bool).reshape(-1, net.n_hidden), True
-    from ..stream import iter_regions
+    from ..scale.stream import iter_regions
 
     cnet, cdomain, _ = canonical_form(net, ball.for_inputs(net.n_inputs), tol)
     found: list[np.ndarray] = []
@@ -301,11 +301,11 @@ def sweep(
         return [row for job in jobs for row in run_job(job)]
     from concurrent.futures import ProcessPoolExecutor
 
-    from ..parallel import _exit_with, process_context
+    from ..scale.processes import exit_with, process_context
 
     ctx = process_context(["polyreg.bounds.sweep"])
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx,
-                             initializer=_exit_with, initargs=(os.getpid(),)) as pool:
+                             initializer=exit_with, initargs=(os.getpid(),)) as pool:
         results = list(pool.map(run_job, jobs))
     return [row for rows in results for row in rows]
 

@@ -25,7 +25,7 @@ ProgressFn = Callable[[dict], None]
 
 class CutCoincides(ToleranceError):
     """A cut of a part carries a facet that also lies on a neuron's hyperplane (the partition
-    must move that cut; :mod:`polyreg.parallel` does so by merging the two parts)."""
+    must move that cut; :mod:`polyreg.scale.parallel` does so by merging the two parts)."""
 
     def __init__(self, message: str, cut: int) -> None:
         super().__init__(message)
@@ -45,7 +45,7 @@ class Context:
     """What an enumeration fixes once: network, domain, stable neurons, domain rows, scales.
 
     ``cut_A x <= cut_b`` (unit rows, empty by default) restricts the enumeration to one *part*
-    of the domain (see :mod:`polyreg.parallel`): every region row set gets them after the
+    of the domain (see :mod:`polyreg.scale.parallel`): every region row set gets them after the
     domain's rows, labelled ``CUT - j``; the search reports facets on them but never crosses
     them. Stable neurons are those of the whole domain, so patterns are canonical alike in
     every part.
@@ -167,7 +167,8 @@ class RegionRows:
     zero: np.ndarray
 
 
-def region_rows(ctx: Context, pattern: np.ndarray) -> RegionRows:
+def region_rows(ctx: Context, pattern: np.ndarray,
+                counter: SolveCounter | None = None) -> RegionRows:
     """Constraint rows of the region with ``pattern``: ``s_k (g_k x + c_k) >= 0`` for every live
     neuron with a non-constant pre-activation, plus the domain's rows and the context's cuts."""
     net = ctx.net
@@ -194,7 +195,60 @@ def region_rows(ctx: Context, pattern: np.ndarray) -> RegionRows:
         A = np.vstack([A, ctx.cut_A])
         b = np.concatenate([b, ctx.cut_b])
         neuron = np.concatenate([neuron, CUT - np.arange(ctx.cut_b.size)])
-    return RegionRows(pattern, maps, A, b, neuron, group_rows(*ctx.rows_key(A, b)), zero)
+    rr = RegionRows(pattern, maps, A, b, neuron, group_rows(*ctx.rows_key(A, b)), zero)
+    return _exact_groups(ctx, rr, counter)
+
+
+def _exact_groups(ctx: Context, rr: RegionRows, counter: SolveCounter | None) -> RegionRows:
+    """``rr`` with its groups (rows on one hyperplane) checked: a member farther from its
+    group's first row than float64 can trust (:func:`merge_window`) is re-grouped by its exact
+    row (:func:`polyreg.exact.same_hyperplane`); with ``Tolerances(exact="never")``,
+    :class:`ToleranceError`."""
+    group = rr.group
+    m = group.size
+    if m < 2:
+        return rr
+    labels, first, counts = np.unique(group, return_index=True, return_counts=True)
+    pos = np.searchsorted(labels, group)
+    multi = counts[pos] > 1
+    if not multi.any():
+        return rr
+    Ak, bk, _ = ctx.rows_key(rr.A, rr.b)
+    R = np.hstack([Ak, bk[:, None]])
+    rep = first[pos]
+    sure, _ = merge_window(ctx, np.sum((R - R[rep]) ** 2, axis=1))
+    doubt = multi & (np.arange(m) != rep) & ~sure
+    if not doubt.any():
+        return rr
+    from ..exact import same_hyperplane
+
+    keys, signs = rr_keys(ctx, rr)
+    bad = np.unique(group[doubt])
+    todo = np.flatnonzero(np.isin(group, bad))
+    # counts the decision (raises with exact="never"); the classes are formed below
+    same_planes(ctx, rr.pattern, [keys[todo[0]]], [signs[todo[0]]],
+                counter if counter is not None else SolveCounter(), "rows of one hyperplane")
+    rows = exact_key_rows(ctx, rr.pattern, [keys[i] for i in todo], [signs[i] for i in todo])
+    new = group.copy()
+    top = int(group.max()) + 1
+    for g in bad.tolist():
+        members = [n for n, i in enumerate(todo) if group[i] == g]
+        classes: list[int] = []  # index into members of each class's first row
+        for n in members:
+            match = next((c for c in classes if same_hyperplane(rows[c], rows[n]) == 1), None)
+            if match is None:
+                classes.append(n)
+                label = g if len(classes) == 1 else top
+                if len(classes) > 1:
+                    top += 1
+            else:
+                label = int(new[todo[match]])
+            new[todo[n]] = label
+    # number the groups in order of first appearance, as group_rows does
+    _, first_label = np.unique(new, return_index=True)
+    renumber = np.empty(int(new.max()) + 1, dtype=np.int64)
+    renumber[new[np.sort(first_label)]] = np.arange(first_label.size)
+    return replace(rr, group=renumber[new])
 
 
 def exact_rows(ctx: Context, rr: RegionRows) -> RowsFn:
@@ -219,6 +273,146 @@ def exact_rows(ctx: Context, rr: RegionRows) -> RowsFn:
         return A, b
 
     return rows
+
+
+# ---------------------------------------------------------------------------- same hyperplane
+def merge_window(ctx: Context, d2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split "same hyperplane" candidates by how far float64 can be trusted.
+
+    ``d2`` holds squared distances of rows ``[a | b]`` in the :meth:`Context.rows_key` frame.
+    Returns ``(sure, doubt)``: ``sure`` within ``tol.zero`` (scaled like ``merge``), the same
+    hyperplane as float64 says; ``doubt`` within ``merge`` but farther than that: a different
+    hyperplane a hair away, or the same one computed along other paths, which float64 cannot
+    tell apart (decided by :func:`same_planes` in rational arithmetic, or refused with
+    ``Tolerances(exact="never")``). With ``exact="always"`` every candidate is in doubt."""
+    f = max(1.0, ctx.extent)
+    merge, lower = ctx.tol.merge / f, ctx.tol.zero / f
+    within = d2 <= merge * merge
+    if ctx.tol.exact == "always":
+        return np.zeros_like(within), within
+    doubt = within & (d2 > lower * lower)
+    return within & ~doubt, doubt
+
+
+def exact_key_rows(
+    ctx: Context, pattern: np.ndarray, keys: list[int], signs: list[float]
+) -> list[list]:
+    """Exact rows ``[a | b]`` (``a x <= b``) named by keys: ``k >= 0`` neuron ``k``'s row on
+    side ``signs[i]`` (``+1``: its on side ``-g x <= c``) for ``pattern``'s earlier layers;
+    ``-1 - j`` the domain's row ``j``, then the context's cut rows."""
+    from ..exact import network_rows, q_mat, q_vec
+
+    net = ctx.net
+    neurons = [k for k in keys if k >= 0]
+    nsig = [sg for k, sg in zip(keys, signs, strict=True) if k >= 0]
+    nA, nb = network_rows(net.weights, net.biases, net.negative_slope, pattern,
+                          np.array(neurons, dtype=np.int64), np.array(nsig)) if neurons else ([], [])
+    dom = ctx.domain.rows()
+    dA: list = []
+    db: list = []
+    if dom is not None and ctx.dom_b.size:
+        dA, db = q_mat(dom[0]), q_vec(dom[1])
+    if ctx.cut_b.size:
+        dA, db = dA + q_mat(ctx.cut_A), db + q_vec(ctx.cut_b)
+    out, it = [], 0
+    for k in keys:
+        if k >= 0:
+            out.append(list(nA[it]) + [nb[it]])
+            it += 1
+        else:
+            out.append(list(dA[-1 - k]) + [db[-1 - k]])
+    return out
+
+
+def key_rows_fn(ctx: Context, pattern: np.ndarray, keys: list[int]) -> RowsFn:
+    """The exact rows ``(A, b)`` named by ``keys`` (:func:`exact_key_rows`; a neuron's row on
+    the side of its bit in ``pattern``), computed when called (an ``exact=`` argument of
+    :func:`polyreg.lp.inscribed_ball`)."""
+    pattern = pattern.copy()
+    keys = list(keys)
+
+    def rows() -> tuple[list, list]:
+        signs = [1.0 if k < 0 or pattern[k] else -1.0 for k in keys]
+        R = exact_key_rows(ctx, pattern, keys, signs)
+        return [r[:-1] for r in R], [r[-1] for r in R]
+
+    return rows
+
+
+def rr_keys(ctx: Context, rr: RegionRows) -> tuple[list[int], list[float]]:
+    """Keys and signs (:func:`exact_key_rows`) of a region's rows, row for row."""
+    n_dom = ctx.dom_b.size
+    keys: list[int] = []
+    for j, k in enumerate(rr.neuron.tolist()):
+        if k >= 0:
+            keys.append(k)
+        elif k == DOMAIN_ROW:
+            keys.append(-1 - (j - int(np.sum(rr.neuron >= 0))))
+        else:
+            keys.append(-1 - n_dom - (CUT - k))
+    signs = [1.0 if k < 0 or rr.pattern[k] else -1.0 for k in keys]
+    return keys, signs
+
+
+def domain_keys(ctx: Context) -> list[int]:
+    """Keys of the domain's rows (:func:`exact_key_rows`)."""
+    return [-1 - j for j in range(ctx.dom_b.size)]
+
+
+def same_planes(
+    ctx: Context, pattern: np.ndarray, keys: list[int], signs: list[float], counter: SolveCounter,
+    what: str,
+) -> list[int]:
+    """Per row ``i >= 1`` named by ``keys``/``signs`` (see :func:`exact_key_rows`), whether it
+    lies on row 0's hyperplane, decided exactly (:func:`polyreg.exact.same_hyperplane`: ``1``
+    the same half-space, ``-1`` the opposite one, ``0`` another hyperplane); counted in
+    ``counter.exact``. With ``Tolerances(exact="never")``: :class:`ToleranceError`."""
+    if ctx.tol.exact == "never":
+        raise ToleranceError(
+            f"{what}: two rows lie within the merge tolerance {ctx.tol.merge:g} of one "
+            f"hyperplane but farther than zero={ctx.tol.zero:g}; float64 cannot tell whether "
+            "they are one (pass Tolerances(exact='auto') to decide it in rational arithmetic)"
+        )
+    from ..exact import same_hyperplane
+
+    t0 = time.perf_counter()
+    rows = exact_key_rows(ctx, pattern, keys, signs)
+    out = [same_hyperplane(rows[0], r) for r in rows[1:]]
+    counter.exact += 1
+    counter.exact_seconds += time.perf_counter() - t0
+    return out
+
+
+def coinciding_bit(
+    ctx: Context, pattern: np.ndarray, keys: list[int], k: int,
+    d2_on: np.ndarray, d2_off: np.ndarray, counter: SolveCounter,
+) -> bool | None:
+    """Neuron ``k``'s bit when its hyperplane carries one of a cell's rows (named by ``keys``,
+    see :func:`exact_key_rows`; a neuron's row on the side of its bit in ``pattern``, the
+    cell's): True when a row is its on side ``-g x <= c``,
+    False when one is its off side, None when none is (the neuron may cut the cell).
+    ``d2_on``/``d2_off``: squared distances of the rows to the on side's row and to its
+    opposite (:meth:`Context.rows_key` frame); float64 where sure, exact in the window
+    (:func:`merge_window`)."""
+    reach = ctx.tol.merge / max(1.0, ctx.extent)
+    if not (d2_on.size and min(float(d2_on.min()), float(d2_off.min())) <= reach * reach):
+        return None  # no row within the merge tolerance (the usual case)
+    sure_on, doubt_on = merge_window(ctx, d2_on)
+    if sure_on.any():
+        return True
+    sure_off, doubt_off = merge_window(ctx, d2_off)
+    if sure_off.any():
+        return False
+    cand = np.flatnonzero(doubt_on | doubt_off)
+    if cand.size == 0:
+        return None
+    signs = [1.0 if keys[i] < 0 or pattern[keys[i]] else -1.0 for i in cand]
+    verdict = same_planes(ctx, pattern, [k] + [keys[i] for i in cand], [1.0] + signs, counter,
+                          f"neuron {ctx.net.neuron_name(k)} on a row of its cell")
+    for v in verdict:
+        if v:
+            return v > 0
+    return None
 
 
 def region_ball(

@@ -1,32 +1,33 @@
 """``auto``: pick the fastest exact engine for the domain and the input dimension.
 
-The rule (measured with ``benchmarks/skeleton.py``; every engine is exact, so the choice only
-changes the time):
+The rule (every engine is exact, so the choice only changes the time; the measurements, one
+row per domain and dimension with the command that reproduces them, are the table "auto's
+rule" in ``benchmarks/README.md``: ``benchmarks/auto_rules.py``, ``benchmarks/skeleton.py``,
+``benchmarks/highd.py``):
 
 * a :class:`~polyreg.slices.Path` -> ``line`` (1-D breakpoint sweep);
 * a :class:`~polyreg.slices.Slice`, or a 2-input network on a round disk -> ``planar``
   (polygon clipping; it also returns the regions' polygons);
 * a bounded polyhedral domain with explicit rows (box, polytope, L-inf ball, L1 ball up to
-  dimension 6) in at most :data:`SKELETON_MAX_DIM` dimensions -> ``skeleton`` (vertex/edge
+  :data:`L1_SKELETON_MAX_DIM` dimensions) in at most :data:`SKELETON_MAX_DIM` dimensions ->
+  ``skeleton`` (vertex/edge
   subdivision, no LP in general position). In the plane ``skeleton`` and ``planar`` take the
   same time within 10% on wide networks, and ``skeleton`` is 20-25% faster on deep ones;
-* a bounded polyhedral domain with explicit rows in more dimensions -> ``branch`` (depth-first
+* a bounded polyhedral domain with explicit rows in more dimensions (and L1 balls from 4
+  inputs on, which have rows up to 6) -> ``branch`` (depth-first
   neuron splitting, 1-3 LPs per region against traverse's 6-16; 10-70x faster than traverse
   in 10 to 64 inputs, ``benchmarks/highd.py``; at 8 inputs ``skeleton`` is still faster on
   narrow networks, 3.5 s against 19 s for 23,338 regions of a [8, 16, 16, 1] network);
-* the whole space in at most :data:`HOMOG_MAX_DIM` dimensions -> ``homog`` (the 2^d simplex
-  facets of the homogenised network, each by ``skeleton``: 0.4 s against traverse's 9 s for
-  2,375 regions of a [4, 8, 8, 1] network, 1.2 s against 28 s for 6,416 of a [5, 8, 8, 1]
-  one; at 6 inputs facets far from the origin get too thin for skeleton's float64 adjacency
-  checks and it lost to traverse, 52 s against 42 s);
+* the whole space in at most :data:`HOMOG_MAX_DIM` dimensions -> ``homog`` (the 1 + 2d box
+  faces of a cube in the homogenised space: 0.16 s against traverse's 9 s for 2,375 regions
+  of a [4, 8, 8, 1] network; 73 s against 214 s for 16,573 regions of a [7, 8, 8, 1] one);
 * an L2 ball in at least :data:`L2_BRANCH_MIN_DIM` dimensions (the first layer's rank, the
   dimension both engines work in) -> ``branch`` (far sides decided by float64-certified
   primal/dual certificates, almost no SOCP: 0.001-0.01 SOCPs per region against traverse's
   2-17; ``benchmarks/l2.py``, CPU seconds: 2.6x faster at d = 4, 5x at d = 5, 7x at d = 6,
-  20x at d = 8, and traverse does not finish the 64-input digits MLP cases in 60 s where
-  branch takes 1-2 s). At d = 3 traverse's facet SOCPs are few (0.4-1.1 per region) and the
-  two are even (0.9-2.7x either way on [3, 8, 8, 1] and [3, 16, 16, 1], traverse 2.5x faster
-  on a deep [3, 32, 32, 32, 1]): traverse stays;
+  20x at d = 8, and 34-47x on the 64-input digits MLP). At d = 3 traverse's facet SOCPs are
+  few (0.4-1.1 per region) and the two are even (0.9-2.7x either way on [3, 8, 8, 1] and
+  [3, 16, 16, 1], traverse 2.5x faster on a deep [3, 32, 32, 32, 1]): traverse stays;
 * everything else (L2 balls in d = 3, the whole space in more dimensions) -> ``traverse``.
 
 An engine that is not registered in :data:`polyreg.engines.ENGINES` is skipped.
@@ -46,8 +47,13 @@ from ..regions import RegionSet
 #: largest input dimension where ``skeleton`` is preferred to ``traverse`` (its 1-skeleton has
 #: up to ~30 vertices per region at d = 8; traverse is 25-70x slower there, see the benchmark)
 SKELETON_MAX_DIM = 8
-#: largest input dimension where the whole space goes to ``homog`` (2^d facets)
-HOMOG_MAX_DIM = 5
+#: largest input dimension where an L1 ball (2^d rows: skeleton first enumerates the ball's
+#: own vertices and edges) goes to ``skeleton``; above it ``branch`` is faster (4 inputs: 1.2 s
+#: against 1.5 s, 6 inputs: 0.55 s against 3.3 s)
+L1_SKELETON_MAX_DIM = 3
+#: largest input dimension where the whole space goes to ``homog`` (1 + 2d cube faces; measured
+#: up to 7 inputs, see ``benchmarks/README.md``)
+HOMOG_MAX_DIM = 7
 #: smallest dimension (rank of the first layer, at most the input dimension) where an L2 ball
 #: goes to ``branch`` (see the module docstring for the measurements)
 L2_BRANCH_MIN_DIM = 4
@@ -82,7 +88,8 @@ def choose(net: Network, domain: Domain) -> str:
     polyhedral = inner.bounded and inner.rows() is not None
     if d == 2 and not polyhedral and isinstance(inner, Ball) and "planar" in ENGINES:
         return "planar"
-    if polyhedral and d <= SKELETON_MAX_DIM and "skeleton" in ENGINES:
+    l1 = isinstance(inner, Ball) and inner.norm == 1 and d > L1_SKELETON_MAX_DIM
+    if polyhedral and d <= SKELETON_MAX_DIM and not l1 and "skeleton" in ENGINES:
         return "skeleton"
     if polyhedral and not isinstance(domain, Slice) and "branch" in ENGINES:
         return "branch"

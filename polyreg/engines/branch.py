@@ -58,12 +58,21 @@ import numpy as np
 
 from ..domains import Ball, Box, Domain
 from ..errors import ToleranceError
+from ..exact import RowsFn
 from ..lp import WHOLE_CAP, RowStackLP, SolveCounter, _domain_margin, inscribed_ball
 from ..network import Network
 from ..regions import Region, RegionSet
 from ..tolerances import DEFAULT, Tolerances
 from ._branch_l2 import l2_far_test
-from ._common import Context, Progress, lift_regions, reduce_dimension
+from ._common import (
+    Context,
+    Progress,
+    coinciding_bit,
+    domain_keys,
+    key_rows_fn,
+    lift_regions,
+    reduce_dimension,
+)
 
 #: witnesses (LP optima) kept per piece
 MAX_WITNESSES = 12
@@ -100,6 +109,7 @@ class Piece:
     todo: list = field(default_factory=list)
     witnesses: np.ndarray | None = None
     row_ids: list = field(default_factory=list)  # labels of the split rows (LP model sync)
+    row_neurons: list = field(default_factory=list)  # the neuron of each split row (exact rows)
 
 
 @dataclass
@@ -298,9 +308,9 @@ class BranchSearch:
                     self.counts.witness += 1
         if far_ball is None and self._box_cols and np.max(np.abs(a_near)) > 1 - 1e-6:
             # on a side of the box (which is not among the piece's rows)?
-            bit = self._on_box_side(a_near, b_near)
+            bit = self._on_box_side(p, k, a_near, b_near, near)
             if bit is not None:
-                p.pattern[k] = near if bit else not near
+                p.pattern[k] = bit
                 self.counts.free += 1
                 return
         if far_ball is None and p.b.size:
@@ -310,17 +320,12 @@ class BranchSearch:
             close = np.flatnonzero(np.abs(dots) > 0.5)
             if close.size:
                 # "same hyperplane" as region_rows decides it (Context.rows_key)
-                A, b, merge = self.ctx.rows_key(p.A[close], p.b[close])
-                f = max(1.0, self.ctx.extent)
-                merge2 = merge * merge
-                dA, db = A - a_near, b - b_near / f
-                if np.min(np.einsum("ij,ij->i", dA, dA) + db * db) <= merge2:
-                    p.pattern[k] = near
-                    self.counts.free += 1
-                    return
-                dA, db = A + a_near, b + b_near / f
-                if np.min(np.einsum("ij,ij->i", dA, dA) + db * db) <= merge2:
-                    p.pattern[k] = not near
+                # (float64 where sure, exact rows in the window: _common.merge_window)
+                keys = ([] if self._box_cols else domain_keys(self.ctx)) + p.row_neurons
+                bit = self._coinciding(p, k, p.A[close], p.b[close],
+                                       [keys[i] for i in close], a_near, b_near, near)
+                if bit is not None:
+                    p.pattern[k] = bit
                     self.counts.free += 1
                     return
         if far_ball is None:
@@ -348,23 +353,33 @@ class BranchSearch:
         far.row_ids = ids + [self._row_counter]
         self._row_counter += 1
         p.row_ids = ids + [self._row_counter]
+        far.row_neurons = p.row_neurons + [k]
+        p.row_neurons = p.row_neurons + [k]
         p.pattern[k] = near
         p.A, p.b = A_near, b_near_v
         p.x, p.r = near_ball
         p.witnesses = self._filter(p.witnesses, n, e, s)
         stack.append(far)
 
-    def _on_box_side(self, a: np.ndarray, beta: float) -> bool | None:
-        """True when the row ``a x <= beta`` is a side of the box (the same orientation,
-        within ``tol.merge``), False when it is one reversed, else None."""
-        A, b, merge = self.ctx.rows_key(self.ctx.dom_A, self.ctx.dom_b)
+    def _on_box_side(self, p: Piece, k: int, a: np.ndarray, beta: float,
+                     near: bool) -> bool | None:
+        """Neuron ``k``'s bit when its near-side row ``a x <= beta`` is a side of the box
+        (``near``), or one reversed (``not near``), within ``tol.merge``; else None."""
+        return self._coinciding(p, k, self.ctx.dom_A, self.ctx.dom_b, domain_keys(self.ctx),
+                                a, beta, near)
+
+    def _coinciding(self, p: Piece, k: int, A: np.ndarray, b: np.ndarray, keys: list[int],
+                    a: np.ndarray, beta: float, near: bool) -> bool | None:
+        """Neuron ``k``'s bit when one of the rows ``A x <= b`` (named by ``keys``) lies on
+        its hyperplane (:func:`~polyreg.engines._common.coinciding_bit`), else None."""
+        Ak, bk, _ = self.ctx.rows_key(A, b)
         f = max(1.0, self.ctx.extent)
-        merge2 = merge * merge
-        for sign in (1.0, -1.0):
-            dA, db = A - sign * a, b - sign * beta / f
-            if np.min(np.einsum("ij,ij->i", dA, dA) + db * db) <= merge2:
-                return sign > 0
-        return None
+        dA, db = Ak - a, bk - beta / f
+        d2_near = np.einsum("ij,ij->i", dA, dA) + db * db
+        dA, db = Ak + a, bk + beta / f
+        d2_far = np.einsum("ij,ij->i", dA, dA) + db * db
+        d2_on, d2_off = (d2_near, d2_far) if near else (d2_far, d2_near)
+        return coinciding_bit(self.ctx, p.pattern, keys, k, d2_on, d2_off, self.counter)
 
     @staticmethod
     def _filter(w: np.ndarray | None, n: np.ndarray, e: float, s: float) -> np.ndarray | None:
@@ -399,7 +414,7 @@ class BranchSearch:
             wit = w[None, :]
             p.witnesses = wit if p.witnesses is None else np.vstack([p.witnesses, wit])[
                 -MAX_WITNESSES:]
-            if m <= tol.zero:
+            if m <= tol.zero and tol.exact != "always":
                 self.counts.lp_kept += 1
                 return None
             ball = self._hull_ball(p, w, m, av, n, e, s)
@@ -417,10 +432,20 @@ class BranchSearch:
             A_far = np.vstack([self.ctx.dom_A, A_far])
             b_far = np.concatenate([self.ctx.dom_b, b_far])
         res = inscribed_ball(A_far, b_far, self.ctx.domain, tol, self.counter,
-                             what=f"piece of neuron {self.net.neuron_name(k)}")
+                             what=f"piece of neuron {self.net.neuron_name(k)}",
+                             exact=self._exact_far(p, k, s < 0))
         if not res.full or res.center is None:
             return None
         return res.center, res.radius
+
+    def _exact_far(self, p: Piece, k: int, far_on: bool) -> RowsFn:
+        """The exact rows of ``p``'s far side of neuron ``k`` (row for row like the Chebyshev
+        solve's: the domain's, the split rows', neuron ``k``'s), recomputed in rationals from
+        the network for the piece's bits (a neuron's row depends on earlier layers' bits only,
+        fixed for the piece), called only when a decision goes to rational arithmetic."""
+        pattern = p.pattern.copy()
+        pattern[k] = far_on
+        return key_rows_fn(self.ctx, pattern, domain_keys(self.ctx) + p.row_neurons + [k])
 
     # ----------------------------------------------------------------- the search
     def run(self, pieces: list[Piece]) -> Iterator[Region]:
@@ -515,7 +540,7 @@ def branch(
         False.
     workers : int, optional
         With ``workers > 1``, the search tree is cut at a shallow depth into pieces searched by
-        that many processes (:func:`polyreg.branchpool.branch_parallel`).
+        that many processes (:func:`polyreg.scale.branchpool.branch_parallel`).
     reduce : bool
         For an L2 ball or the whole space, work in the row space of the first layer when its
         rank is below the input dimension (exact: the regions are cylinders along the null
@@ -550,7 +575,7 @@ def branch(
         return lift_regions(small, reduction, net, domain, t0)
     ctx = Context.create(net, domain, tol)
     if workers is not None and workers > 1:
-        from ..branchpool import branch_parallel
+        from ..scale.branchpool import branch_parallel
 
         regions, counter, counts = branch_parallel(ctx, workers, max_regions=max_regions,
                                                    progress=progress)
@@ -590,5 +615,6 @@ def branch(
         "edges_computed": edges,
         "edge_candidates": candidates,
         "workers": workers or 1,
+        **counter.exact_stats(),
     }
     return RegionSet(tuple(regions), tuple(edge_list), "branch", ctx.domain, net.widths, stats)

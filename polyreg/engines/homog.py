@@ -1,4 +1,5 @@
-"""``homog``: the activation regions of all of R^d as bounded problems on 2^d simplices.
+"""``homog``: the activation regions of all of R^d as bounded problems on the faces of a cube
+(or on the 2^d simplex facets of a cross-polytope) in the homogenised space.
 
 Homogenisation
 --------------
@@ -24,6 +25,23 @@ the open half-space ``H = {t > 0}`` of R^{d+1} onto the rays' traces, so:
     interior of ``F_s`` does), and ``phi`` maps it onto an open set of R^d where the pattern is
     ``P``: a full-dimensional region of R^d.
 
+The cube (the default, ``faces="cube"``)
+------------------------------------------
+(a)-(c) use only that every ray of ``H`` meets ``S`` exactly once and that ``S ∩ closure(H)``
+is a finite union of closed faces on which the network is an ordinary network: true of the
+boundary of any convex polytope with the origin inside. Take the cube ``|x|_inf <= L``,
+``|t| <= 1`` (``L > 0``, :func:`cube_half_width`). Its faces meeting ``closure(H)`` are the top
+``t = 1`` — where ``x / t = x``: the network itself on the box ``[-L, L]^d``, no projection,
+no extra neuron — and the ``2d`` sides ``x_i = ±L`` with ``0 <= t <= 1``, each the box
+``[-L, L]^{d-1} x [0, L]`` in ``w = (x without x_i, tau = L t)`` (:func:`side_network`; the
+relative interior has ``t > 0``). So ``1 + 2d`` boxes instead of ``2^d`` simplices, and what
+lies within ``L`` of the origin is solved undistorted on the top face. The sides hold the
+arrangement beyond ``L``; far away the pattern depends on the direction only, so there the
+sides' hyperplanes are nearly parallel to the ``tau`` axis and their vertices ill-conditioned:
+from 6 inputs on they go to ``branch`` (no vertices) instead of ``skeleton``.
+
+The cross-polytope (``faces="cross"``)
+--------------------------------------
 Hence the regions of R^d are, pattern for pattern, the union over ``s`` of the regions of the
 restricted networks: each ``F_s`` is enumerated as a bounded problem (parametrised by ``x``,
 with ``t = 1 - s . x``: the simplex ``{s_i x_i >= 0, s . x <= 1}`` of R^d) and the pattern sets
@@ -48,11 +66,12 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 
 import numpy as np
 
-from ..domains import Domain, Polytope, Whole
-from ..errors import InvalidDomain, ToleranceError
+from ..domains import Box, Domain, Polytope, Whole
+from ..errors import InvalidDomain, SolverFailed, ToleranceError
 from ..lp import WHOLE_CAP, SolveCounter, inscribed_ball
 from ..network import Network
 from ..regions import Region, RegionSet, pattern_key
@@ -62,6 +81,48 @@ from .branch import branch
 
 #: largest input dimension (2^d facets)
 MAX_DIM = 10
+#: with ``facet_method="auto"``, the cube's side faces go to ``skeleton`` up to this many inputs
+#: and to ``branch`` above: the sides hold the arrangement far away, whose hyperplanes are nearly
+#: parallel to the ``tau`` axis there, and skeleton's vertices become ill-conditioned (6 inputs:
+#: 107 s with skeleton on the sides, 20 s with branch; 5 inputs: 0.7 s against 7 s)
+SIDE_SKELETON_MAX_DIM = 5
+#: regions whose maps are computed together when the merged regions are assembled
+ASSEMBLY_CHUNK = 2048
+
+
+def _batched_maps(net: Network, patterns: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:meth:`Network.local_maps` for many patterns at once: ``(G, c, out_W, out_b)`` with
+    shapes ``(m, n_hidden, d)``, ``(m, n_hidden)``, ``(m, n_out, d)``, ``(m, n_out)``.
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> net = polyreg.random_network([2, 3, 3, 1], seed=0)
+    >>> P = np.array([[1, 0, 1, 0, 1, 1], [0, 1, 1, 1, 0, 0]], dtype=bool)
+    >>> G, c, W, b = _batched_maps(net, P)
+    >>> all(np.allclose(W[i], net.local_maps(P[i]).out_W) and
+    ...     np.allclose(G[i], net.local_maps(P[i]).G) for i in range(2))
+    True
+    """
+    m = patterns.shape[0]
+    offsets = net.layer_offsets
+    alpha = net.negative_slope
+    G = np.broadcast_to(net.weights[0], (m, *net.weights[0].shape))
+    c = np.broadcast_to(net.biases[0], (m, net.biases[0].size))
+    Gs, cs = [G], [c]
+    for layer in range(1, len(net.weights)):
+        slope = np.where(patterns[:, offsets[layer - 1]:offsets[layer]], 1.0, alpha)
+        W = net.weights[layer]
+        X = slope[:, :, None] * G  # (m, n, d) -> one product (n_out, n) @ (n, m d)
+        n, d = X.shape[1], X.shape[2]
+        G = (W @ X.transpose(1, 0, 2).reshape(n, m * d)).reshape(W.shape[0], m, d)
+        G = G.transpose(1, 0, 2)
+        c = (slope * c) @ W.T + net.biases[layer]
+        if layer < len(net.weights) - 1:
+            Gs.append(G)
+            cs.append(c)
+    return np.concatenate(Gs, axis=1), np.concatenate(cs, axis=1), G, c
 
 
 def facet_network(net: Network, s: np.ndarray) -> Network:
@@ -97,6 +158,94 @@ def facet_network(net: Network, s: np.ndarray) -> Network:
     return Network.from_layers(layers, negative_slope=net.negative_slope)
 
 
+def _cross_point(s: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """Facet ``F_s`` point(s) ``x`` (rows) -> the point ``x / t`` of R^d, ``t = 1 - s . x``."""
+    def to_point(x: np.ndarray) -> np.ndarray:
+        return x / (1.0 - x @ s)[:, None]
+    return to_point
+
+
+def cube_half_width(net: Network) -> float:
+    """``L`` of the cube faces: a power of two at least 4 times the largest distance of a
+    first-layer hyperplane from the origin (and at least 1); any ``L > 0`` is exact, a larger
+    one puts more of the arrangement on the top face (the network itself, no projection).
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> net = polyreg.Network.from_layers([(np.eye(2), [3.0, -0.5]), (np.ones((1, 2)), [0.0])])
+    >>> cube_half_width(net)
+    16.0
+    """
+    W, b = net.weights[0], net.biases[0]
+    norms = np.linalg.norm(W, axis=1)
+    far = np.abs(b[norms > 0]) / norms[norms > 0]
+    reach = max(1.0, 4.0 * float(far.max(initial=0.0)))
+    return float(2.0 ** np.ceil(np.log2(reach)))
+
+
+def side_network(net: Network, i: int, sigma: float, half: float) -> Network:
+    """The homogenised network on the side ``x_i = sigma L`` (``L = half``) of the cube
+    ``|x|_inf <= L, 0 <= t <= 1``, as a network of ``w = (x without x_i, tau)``, ``tau = L t``
+    in ``[0, L]``: the point ``w`` stands for ``x / t`` in R^d. One extra neuron per hidden
+    layer (the last) carries ``u = tau + L`` (in ``[L, 2 L]``: stable on the face) and the bias
+    terms ``b t = (b / L) u - b``.
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> net = polyreg.random_network([3, 4, 3, 1], seed=0)
+    >>> L = 8.0; w = np.array([1.5, -2.0, 3.0])  # x_0 = L, x_2 = 1.5, x_3 = -2, tau = 3
+    >>> t = w[-1] / L; x = np.array([L, 1.5, -2.0])
+    >>> bool(np.allclose(side_network(net, 0, 1.0, L).forward(w), t * net.forward(x / t)))
+    True
+    """
+    Ws, bs = net.weights, net.biases
+    W0, b0 = Ws[0], bs[0]
+    others = [j for j in range(net.n_inputs) if j != i]
+    first = np.hstack([W0[:, others], (b0 / half)[:, None]])
+    first = np.vstack([first, np.append(np.zeros(len(others)), 1.0)[None, :]])
+    layers = [(first, np.append(sigma * half * W0[:, i], half))]
+    for W, b in zip(Ws[1:-1], bs[1:-1], strict=True):
+        n_out, n_in = W.shape
+        M = np.zeros((n_out + 1, n_in + 1))
+        M[:n_out, :n_in] = W
+        M[:n_out, n_in] = b / half  # b t = (b / L) u - b
+        M[n_out, n_in] = 1.0
+        layers.append((M, np.append(-b, 0.0)))
+    W, b = Ws[-1], bs[-1]
+    layers.append((np.hstack([W, (b / half)[:, None]]), -b))
+    return Network.from_layers(layers, negative_slope=net.negative_slope)
+
+
+def cube_faces(net: Network, half: float) -> list:
+    """The ``1 + 2d`` faces of the cube ``|x|_inf <= L, 0 < t <= 1`` as bounded problems:
+    ``(network, box, kept neurons or None, face points -> points of R^d)``. The top face
+    ``t = 1`` is ``net`` itself on ``[-L, L]^d``; the side ``x_i = sigma L`` is
+    :func:`side_network` on ``[-L, L]^{d-1} x [0, L]``."""
+    d = net.n_inputs
+    offsets = net.layer_offsets
+    keep = np.concatenate([np.arange(offsets[i], offsets[i + 1]) + i
+                           for i in range(len(offsets) - 1)])
+    out: list = [(net, Box.cube(d, -half, half), None, lambda y: y)]
+    lo = np.append(np.full(d - 1, -half), 0.0)
+    hi = np.full(d, half)
+    for i in range(d):
+        for sigma in (-1.0, 1.0):
+            out.append((side_network(net, i, sigma, half), Box(lo, hi), keep,
+                        _side_point(i, sigma, half)))
+    return out
+
+
+def _side_point(i: int, sigma: float, half: float) -> Callable[[np.ndarray], np.ndarray]:
+    """Side-face point(s) ``w = (x without x_i, tau)`` (rows) -> ``x / t`` in R^d."""
+    def to_point(w: np.ndarray) -> np.ndarray:
+        tau = w[:, -1:]
+        x = np.insert(w[:, :-1], i, sigma * half, axis=1)
+        return x * (half / tau)
+    return to_point
+
+
 def facets(d: int) -> list[np.ndarray]:
     """The sign vectors ``s`` of the ``2^d`` facets."""
     return [np.array(v, dtype=np.float64) for v in itertools.product((-1.0, 1.0), repeat=d)]
@@ -119,6 +268,7 @@ def homog(
     max_regions: int | None = None,
     fallback: bool = True,
     edges: bool = True,
+    faces: str = "cube",
 ) -> RegionSet:
     """Every activation region of ``net`` in all of R^d, from ``2^d`` bounded problems.
 
@@ -131,6 +281,7 @@ def homog(
     progress : bool, optional
     facet_method : str
         Engine for the facets (a bounded polyhedral domain): ``"auto"`` (``skeleton`` up to 8
+        inputs; the cube's side faces by ``branch`` above :data:`SIDE_SKELETON_MAX_DIM`
         inputs), ``"skeleton"``, ``"branch"``, ``"traverse"``, ...
     max_regions : int, optional
         Stop with an error once more regions than this are found.
@@ -138,11 +289,16 @@ def homog(
         Compute the facet adjacency in R^d afterwards
         (:func:`polyreg.engines.split.facet_edges`, one LP per candidate pair); with False
         (what a count needs) none, and ``stats['edges_computed']`` is False.
+    faces : str
+        ``"cube"`` (default): the ``1 + 2d`` boxes of the cube ``|x|_inf <= L, 0 < t <= 1``
+        (:func:`cube_faces`; the top face is the network itself in ``[-L, L]^d``); ``"cross"``:
+        the ``2^d`` simplex facets of the cross-polytope.
     fallback : bool
         When a facet is too thin to decide in float64 (regions far from the origin shrink on the
-        facets) it is retried with ``branch`` (``stats['facets_retried']``); when that fails too,
-        ``traverse`` runs on the whole space instead (its result, with
-        ``stats['homog_fallback']`` the reason); with False, raise the ``ToleranceError``.
+        facets) or the solver fails on it, it is retried with ``branch``
+        (``stats['facets_retried']``); when that fails too, ``traverse`` runs on the whole space
+        instead (its result, with ``stats['homog_fallback']`` the reason); with False, raise the
+        error.
 
     Returns
     -------
@@ -189,11 +345,19 @@ def homog(
     found: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
     facet_regions = 0
     retried = 0
-    for s in facets(d):
-        fnet, fdom = facet_network(net, s), simplex(s)
+    if faces not in ("cube", "cross"):
+        raise ValueError(f"faces must be 'cube' or 'cross', got {faces!r}")
+    half = cube_half_width(net) if faces == "cube" else 0.0
+    todo = cube_faces(net, half) if faces == "cube" else [
+        (facet_network(net, s), simplex(s), keep, _cross_point(s)) for s in facets(d)]
+    for fnet, fdom, fkeep, to_point in todo:
         try:
-            rs = engine(fnet, fdom, tol=tol, progress=False, **extra)
-        except ToleranceError as exc:
+            if fkeep is not None and faces == "cube" and facet_method == "auto" and (
+                    d > SIDE_SKELETON_MAX_DIM):
+                rs = branch(fnet, fdom, tol=tol, progress=False, edges=False)
+            else:
+                rs = engine(fnet, fdom, tol=tol, progress=False, **extra)
+        except (ToleranceError, SolverFailed) as exc:
             # far from the origin the projection shrinks regions (a region of inradius rho at
             # distance D has inradius about rho / D^2 on the facet); skeleton's exact
             # adjacency around degenerate spots is the first to give up: branch (no adjacency)
@@ -203,7 +367,7 @@ def homog(
                     raise
                 rs = branch(fnet, fdom, tol=tol, progress=False, edges=False)
                 retried += 1
-            except ToleranceError:
+            except (ToleranceError, SolverFailed):
                 if not fallback:
                     raise exc from None
                 from .traverse import traverse
@@ -215,33 +379,44 @@ def homog(
         counter.lp += int(rs.stats.get("lps", 0))
         counter.socp += int(rs.stats.get("socps", 0))
         facet_regions += len(rs)
-        for r in rs:
-            pattern = r.pattern[keep]
-            key = pattern_key(pattern)
-            if key not in found:
-                t = 1.0 - float(s @ r.point)
-                found[key] = (pattern, r.point / t)
+        if len(rs):
+            pats = np.array([r.pattern for r in rs])
+            if fkeep is not None:
+                pats = pats[:, fkeep]
+            pts = to_point(np.array([r.point for r in rs]))
+            for pattern, point in zip(pats, pts, strict=True):
+                key = pattern_key(pattern)
+                if key not in found:
+                    found[key] = (pattern, point)
         if max_regions is not None and len(found) > max_regions:
             raise ToleranceError(f"more than max_regions={max_regions} regions")
         show(len(found), -1, counter.total)
     regions = []
     live = ctx.stab.live
     small, _ = ctx.constant_floor(np.flatnonzero(live))
-    for pattern, point in found.values():
-        maps = ctx.net.local_maps(pattern)  # the canonical (rescaled) network of the context
-        g, c = maps.G[live], maps.c[live]
-        gnorm = np.linalg.norm(g, axis=1)
+    items = list(found.values())
+    for lo in range(0, len(items), ASSEMBLY_CHUNK):
+        chunk = items[lo:lo + ASSEMBLY_CHUNK]
+        patterns = np.array([pattern for pattern, _ in chunk])
+        points = np.array([point for _, point in chunk])
+        # every region's affine maps at once (the masked recurrence of Network.local_maps)
+        G, c, out_W, out_b = _batched_maps(ctx.net, patterns)
+        g, cc = G[:, live], c[:, live]
+        gnorm = np.linalg.norm(g, axis=2)
         rows = gnorm > small  # the region's neuron rows (constant neurons have none)
-        sign = np.where(pattern[live][rows], 1.0, -1.0)
-        dist = sign * (g[rows] @ point + c[rows]) / gnorm[rows]
-        radius = min(float(dist.min()) if dist.size else np.inf, WHOLE_CAP)
-        if radius < ctx.tol.radius:  # the authoritative answer on the region's own rows
-            rr = region_rows(ctx, pattern)
-            ball = inscribed_ball(rr.A, rr.b, whole, ctx.tol, counter, what="region of R^d")
-            if not ball.full or ball.center is None:
-                raise ToleranceError(f"region {pattern.astype(int)} has no interior in R^d")
-            point, radius = ball.center, ball.radius
-        regions.append(Region(pattern, point, radius, maps.out_W, maps.out_b))
+        sign = np.where(patterns[:, live], 1.0, -1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dist = sign * ((g @ points[:, :, None])[:, :, 0] + cc) / gnorm
+        radii = np.minimum(np.where(rows, dist, np.inf).min(axis=1, initial=np.inf), WHOLE_CAP)
+        for j, (pattern, point) in enumerate(chunk):
+            radius = float(radii[j])
+            if radius < ctx.tol.radius:  # the authoritative answer on the region's own rows
+                rr = region_rows(ctx, pattern)
+                ball = inscribed_ball(rr.A, rr.b, whole, ctx.tol, counter, what="region of R^d")
+                if not ball.full or ball.center is None:
+                    raise ToleranceError(f"region {pattern.astype(int)} has no interior in R^d")
+                point, radius = ball.center, ball.radius
+            regions.append(Region(pattern, point, radius, out_W[j], out_b[j]))
     show(len(regions), 0, counter.total, final=True)
     edge_list: list = []
     if edges:
@@ -256,7 +431,9 @@ def homog(
         "socps": counter.socp,
         "solves": counter.total,
         "seconds": time.perf_counter() - t0,
-        "facets": 2 ** d,
+        "facets": len(todo),
+        "faces": faces,
+        "cube_half_width": half,
         "facet_regions": facet_regions,
         "facets_retried": retried,
         "edges_computed": edges,

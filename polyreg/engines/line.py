@@ -25,9 +25,19 @@ Conventions
   shorter than that are points, not pieces.
 * ``flips`` counts, per breakpoint, the neurons whose bit differs on its two sides (the
   Hamming distance of the patterns); a neuron touching zero without changing sign is no flip.
-* Unlike the full-dimensional engines there is no undecidable band: in 1-D only the merging
-  of coinciding roots needs a tolerance, so ``line`` raises ``ToleranceError`` only when the
-  values overflow float64.
+* Two breakpoints within their gaps but farther apart than ``tol.zero`` (input distance;
+  or a root that close to a piece's end) are a decision float64 cannot make: are they one
+  point, or does a piece shorter than the gap lie between them? On a straight segment the
+  roots are rationals (the pre-activations are exact affine functions of the parameter along
+  the rational segment), so with ``Tolerances(exact="auto")`` (default) every segment holding
+  such a pair is swept again in rational arithmetic (:func:`_exact_segment`: equal roots are
+  one breakpoint, a piece's bit is the exact sign at its midpoint); ``exact="never"`` raises
+  ``ToleranceError``; ``exact="always"`` sweeps every segment exactly (the reference mode).
+  ``stats['exact_decisions']`` counts the segments swept exactly. Roots closer than
+  ``tol.zero`` are one breakpoint (the ``zero`` semantics of :mod:`polyreg.tolerances`). An
+  ellipse's roots (``arccos``) are not rational: there, pairs in the window are merged as
+  float64 says (a tangent touches without crossing), with no exact path.
+* Otherwise ``line`` raises ``ToleranceError`` only when the values overflow float64.
 
 As an engine (``method="line"``, :func:`line_regions`) a path is a domain whose regions are
 the distinct activation patterns met along it.
@@ -42,6 +52,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -74,7 +85,8 @@ class PathResult:
     widths : tuple of int
     stats : dict
         ``seconds``, ``layers`` (breakpoints added per layer), ``merge`` (the least input
-        distance between two breakpoints).
+        distance between two breakpoints), ``exact_decisions`` (segments swept in rational
+        arithmetic, see the module notes) and ``exact_seconds``.
 
     Examples
     --------
@@ -256,10 +268,13 @@ def _roots(
     lo_gap: np.ndarray,
     hi_gap: np.ndarray,
     floor: np.ndarray,
+    zero: np.ndarray,
     tol: Tolerances,
     ellipse: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Zeros of every neuron strictly inside each piece: ``(piece index, t, gap)`` arrays.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Zeros of every neuron strictly inside each piece: ``(piece index, t, gap)`` arrays, and
+    the pieces where a root within its gap of an end lies farther than ``zero`` (per piece,
+    ``tol.zero`` in ``t``) from it (undecided in float64).
 
     A root's ``gap`` (in ``t``) is its uncertainty, ``NOISE`` times the magnitude of the value
     over the slope there, and at least ``floor`` of its piece (``tol.merge`` in input
@@ -288,10 +303,20 @@ def _roots(
             m = mag[:, 0] + mag[:, 1] * np.abs(t)
         piece = np.broadcast_to(np.arange(P)[:, None], t.shape)
         slope = np.abs(beta)
+    # only roots strictly inside their piece matter: gaps and the rest on those
+    with np.errstate(invalid="ignore"):
+        to_lo, to_hi = t - lo[piece], hi[piece] - t
+        idx = np.flatnonzero(ok & (to_lo > 0) & (to_hi > 0))
+    piece, t = piece.ravel()[idx], t.ravel()[idx]
+    to_lo, to_hi = to_lo.ravel()[idx], to_hi.ravel()[idx]
     with np.errstate(divide="ignore", invalid="ignore"):
-        gap = np.maximum(NOISE * m / slope, floor[piece])
-    inside = ok & (t - lo[piece] > gap + lo_gap[piece]) & (hi[piece] - t > gap + hi_gap[piece])
-    return piece[inside], t[inside], gap[inside]
+        gap = np.maximum(NOISE * m.ravel()[idx] / slope.ravel()[idx], floor[piece])
+    inside = (to_lo > gap + lo_gap[piece]) & (to_hi > gap + hi_gap[piece])
+    # a root snapped onto an end of its piece although farther from it than ``zero`` (in t):
+    # float64 cannot tell whether the piece holds one more breakpoint there
+    out = ~inside
+    undecided = np.unique(piece[out][np.minimum(to_lo[out], to_hi[out]) > zero[piece[out]]])
+    return piece[inside], t[inside], gap[inside], undecided
 
 
 def _split(
@@ -302,10 +327,12 @@ def _split(
     piece: np.ndarray,
     t: np.ndarray,
     gap: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    zero: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Cut pieces at roots; a root within its and its predecessor's gaps of the previous root
     (or the piece's start) is merged into it. Returns the new pieces' ``lo``, ``hi``, their
-    gaps and the parent index."""
+    gaps, the parent index and the (old) pieces where two merged roots lie farther apart than
+    ``zero`` (undecided in float64)."""
     order = np.lexsort((t, piece))
     piece, t, gap = piece[order], t[order], gap[order]
     if t.size:
@@ -316,7 +343,10 @@ def _split(
         prev[first], pgap[first] = lo[piece[first]], lo_gap[piece[first]]
         prev[~first], pgap[~first] = t[:-1][~first[1:]], gap[:-1][~first[1:]]
         keep = (t - prev) > gap + pgap
+        undecided = np.unique(piece[~keep & (t - prev > zero[piece])])
         piece, t, gap = piece[keep], t[keep], gap[keep]
+    else:
+        undecided = np.zeros(0, dtype=np.int64)
     P = lo.size
     counts = np.bincount(piece, minlength=P) + 1  # sub-pieces per piece
     parent = np.repeat(np.arange(P), counts)
@@ -331,7 +361,70 @@ def _split(
     pos = first_sub[piece] + rank
     new_hi[pos], new_hg[pos] = t, gap
     new_lo[pos + 1], new_lg[pos + 1] = t, gap
-    return new_lo, new_hi, new_lg, new_hg, parent
+    return new_lo, new_hi, new_lg, new_hg, parent, undecided
+
+
+def _exact_segment(net: Network, p0: np.ndarray, p1: np.ndarray) -> tuple[list, np.ndarray]:
+    """The sweep of one straight segment ``p0 + s (p1 - p0)``, ``s in [0, 1]``, in rational
+    arithmetic (:mod:`polyreg.exact`): every pre-activation is ``alpha + beta s`` exactly on a
+    piece, its root ``-alpha / beta`` a rational; equal roots are one breakpoint, a piece's
+    bit is the exact sign at its midpoint (0 is off). Returns the knots ``0 = s_0 < ... < s_P =
+    1`` and the pieces' patterns ``(P, N)``."""
+    from ..exact import q, q_mat, q_vec
+
+    a0, d0 = q_vec(p0), q_vec(np.asarray(p1, dtype=np.float64))
+    d0 = [v - u for u, v in zip(a0, d0, strict=True)]
+    Ws = [np.array(q_mat(W), dtype=object) for W in net.weights[:-1]]
+    bs = [np.array(q_vec(b), dtype=object) for b in net.biases[:-1]]
+    slope_off = q(float(net.negative_slope))
+    A0 = np.array(a0, dtype=object)
+    D0 = np.array(d0, dtype=object)
+    # pieces: (lo, hi, alpha, beta, bits so far)
+    pieces: list[tuple[Any, Any, np.ndarray, np.ndarray, list[bool]]] = [
+        (q(0), q(1), Ws[0] @ A0 + bs[0], Ws[0] @ D0, [])]
+    for layer in range(len(Ws)):
+        out = []
+        for lo, hi, alpha, beta, bits in pieces:
+            roots = sorted({-a / b for a, b in zip(alpha, beta, strict=True) if b})
+            cuts = [lo] + [r for r in roots if lo < r < hi] + [hi]
+            for u, v in zip(cuts[:-1], cuts[1:], strict=True):
+                mid = (u + v) / 2
+                on = [bool(a + b * mid > 0) for a, b in zip(alpha, beta, strict=True)]
+                if layer + 1 < len(Ws):
+                    sl = np.array([1 if o else slope_off for o in on], dtype=object)
+                    W, b = Ws[layer + 1], bs[layer + 1]
+                    out.append((u, v, W @ (sl * alpha) + b, W @ (sl * beta), bits + on))
+                else:
+                    out.append((u, v, alpha, beta, bits + on))
+        pieces = out
+    knots = [p[0] for p in pieces] + [pieces[-1][1]]
+    return knots, np.array([p[4] for p in pieces], dtype=bool).reshape(len(pieces), -1)
+
+
+def _exact_segments(
+    net: Network, path: Path, which: list[int], lo: np.ndarray, hi: np.ndarray,
+    bits: np.ndarray, seg: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The float sweep's pieces with those of segments ``which`` replaced by their exact
+    sweep (:func:`_exact_segment`, knots rounded to float64 as ``t = j + s``)."""
+    P = path.points
+    ends = np.vstack([P[1:], P[:1]]) if path.closed else P[1:]
+    todo = set(which)
+    parts_lo, parts_hi, parts_bits = [], [], []
+    bounds = np.searchsorted(seg, np.arange(int(seg.max()) + 2))
+    for j in range(int(seg.max()) + 1):
+        sl = slice(bounds[j], bounds[j + 1])
+        if j in todo:
+            knots, pat = _exact_segment(net, P[j], ends[j])
+            t = j + np.array([float(v) for v in knots])
+            parts_lo.append(t[:-1])
+            parts_hi.append(t[1:])
+            parts_bits.append(pat)
+        else:
+            parts_lo.append(lo[sl])
+            parts_hi.append(hi[sl])
+            parts_bits.append(bits[sl])
+    return np.concatenate(parts_lo), np.concatenate(parts_hi), np.vstack(parts_bits)
 
 
 def line(net: Network, path: Path, *, tol: Tolerances = DEFAULT) -> PathResult:
@@ -388,12 +481,18 @@ def line(net: Network, path: Path, *, tol: Tolerances = DEFAULT) -> PathResult:
     N = net.n_hidden
     bits = np.zeros((lo.size, N), dtype=bool)
     added = []
+    doubt: set[int] = set()  # segments with a breakpoint decision float64 cannot make
     for layer in range(len(net.hidden_widths)):
         sl = slice(offsets[layer], offsets[layer + 1])
         floor = tol.merge / np.maximum(speed[seg], 1e-300)
-        piece, t, gap = _roots(coef, mag, lo, hi, lo_gap, hi_gap, floor, tol, ellipse)
+        zero = tol.zero / np.maximum(speed[seg], 1e-300)
+        piece, t, gap, undecided = _roots(coef, mag, lo, hi, lo_gap, hi_gap, floor, zero, tol,
+                                          ellipse)
         before = lo.size
-        lo, hi, lo_gap, hi_gap, parent = _split(lo, hi, lo_gap, hi_gap, piece, t, gap)
+        lo, hi, lo_gap, hi_gap, parent, merged = _split(lo, hi, lo_gap, hi_gap, piece, t, gap,
+                                                        zero)
+        doubt.update(seg[undecided].tolist())
+        doubt.update(seg[merged].tolist())
         added.append(int(lo.size - before))
         bits, seg = bits[parent], seg[parent]
         mid = (lo + hi) / 2
@@ -409,6 +508,20 @@ def line(net: Network, path: Path, *, tol: Tolerances = DEFAULT) -> PathResult:
                 raise ToleranceError(
                     f"line: the values of layer {layer + 2} along the path overflow float64"
                 )
+    exact_stats = {"exact_decisions": 0, "exact_seconds": 0.0}
+    if tol.exact == "always" and not ellipse:
+        doubt = set(range(int(seg.max()) + 1)) if seg.size else set()
+    if doubt and not ellipse:  # an ellipse's roots are not rational: merged as before
+        if tol.exact == "never":
+            raise ToleranceError(
+                "line: two breakpoints along the path lie closer than the merge tolerance but "
+                f"farther apart than zero={tol.zero:g}; float64 cannot tell whether they are "
+                "one (pass Tolerances(exact='auto') to decide it in rational arithmetic)"
+            )
+        t_exact = time.perf_counter()
+        lo, hi, bits = _exact_segments(net, path, sorted(doubt), lo, hi, bits, seg)
+        exact_stats = {"exact_decisions": len(doubt),
+                       "exact_seconds": time.perf_counter() - t_exact}
     # merge neighbours with equal patterns (polyline corners, roots of constant neurons)
     packed = np.packbits(bits, axis=1)
     same = np.all(packed[1:] == packed[:-1], axis=1)
@@ -419,7 +532,8 @@ def line(net: Network, path: Path, *, tol: Tolerances = DEFAULT) -> PathResult:
     wrap = 0
     if path.closed and patterns.shape[0] > 1:
         wrap = int(np.unpackbits(np.packbits(patterns[-1]) ^ np.packbits(patterns[0])).sum())
-    stats = {"seconds": time.perf_counter() - t0, "layers": added, "merge": tol.merge}
+    stats = {"seconds": time.perf_counter() - t0, "layers": added, "merge": tol.merge,
+             **exact_stats}
     return PathResult(
         path, knots, patterns, flips.astype(np.int64), wrap, net.widths, net, stats
     )
@@ -559,5 +673,7 @@ def line_regions(
         "pieces": res.n_pieces,
         "breakpoints": int(res.breakpoints.size),
         "transitions": res.transitions,
+        "exact_decisions": res.stats["exact_decisions"],
+        "exact_seconds": res.stats["exact_seconds"],
     }
     return RegionSet(regions, tuple(edges), "line", domain, net.widths, stats)

@@ -360,7 +360,8 @@ def _layer_maps(
 
 
 def _cut_by_neuron(
-    cells: _Cells, maps: _LayerMaps, j: int, k: int, merge: float, radius: float
+    cells: _Cells, maps: _LayerMaps, j: int, k: int, merge: float, radius: float,
+    zero: float = 0.0, exact: str = "auto",
 ) -> None:
     """Cut every live cell crossed by neuron ``j`` of the current layer (pattern index ``k``).
 
@@ -394,9 +395,20 @@ def _cut_by_neuron(
     un, uo = g[owner] / gn[owner, None], -z0[owner] / gn[owner]
     dn_ = en - un
     dp_ = en + un
-    same = (np.einsum("ij,ij->i", dn_, dn_) + (eo - uo) ** 2 <= merge * merge) | (
-        np.einsum("ij,ij->i", dp_, dp_) + (eo + uo) ** 2 <= merge * merge
-    )
+    d2 = np.minimum(np.einsum("ij,ij->i", dn_, dn_) + (eo - uo) ** 2,
+                    np.einsum("ij,ij->i", dp_, dp_) + (eo + uo) ** 2)
+    # within ``zero`` the same line; between ``zero`` and ``merge`` float64 cannot tell: not
+    # snapped (a sliver cell between the two lines is decided on its exact rows by
+    # _certify, an exact="always" cell check too), or refused with exact="never"
+    lower = 0.0 if exact == "always" else zero
+    same = d2 <= lower * lower
+    doubt = (d2 <= merge * merge) & ~same
+    if doubt.any() and exact == "never":
+        raise ToleranceError(
+            f"planar: the line of neuron {k} lies within the merge tolerance {merge:g} of an "
+            f"edge's line but farther than zero={zero:g}; float64 cannot tell whether they "
+            "are one (pass Tolerances(exact='auto') to decide it in rational arithmetic)"
+        )
     if same.any():
         d = d.copy()
         d[same] = 0.0
@@ -574,7 +586,8 @@ def planar(
         maps = _layer_maps(cells, G, c, GA, CA, extent, tol)
         cells.root = np.arange(cells.nC)
         for j in np.flatnonzero(maps.cand.any(axis=0)):
-            _cut_by_neuron(cells, maps, int(j), offsets[layer] + int(j), tol.merge, tol.radius)
+            _cut_by_neuron(cells, maps, int(j), offsets[layer] + int(j), tol.merge, tol.radius,
+                           tol.zero, tol.exact)
             show(cells.live.size, 0, 0)
         cells.compact()
         if disk is not None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from collections.abc import Iterator
 
 import numpy as np
@@ -31,7 +31,9 @@ from ..lp import WHOLE_CAP, SolveCounter, _domain_margin, inscribed_ball
 from ..network import Network
 from ..regions import Edge, Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances
-from ._common import Context, Progress, RegionRows, region_ball, region_rows
+from ._common import (Context, Progress, RegionRows, coinciding_bit, domain_keys,
+                      exact_key_rows, key_rows_fn, merge_window, region_ball, region_rows,
+                      rr_keys, same_planes)
 from .traverse import _meets_domain
 
 #: a piece's interior point from the split of a larger inscribed ball is kept when its radius is
@@ -50,6 +52,9 @@ class _Cell:
     b: np.ndarray
     point: np.ndarray
     radius: float
+    #: per row, its key for the exact rows (``_common.exact_key_rows``: the domain's, then
+    #: the cutting neurons')
+    keys: list = field(default_factory=list)
 
 
 @dataclass
@@ -77,16 +82,18 @@ def _piece(
     b = np.append(cell.b, c)
     pattern = cell.pattern.copy()
     pattern[k] = bit
+    keys = cell.keys + [k]
     if x is not None:
         r = _certified(ctx, A, b, x)
         if r >= ctx.tol.radius and r >= CAP_FRACTION * cell.radius:
-            return _Cell(pattern, A, b, x, r)
+            return _Cell(pattern, A, b, x, r, keys)
     res = inscribed_ball(
-        A, b, ctx.domain, ctx.tol, counter, what=f"piece of neuron {ctx.net.neuron_name(k)}"
+        A, b, ctx.domain, ctx.tol, counter, what=f"piece of neuron {ctx.net.neuron_name(k)}",
+        exact=key_rows_fn(ctx, pattern, keys),
     )
     if not res.full or res.center is None:
         return None
-    return _Cell(pattern, A, b, res.center, res.radius)
+    return _Cell(pattern, A, b, res.center, res.radius, keys)
 
 
 def _cut(
@@ -100,12 +107,14 @@ def _cut(
     key_on = np.append(-n, ctx.rows_key(n[None, :], np.array([e]))[1])
     R = np.hstack([Ak, bk[:, None]])
     if R.shape[0]:
-        if np.linalg.norm(R - key_on, axis=1).min() <= merge:  # a side of the cell: on
+        # a side of the cell (on), or one in the other orientation (off): float64 where sure,
+        # the exact rows in the window (_common.merge_window)
+        d2_on = np.sum((R - key_on) ** 2, axis=1)
+        d2_off = np.sum((R + key_on) ** 2, axis=1)
+        bit = coinciding_bit(ctx, cell.pattern, cell.keys, k, d2_on, d2_off, counter)
+        if bit is not None:
             counts.cheap += 1
-            return [_with_bit(cell, k, True)]
-        if np.linalg.norm(R + key_on, axis=1).min() <= merge:  # the other orientation: off
-            counts.cheap += 1
-            return [_with_bit(cell, k, False)]
+            return [_with_bit(cell, k, bit)]
     v = float(n @ cell.point + e)  # signed distance of the interior point
     near = v > 0
     s = 1.0 if near else -1.0
@@ -136,13 +145,13 @@ def _root(ctx: Context, counter: SolveCounter) -> _Cell:
     if not start.full or start.center is None:  # pragma: no cover - full by construction
         raise ToleranceError("the domain has no interior at the tolerance")
     return _Cell(np.zeros(ctx.net.n_hidden, dtype=bool), ctx.dom_A, ctx.dom_b, start.center,
-                 start.radius)
+                 start.radius, domain_keys(ctx))
 
 
 def _with_bit(cell: _Cell, k: int, bit: bool) -> _Cell:
     pattern = cell.pattern.copy()
     pattern[k] = bit
-    return _Cell(pattern, cell.A, cell.b, cell.point, cell.radius)
+    return _Cell(pattern, cell.A, cell.b, cell.point, cell.radius, cell.keys)
 
 
 def _split_layer(
@@ -249,9 +258,14 @@ def facet_edges(
                 Ak, bk, merge = ctx.rows_key(A, rhs)
                 R = np.hstack([Ak, bk[:, None]])
                 r = R[ri]
-                on_h = (np.linalg.norm(R - r, axis=1) <= merge) | (
-                    np.linalg.norm(R + r, axis=1) <= merge
-                )
+                sure_p, doubt_p = merge_window(ctx, np.sum((R - r) ** 2, axis=1))
+                sure_m, doubt_m = merge_window(ctx, np.sum((R + r) ** 2, axis=1))
+                on_h = sure_p | sure_m
+                doubt = (doubt_p | doubt_m) & ~on_h
+                doubt[ri] = False
+                on_h[ri] = True
+                if doubt.any():  # decided on the exact rows (each region's own pattern)
+                    on_h |= _exact_on_plane(ctx, a, b, own, ri, doubt, counter)
                 if np.any(on_h & (neuron < 0)):
                     continue
                 res = inscribed_ball(
@@ -265,6 +279,32 @@ def facet_edges(
                 edges.append(Edge(pair[0], pair[1], carried, flipped, res.center))
     edges.sort(key=lambda e: (e.u, e.v))
     return edges, tested
+
+
+def _exact_on_plane(
+    ctx: Context, a: RegionRows, b: RegionRows, own: np.ndarray, ri: int, doubt: np.ndarray,
+    counter: SolveCounter,
+) -> np.ndarray:
+    """Which rows flagged in ``doubt`` (of ``a``'s rows then ``b``'s ``own`` rows) lie on row
+    ``ri``'s hyperplane (either orientation), decided exactly."""
+    from ..exact import same_hyperplane
+
+    ka, sa = rr_keys(ctx, a)
+    kb, sb = rr_keys(ctx, b)
+    kb = [kk for kk, o in zip(kb, own, strict=True) if o]
+    sb = [ss for ss, o in zip(sb, own, strict=True) if o]
+    na = len(ka)
+    idx = np.flatnonzero(doubt)
+    in_a = [int(i) for i in idx if i < na]
+    in_b = [int(i) - na for i in idx if i >= na]
+    same_planes(ctx, a.pattern, [ka[ri]], [sa[ri]], counter, "shared facet")  # never: raise
+    ref = exact_key_rows(ctx, a.pattern, [ka[ri]], [sa[ri]])[0]
+    rows = exact_key_rows(ctx, a.pattern, [ka[i] for i in in_a], [sa[i] for i in in_a])
+    rows += exact_key_rows(ctx, b.pattern, [kb[i] for i in in_b], [sb[i] for i in in_b])
+    out = np.zeros(doubt.size, dtype=bool)
+    for i, row in zip(in_a + [na + i for i in in_b], rows, strict=True):
+        out[i] = same_hyperplane(ref, row) != 0
+    return out
 
 
 def regions_from_patterns(

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from ..budget import Budget, check_engine
+from ..budget import Budget
 from ..domains import Ball, Domain, sample
 from ..errors import ToleranceError
 from ..geometry import foot_point_margins, polar_facets
@@ -216,7 +216,7 @@ class WalkState:
     the region's index; ``keys[i]`` is region ``i``'s canonical key; ``frontier`` holds the
     indices still to expand, with their rows (``RegionRows``; ``maps`` may be None: expanding
     does not need them) and interior points. A store can rebuild it from
-    disk to resume a run (see ``polyreg.store``).
+    disk to resume a run (see ``polyreg.scale.store``).
     """
 
     known: dict[bytes, int] = field(default_factory=dict)
@@ -371,7 +371,7 @@ def walk(
     With cuts in ``ctx`` the search stays inside the part: each :class:`Expanded` lists the
     cuts that carry a facet of the region (the region extends beyond them).
 
-    ``owns(key)``, when given, shares the search among workers (``polyreg.frontier``): a new
+    ``owns(key)``, when given, shares the search among workers (``polyreg.scale.frontier``): a new
     region whose key this worker does not own is yielded as :class:`Foreign` (its rows and
     interior point are left to the owner) and neither registered nor expanded; a facet towards
     such a region is yielded as a :class:`Crossing`. An edge is reported from the endpoint with
@@ -484,15 +484,10 @@ def traverse(
         rank is below the input dimension (exact; see ``_common.Reduction``).
     seed : int
         Seed for the fallback start points.
-    workers : int, optional
-        With ``workers > 1`` processes share one search frontier, each region owned by the
-        hash of its pattern (:func:`polyreg.frontier.traverse_shared`; same patterns, listed
-        in key order). With ``parts`` or a dask ``client``, the domain is cut into slabs
-        searched in parallel instead (:func:`polyreg.parallel.traverse_parts`; listed part by
-        part). Default: this process only.
-    client : dask.distributed.Client or str, optional
-    parts : int, optional
-        Number of parts (default: :func:`polyreg.parallel.parts_per_worker` per worker).
+    workers, client, parts
+        Accepted for the signature only: this engine runs in one process. ``workers > 1``,
+        ``parts`` or a dask ``client`` are run by :func:`polyreg.enumerate_regions` (which
+        hands them to the ``polyreg.scale`` package); given here they raise ``ValueError``.
 
     Returns
     -------
@@ -519,22 +514,12 @@ def traverse(
         small = traverse(reduction.net, reduction.domain, tol=tol, progress=progress,
                          max_regions=max_regions, chebyshev=chebyshev, seed=seed,
                          workers=workers, client=client, parts=parts, time_limit=time_limit)
-        return _lift(small, reduction, net, domain, t0)
+        return lift(small, reduction, net, domain, t0)
     budget = Budget.make(max_regions, time_limit)
     if (workers is not None and workers != 1) or client is not None or parts not in (None, 1):
-        if budget is not None:
-            check_engine("traverse", parallel=True)
-        if workers is not None and workers > 1 and client is None and parts in (None, 1):
-            from ..frontier import traverse_shared
-
-            rs = traverse_shared(net, domain.for_inputs(net.n_inputs), workers, tol=tol,
-                                 chebyshev=chebyshev, seed=seed)
-        else:
-            from ..parallel import traverse_parts
-
-            rs = traverse_parts(net, domain, workers=workers, client=client, parts=parts,
-                                tol=tol, chebyshev=chebyshev, seed=seed)
-        return rs
+        raise ValueError(
+            "the traverse engine runs in one process: for workers, parts or a dask client call "
+            "polyreg.enumerate_regions(net, domain, method='traverse', workers=...)")
     ctx = Context.create(net, domain, tol)
     counter = SolveCounter()
     show = Progress(progress)
@@ -568,8 +553,22 @@ def traverse(
     return RegionSet(tuple(regions), tuple(edges), "traverse", ctx.domain, net.widths, stats)
 
 
-def _lift(small: RegionSet, red: Reduction, net: Network, domain: Domain, t0: float) -> RegionSet:
-    """Regions found in the reduced coordinates, expressed in the original input space."""
+def lift(small: RegionSet, red: Reduction, net: Network, domain: Domain, t0: float) -> RegionSet:
+    """Regions found in the reduced coordinates (:func:`~polyreg.engines._common.reduce_dimension`),
+    expressed in the original input space; ``t0`` is the run's start (``time.perf_counter()``).
+
+    Examples
+    --------
+    >>> import polyreg
+    >>> from polyreg.engines._common import reduce_dimension
+    >>> net = polyreg.random_network([3, 2, 4, 1], seed=0)
+    >>> ball = polyreg.Ball([0.0, 0.0, 0.0], 1.0)
+    >>> red = reduce_dimension(net, ball)
+    >>> small = traverse(red.net, red.domain, reduce=False)
+    >>> rs = lift(small, red, net, ball, 0.0)
+    >>> rs.patterns == traverse(net, ball).patterns, rs.regions[0].point.shape
+    (True, (3,))
+    """
     regions = []
     for r in small.regions:
         W, b = red.lift_map(r.out_W, r.out_b)
@@ -580,3 +579,10 @@ def _lift(small: RegionSet, red: Reduction, net: Network, domain: Domain, t0: fl
     stats = dict(small.stats, seconds=time.perf_counter() - t0, reduced_dim=red.U.shape[1])
     return RegionSet(tuple(regions), edges, "traverse", domain.for_inputs(net.n_inputs),
                      net.widths, stats)
+
+
+#: the engine and its public stepping API (what ``polyreg.scale`` drives in worker processes)
+__all__ = [
+    "Crossing", "Expanded", "Foreign", "Found", "WalkState", "adopt", "find_facets", "lift",
+    "start_state", "traverse", "walk",
+]

@@ -31,6 +31,28 @@ def missing_extra(package: str, extra: str, exc: ImportError) -> ImportError:
     )
 
 
+def require(package: str, extra: str, *submodules: str) -> Any:
+    """The optional dependency ``package`` (and its ``submodules``), imported on first use; a
+    clear :class:`ImportError` naming the extra to install when it is absent.
+
+    Examples
+    --------
+    >>> require("json", "none").__name__
+    'json'
+    >>> require("no_such_package_polyreg", "torch")
+    Traceback (most recent call last):
+    ...
+    ImportError: this importer needs the optional package 'no_such_package_polyreg': ...
+    """
+    try:  # __import__, as an import statement: goes through builtins.__import__ every time
+        module = __import__(package)
+        for name in submodules:
+            __import__(f"{package}.{name}")
+    except ImportError as exc:
+        raise missing_extra(package, extra, exc) from exc
+    return module
+
+
 def to_numpy(value: Any, name: str) -> np.ndarray:
     """A float64 copy of an array-like, a torch tensor or a jax array."""
     if hasattr(value, "detach"):  # torch.Tensor, without importing torch
@@ -405,6 +427,30 @@ class Chain:
             c = a.copy() if c is None else c + a
         self._c = c
         self.shape = out_shape
+
+    def conv(
+        self, weight: np.ndarray, bias: np.ndarray | None, in_shape: Sequence[int], *,
+        stride: Sequence[int], pads: Sequence[tuple[int, int]], dilation: Sequence[int],
+        groups: int, where: str, pad_mode: str = "zeros", before: Any = None,
+    ) -> tuple[int, ...]:
+        """Apply a convolution (:func:`conv_matrix` on ``in_shape``, channels first) and its bias,
+        one value per output channel; ``before``, when given, maps the current values to
+        ``in_shape`` first (a transpose from channels last). Returns the output shape.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> chain = Chain((1, 3))
+        >>> chain.conv(np.ones((1, 1, 2)), np.array([0.5]), (1, 3), stride=[1], pads=[(0, 0)],
+        ...            dilation=[1], groups=1, where="conv")
+        (1, 2)
+        """
+        M, out = conv_matrix(weight, in_shape, stride=stride, pads=pads, dilation=dilation,
+                             groups=groups, pad_mode=pad_mode, where=where)
+        if before is not None:
+            M = M @ before
+        self.affine(M, None if bias is None else np.repeat(bias, prod(out[1:])), out, where)
+        return out
 
     def elementwise(
         self, scale: np.ndarray | float | None, shift: np.ndarray | float | None, where: str

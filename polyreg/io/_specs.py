@@ -23,7 +23,6 @@ from ._chain import (
     adaptive_avgpool_matrix,
     as_tuple,
     avgpool_matrix,
-    conv_matrix,
     last_axis_matrix,
     refuse,
     to_numpy,
@@ -207,21 +206,9 @@ def _apply_conv(chain: Chain, spec: Mapping[str, Any], where: str) -> None:
     mode = str(spec.get("padding_mode", "zeros"))
     if mode not in PAD_MODES:
         raise InvalidNetwork(f"{where}: padding_mode {mode!r} is not one of {', '.join(PAD_MODES)}")
-    M, out = conv_matrix(
-        W,
-        shape,
-        stride=stride,
-        pads=pads,
-        dilation=dilation,
-        groups=int(groups),
-        pad_mode=mode,
-        where=where,
-    )
-    bias = None
-    if spec.get("bias") is not None:
-        b = to_numpy(spec["bias"], f"{where} bias")
-        bias = np.repeat(b, prod(out[1:]))
-    chain.affine(M, bias, out, where)
+    bias = None if spec.get("bias") is None else to_numpy(spec["bias"], f"{where} bias")
+    chain.conv(W, bias, shape, stride=stride, pads=pads, dilation=dilation, groups=int(groups),
+               pad_mode=mode, where=where)
 
 
 # ---------------------------------------------------------------------------- modules

@@ -33,9 +33,8 @@ from ._chain import (
     adaptive_avgpool_matrix,
     as_tuple,
     avgpool_matrix,
-    conv_matrix,
     last_axis_matrix,
-    missing_extra,
+    require,
     refuse,
     transpose_matrix,
 )
@@ -60,11 +59,7 @@ _NO_OP = {
 
 
 def _h5py() -> Any:
-    try:
-        import h5py
-    except ImportError as exc:
-        raise missing_extra("h5py", "keras", exc) from exc
-    return h5py
+    return require("h5py", "keras")
 
 
 def snake_case(name: str) -> str:
@@ -354,19 +349,9 @@ def _apply_layer(
         )
         to_first = None if first else transpose_matrix(shape, [n] + list(range(n)))
         chw = shape if first else (shape[-1],) + shape[:-1]
-        M, out = conv_matrix(
-            W,
-            chw,
-            stride=strides,
-            pads=pads,
-            dilation=dil,
-            groups=int(cfg.get("groups", 1)),
-            where=where,
-        )
-        bias = None if len(ws) < 2 else np.repeat(ws[1], prod(out[1:]))
-        if to_first is not None:
-            M = M @ to_first
-        chain.affine(M, bias, out, where)
+        out = chain.conv(W, None if len(ws) < 2 else ws[1], chw, stride=strides, pads=pads,
+                         dilation=dil, groups=int(cfg.get("groups", 1)), where=where,
+                         before=to_first)
         if not first:
             chain.affine(
                 transpose_matrix(out, list(range(1, n + 1)) + [0]), None, out[1:] + out[:1], where

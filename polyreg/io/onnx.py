@@ -27,9 +27,8 @@ from ._chain import (
     Chain,
     adaptive_avgpool_matrix,
     avgpool_matrix,
-    conv_matrix,
     last_axis_matrix,
-    missing_extra,
+    require,
     refuse,
     transpose_matrix,
 )
@@ -60,12 +59,7 @@ _CONST_OPS = {
 
 
 def _onnx() -> Any:
-    try:
-        import onnx
-        import onnx.numpy_helper
-    except ImportError as exc:
-        raise missing_extra("onnx", "onnx", exc) from exc
-    return onnx
+    return require("onnx", "onnx", "numpy_helper")
 
 
 def _attrs(node: Any, onnx: Any) -> dict[str, Any]:
@@ -491,17 +485,9 @@ def _apply_node(
         strides = [int(s) for s in attrs.get("strides", [1] * n)]
         dil = [int(s) for s in attrs.get("dilations", [1] * n)]
         pads = _pads(attrs, shape[1:], kernel, strides, dil, where)
-        M, out = conv_matrix(
-            W,
-            shape,
-            stride=strides,
-            pads=pads,
-            dilation=dil,
-            groups=int(attrs.get("group", 1)),
-            where=where,
-        )
         b = _const_input(node, 2, consts, where, required=False)
-        chain.affine(M, None if b is None else np.repeat(b, prod(out[1:])), out, where)
+        chain.conv(W, b, shape, stride=strides, pads=pads, dilation=dil,
+                   groups=int(attrs.get("group", 1)), where=where)
     elif op == "BatchNormalization":
         if int(attrs.get("training_mode", 0)) or len([o for o in node.output if o]) > 1:
             raise InvalidNetwork(

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 
 from ..errors import InvalidNetwork, UntrustedFile
 from ..network import Network
-from ._chain import Chain, missing_extra, refuse, to_numpy
+from ._chain import Chain, refuse, require, to_numpy
 from ._specs import apply_spec, is_torch_class, module_spec
 from ._torch_fx import fx_specs
 
@@ -32,11 +32,7 @@ __all__ = ["from_torch", "from_state_dict", "load_torch_file"]
 
 
 def _torch() -> Any:
-    try:
-        import torch
-    except ImportError as exc:
-        raise missing_extra("torch", "torch", exc) from exc
-    return torch
+    return require("torch", "torch")
 
 
 # ---------------------------------------------------------------------------- TorchScript

@@ -254,7 +254,7 @@ def test_untrusted_pickles_are_never_loaded(capsys, tmp_path):
         )
         assert not marker.exists() and not out.exists()
     with pytest.raises(polyreg.errors.UntrustedFile, match="trust_pickle=True"):
-        from polyreg.cli_import import load_flax_file
+        from polyreg.cli.importer import load_flax_file
 
         load_flax_file(str(pkl))
     assert not marker.exists()

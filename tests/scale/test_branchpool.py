@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polyreg
 from polyreg import Box
-from polyreg.branchpool import branch_parallel
+from polyreg.scale.branchpool import branch_parallel
 from polyreg.engines import branch
 from polyreg.engines._common import Context
 
@@ -36,3 +36,19 @@ def test_max_regions():
     net = polyreg.random_network([6, 10, 10, 1], seed=4)
     with pytest.raises(polyreg.ToleranceError, match="max_regions=5"):
         branch(net, Box.cube(6, -0.5, 0.5), workers=2, max_regions=5, edges=False)
+
+
+def test_public_entry_points_run_branch_in_parallel(monkeypatch):
+    # auto picks branch above 8 inputs; workers=N runs it in processes (branchpool), not
+    # traverse; the pieces are cut at once so that the pool really runs
+    import polyreg.scale.branchpool as bp
+
+    monkeypatch.setattr(bp, "SERIAL_SECONDS", 0.0)
+    net = polyreg.random_network([9, 8, 6, 1], seed=2)
+    box = Box.cube(9, -0.4, 0.4)
+    ref = polyreg.enumerate_regions(net, box, method="traverse", chebyshev=False)
+    for method in ("auto", "branch"):
+        rs = polyreg.enumerate_regions(net, box, method=method, workers=2, edges=False)
+        assert rs.stats["engine"] == "branch" and rs.stats["workers"] == 2
+        assert rs.patterns == ref.patterns
+    assert polyreg.count_regions(net, box, workers=2, edges=False) == len(ref)

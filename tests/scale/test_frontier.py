@@ -1,4 +1,4 @@
-"""Shared-frontier search (``polyreg.frontier``): the same regions, edges and Chebyshev radii as
+"""Shared-frontier search (``polyreg.scale.frontier``): the same regions, edges and Chebyshev radii as
 one process, with 2 and 4 workers, on random and degenerate networks in every kind of domain."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 
 import polyreg
 from polyreg import Ball, Box, Polytope, Whole
-from polyreg.frontier import _Shared, count_shared, owner_of, run_shared, traverse_shared
-from polyreg.stream import count_streaming
+from polyreg.scale.frontier import _Shared, count_shared, owner_of, run_shared, traverse_shared
+from polyreg.scale.stream import count_streaming
 
 from conftest import check_region_set, lines_through, one_layer
 

@@ -1,4 +1,4 @@
-"""Partitioned enumeration (``polyreg.parallel``): the same patterns and edges as one process,
+"""Partitioned enumeration (``polyreg.scale.parallel``): the same patterns and edges as one process,
 with 1, 2 and 4 workers and on dask, in boxes, balls of every norm, polytopes and R^d."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pytest
 
 import polyreg
 from polyreg import Ball, Box, Polytope, Whole
-from polyreg.parallel import (
+from polyreg.scale.parallel import (
     Part,
     PartJob,
     PartResult,
@@ -144,7 +144,7 @@ def test_plan_partition_cuts_inside_and_sorted():
 
 
 def test_cut_moved_off_a_first_layer_hyperplane():
-    from polyreg.parallel import _avoid_neurons
+    from polyreg.scale.partition import _avoid_neurons
 
     net = one_layer([[2.0, 0.0], [0.0, 1.0]], [-0.6, 0.1])  # x = 0.3, y = -0.1
     c = _avoid_neurons(net, 0, 0.3, 2.0)
@@ -200,7 +200,7 @@ def test_run_part_reports_both_sides_of_a_cut():
 
 
 def test_errors_without_cuts_propagate():
-    from polyreg.parallel import _bad_cuts
+    from polyreg.scale.parallel import _bad_cuts
 
     with pytest.raises(polyreg.ToleranceError, match="thin"):
         _bad_cuts(Part(0, None, None), polyreg.ToleranceError("thin"))
@@ -245,7 +245,7 @@ def test_dask_scheduler_address_on_the_command_line(dask_client, tmp_path, capsy
     import json
 
     from polyreg.cli import main
-    from polyreg.store import RegionStore
+    from polyreg.scale.store import RegionStore
 
     net = polyreg.random_network([2, 10, 8, 1], seed=5)
     path = tmp_path / "net.npz"
@@ -267,9 +267,9 @@ def test_dask_scheduler_address_on_the_command_line(dask_client, tmp_path, capsy
 
 def test_unreachable_scheduler(monkeypatch):
     pytest.importorskip("dask.distributed")
-    import polyreg.parallel
-    from polyreg.parallel import make_runner
+    import polyreg.scale.runners
+    from polyreg.scale.parallel import make_runner
 
-    monkeypatch.setattr(polyreg.parallel, "CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr(polyreg.scale.runners, "CONNECT_TIMEOUT", 1.0)
     with pytest.raises(polyreg.PolyregError, match="cannot reach the dask scheduler"):
         make_runner(client="tcp://127.0.0.1:9")

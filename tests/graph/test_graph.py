@@ -52,7 +52,7 @@ def lines_through(point: object, k: int, phase: float = 0.1) -> tuple[np.ndarray
 
 
 BOX2 = polyreg.Box([-1.0, -1.0], [1.0, 1.0])
-TINY2D = Path(__file__).resolve().parent.parent / "data" / "tiny2d.npz"
+TINY2D = Path(__file__).resolve().parents[2] / "data" / "tiny2d.npz"
 
 
 def _dead_output() -> polyreg.Network:

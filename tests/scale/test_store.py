@@ -18,7 +18,7 @@ import pytest
 import polyreg
 from polyreg import Ball, Box
 from polyreg.cli import main
-from polyreg.store import (
+from polyreg.scale.store import (
     RegionStore,
     StoreError,
     export,
@@ -27,7 +27,7 @@ from polyreg.store import (
     run_walk,
 )
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 #: the network of the kill tests: 1403 regions in [-2, 2]^2 (about a second of work)
 KILL_NET = ([2, 30, 30, 1], 3)
@@ -414,7 +414,7 @@ def test_resume_by_another_process_is_refused(tmp_path, capsys):
     path = _incomplete_store(tmp_path)
     code = (
         "import sys, time\n"
-        "from polyreg.store import RegionStore\n"
+        "from polyreg.scale.store import RegionStore\n"
         f"s = RegionStore.open({str(path)!r}, lock=True)\n"
         "print('running', flush=True)\n"
         "time.sleep(60)\n"

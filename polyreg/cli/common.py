@@ -1,62 +1,36 @@
-"""Command line: ``polyreg <command>``, a thin layer over :func:`polyreg.enumerate_regions`.
+"""What every ``polyreg`` command shares: parsing numbers, points and domains, the shared
+argument blocks (network, domain, ``--json``/``--quiet``/``--progress``, budget, ``--exact``),
+the summary table and the files a command reads and writes.
 
-Commands
---------
-``count NET.npz DOMAIN [--method M] [--max-regions N] [--time-limit S] [--json] [--quiet]``
-    Count the activation regions of a network inside a domain.
-``enumerate NET.npz DOMAIN --out FILE [--format F] [--method M] [--max-regions N]
-[--time-limit S] [--json] [--quiet]``
-    Write every region and every shared facet: JSON (``RegionSet.to_dict``), GraphML, ``.npz``
-    or node-link JSON, chosen by the extension or ``--format``.
-
-``--max-regions``/``--time-limit`` are a budget (:mod:`polyreg.budget`): a stopped run exits
-with status 0 and reports ``"complete": false`` (the regions found are a lower bound).
-``--progress/--no-progress`` force the progress line on stderr on or off.
-
-``DOMAIN`` is exactly one of ``--box LO HI``, ``--ball R --center C [--norm 1|2|inf]``,
-``--polytope FILE.npz`` (arrays ``A``, ``b``: the set ``A x <= b``) or ``--whole``.
-
-Exit status: 0 on success; 2 on a usage error (argparse) or on bad input of any kind (missing or
-malformed file, empty box, radius <= 0, wrong dimension, unbounded polytope, any
-:class:`~polyreg.errors.PolyregError`), reported as one line ``polyreg: error: <message>`` on
-stderr; 130 when interrupted.
+``DOMAIN`` on the command line is exactly one of ``--box LO HI``, ``--ball R --center C
+[--norm 1|2|inf]``, ``--polytope FILE.npz`` (arrays ``A``, ``b``: the set ``A x <= b``) or
+``--whole`` (:func:`add_domain_args`, read by :func:`build_domain`).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import re
-import sys
 from pathlib import Path
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from . import npyfile
-from ._files import check_output, open_output, refuse_same_file
-from .api import enumerate_regions
-from .tolerances import EXACT_MODES, Tolerances
-from .domains import Ball, Box, Domain, Polytope, Whole
-from .errors import PolyregError, SolverFailed, ToleranceError
-from .network import Network
-from .regions import RegionSet
+from .. import npyfile
+from .._files import check_output, open_output
+from ..tolerances import EXACT_MODES
+from ..domains import Ball, Box, Domain, Polytope, Whole
 
 PROG = "polyreg"
+
+#: the norms of ``--ball`` and ``--norm`` (``polyreg.Ball``'s ``norm``)
+NORMS = ["1", "2", "inf"]
 
 #: Exit status for bad input (the same status argparse uses for usage errors).
 EXIT_BAD_INPUT = 2
 EXIT_UNCERTIFIED = 1
-
-#: modules ``polyreg.<name>`` that add sub-commands: each has ``add_parsers(subparsers)`` and sets
-#: ``handler=callable(args) -> int`` on its parsers with ``set_defaults``; a handler raises
-#: ``PolyregError``/``ValueError``/``OSError`` for bad input and never imports optional
-#: dependencies at module import time
-COMMAND_MODULES: list[str] = [
-    "cli_import", "cli_bounds", "cli_fixtures", "cli_plot", "cli_scale", "cli_lowdim"
-]
 
 
 class InputError(ValueError):
@@ -102,7 +76,7 @@ def parse_numbers(text: str, name: str) -> np.ndarray:
     >>> parse_numbers("x", "--box LO")
     Traceback (most recent call last):
     ...
-    polyreg.cli.InputError: --box LO: 'x' is not a number
+    polyreg.cli.common.InputError: --box LO: 'x' is not a number
     """
     values = []
     for piece in text.split(","):
@@ -116,8 +90,14 @@ def parse_numbers(text: str, name: str) -> np.ndarray:
     return np.array(values, dtype=np.float64)
 
 
-def _expand(values: np.ndarray, d: int) -> np.ndarray:
-    """A single number stands for every one of the ``d`` coordinates."""
+def expand(values: np.ndarray, d: int) -> np.ndarray:
+    """A single number stands for every one of the ``d`` coordinates.
+
+    Examples
+    --------
+    >>> expand(np.array([0.5]), 3).tolist(), expand(np.array([1.0, 2.0]), 2).tolist()
+    ([0.5, 0.5, 0.5], [1.0, 2.0])
+    """
     return np.full(d, values[0]) if values.size == 1 else values
 
 
@@ -141,15 +121,9 @@ def load_center(text: str, d: int) -> np.ndarray:
         Missing or unreadable file, not a 1-D numeric array, or not ``d`` coordinates.
     """
     if text.endswith(".npy") or os.path.isfile(text):
-        if not os.path.isfile(text):
-            raise InputError(f"--center: file {text!r} does not exist")
-        try:
-            arr = npyfile.load(text)
-        except Exception as exc:  # numpy raises ValueError, OSError, EOFError, ...
-            raise InputError(f"--center: cannot read {text!r} as a .npy array: {exc}") from exc
-        if not isinstance(arr, np.ndarray) or arr.ndim != 1:
-            shape = getattr(arr, "shape", None)
-            raise InputError(f"--center: {text!r} must hold a 1-D array, got shape {shape}")
+        arr = load_array(text, "--center")
+        if arr.ndim != 1:
+            raise InputError(f"--center: {text!r} must hold a 1-D array, got shape {arr.shape}")
         if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
             raise InputError(f"--center: {text!r} holds {arr.dtype} values, not real numbers")
         center = arr.astype(np.float64)
@@ -160,6 +134,30 @@ def load_center(text: str, d: int) -> np.ndarray:
             f"--center has {center.size} coordinate(s) but the network takes {d} inputs"
         )
     return center
+
+
+def load_array(path: str, flag: str) -> np.ndarray:
+    """The single array in the ``.npy`` file ``path`` given to option ``flag`` (read safely,
+    :mod:`polyreg.npyfile`); :class:`InputError` naming ``flag`` when it cannot be read."""
+    if not os.path.isfile(path):
+        raise InputError(f"{flag}: file {path!r} does not exist")
+    try:
+        arr = npyfile.load(path)
+    except Exception as exc:  # numpy raises ValueError, OSError, EOFError, ...
+        raise InputError(f"{flag}: cannot read {path!r} as a .npy array: {exc}") from exc
+    if not isinstance(arr, np.ndarray):
+        raise InputError(f"{flag}: {path!r} is not a single .npy array")
+    return arr
+
+
+def load_labels(path: str, n: int) -> list[str]:
+    """``--labels``: ``n`` labels (numbers or strings) from a ``.npy`` file, as strings."""
+    arr = load_array(path, "--labels")
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise InputError(f"--labels: {path!r} must hold {n} labels (one per point), got shape {arr.shape}")
+    if arr.dtype.kind not in "biufUS":
+        raise InputError(f"--labels: {path!r} holds {arr.dtype} values, not numbers or strings")
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in arr.tolist()]
 
 
 def load_polytope(path: str) -> Polytope:
@@ -193,8 +191,8 @@ def build_domain(args: argparse.Namespace, d: int) -> Domain:
         When the values do not describe a valid domain.
     """
     if args.box is not None:
-        lo = _expand(parse_numbers(args.box[0], "--box LO"), d)
-        hi = _expand(parse_numbers(args.box[1], "--box HI"), d)
+        lo = expand(parse_numbers(args.box[0], "--box LO"), d)
+        hi = expand(parse_numbers(args.box[1], "--box HI"), d)
         for name, vec in (("LO", lo), ("HI", hi)):
             if vec.size != d:
                 raise InputError(
@@ -273,7 +271,7 @@ def describe_domain(desc: dict) -> str:
 
 def format_summary(summary: dict) -> str:
     """A short human-readable table of :meth:`RegionSet.summary`."""
-    from .budget import count_text
+    from ..budget import count_text
 
     rows: list[tuple[str, str]] = [
         ("regions", count_text(summary)),
@@ -308,61 +306,12 @@ def write_json_atomic(data: dict, path: Path) -> None:
         handle.write("\n")
 
 
-def _check_out(path: Path, what: str = "--out") -> None:
-    """Fail before a long run when ``--out`` cannot be written."""
+def check_out(path: Path, what: str = "--out") -> None:
+    """Fail before a long run when ``--out`` cannot be written (:func:`polyreg._files.check_output`)."""
     check_output(path, what)
 
 
-#: formats of ``enumerate --out`` and the extensions that select them
-OUT_FORMATS = ("json", "graphml", "npz", "node-link")
-OUT_SUFFIXES = {".json": "json", ".graphml": "graphml", ".npz": "npz"}
-
-
-def out_format(path: Path, given: str | None) -> str:
-    """The format of ``enumerate --out``: ``--format`` when given, else from the extension
-    (:data:`OUT_SUFFIXES`); a device or FIFO without one (``/dev/stdout``) gets JSON.
-
-    Raises
-    ------
-    InputError
-        An extension that names no format.
-
-    Examples
-    --------
-    >>> out_format(Path("g.GraphML"), None), out_format(Path("x.txt"), "node-link")
-    ('graphml', 'node-link')
-    >>> out_format(Path("x.txt"), None)
-    Traceback (most recent call last):
-    ...
-    polyreg.cli.InputError: --out 'x.txt': cannot tell the format from the extension '.txt': ...
-    """
-    if given is not None:
-        return given
-    fmt = OUT_SUFFIXES.get(path.suffix.lower())
-    if fmt is not None:
-        return fmt
-    if path.exists() and not path.is_file() and not path.is_dir():  # a device or FIFO
-        return "json"
-    choices = ", ".join(f"{k} ({v})" for k, v in OUT_SUFFIXES.items())
-    raise InputError(
-        f"--out {str(path)!r}: cannot tell the format from the extension "
-        f"{path.suffix or '(none)'!r}: use one of {choices}, or --format "
-        f"{'|'.join(OUT_FORMATS)}"
-    )
-
-
-def write_regions(regions: RegionSet, net: Network, path: Path, fmt: str) -> None:
-    """Write ``regions`` in ``fmt`` (:data:`OUT_FORMATS`) through ``open_output``: ``json``
-    is :meth:`RegionSet.to_dict`; the others are :func:`polyreg.graph.region_graph` (without
-    volumes and facet areas) written by :func:`polyreg.graph.write_graph` (``node-link`` is
-    its ``json`` format)."""
-    if fmt == "json":
-        write_json_atomic(regions.to_dict(), path)
-        return
-    from .graph import region_graph, write_graph
-
-    g = region_graph(regions, net, volumes=False, facet_areas=False)
-    write_graph(g, path, "json" if fmt == "node-link" else fmt)
+_check_out = check_out  # the name cli modules used before the cli package
 
 
 # ---------------------------------------------------------------------------- parser
@@ -371,12 +320,57 @@ def write_regions(regions: RegionSet, net: Network, path: Path, fmt: str) -> Non
 ENGINE_NAMES = ("auto", "branch", "homog", "line", "milp", "planar", "skeleton", "split", "traverse")
 
 
-def _engine_names() -> list[str]:
+def engine_names() -> list[str]:
+    """The ``--method`` choices (:data:`ENGINE_NAMES`)."""
     return list(ENGINE_NAMES)
 
 
-def _add_common(sub: argparse.ArgumentParser) -> None:
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
+def at_least(minimum: int) -> Callable[[str], int]:
+    """argparse type: an integer ``>= minimum``.
+
+    Examples
+    --------
+    >>> at_least(16)("32")
+    32
+    >>> at_least(16)("8")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be at least 16, got 8
+    """
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+#: argparse type: an integer ``>= 1`` (``--max-regions``, ``--workers``, ``--parts``)
+positive_int = at_least(1)
+
+
+def add_network_arg(sub: argparse.ArgumentParser) -> None:
+    """The positional ``NET.npz`` every command on a network takes."""
     sub.add_argument("network", metavar="NET.npz", help="network file (arrays W0, b0, W1, b1, ...)")
+
+
+def add_domain_args(sub: argparse.ArgumentParser) -> None:
+    """The domain flags (exactly one of ``--box``, ``--ball``, ``--polytope``, ``--whole``, and
+    ``--center``/``--norm`` of ``--ball``), read by :func:`build_domain`."""
     group = sub.add_argument_group("domain (exactly one)")
     domain = group.add_mutually_exclusive_group(required=True)
     domain.add_argument(
@@ -396,44 +390,18 @@ def _add_common(sub: argparse.ArgumentParser) -> None:
         help="centre of --ball: a comma-separated list or a .npy file holding a 1-D array",
     )
     group.add_argument(
-        "--norm", choices=["1", "2", "inf"], default="2", help="norm of --ball (default: 2)"
+        "--norm", choices=NORMS, default="2", help="norm of --ball (default: 2)"
     )
-    sub.add_argument(
-        "--method", default="auto", choices=_engine_names(),
-        help="enumeration engine (default: auto, the fastest exact one for the domain)",
-    )
-    sub.add_argument(
-        "--json", action="store_true", help="print one JSON object (the summary) on stdout"
-    )
-    sub.add_argument("--quiet", action="store_true", help="no progress line on stderr")
-    add_progress_option(sub)
-    add_exact_arg(sub)
-    sub.add_argument(
-        "--linear", action="store_true",
-        help="also count linear regions (adjacent regions with equal affine maps merged)",
-    )
-    add_budget_options(sub)
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (value > 0 and value < float("inf")):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
-    return value
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer ``>= 1`` (``--max-regions``, ``--workers``, ``--parts``)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def add_report_args(sub: argparse.ArgumentParser, what: str = "one JSON object",
+                    progress: bool = True) -> None:
+    """``--json`` (print ``what`` on stdout) and, with ``progress``, ``--quiet`` and
+    ``--progress/--no-progress`` (read by :func:`progress_option`)."""
+    sub.add_argument("--json", action="store_true", help=f"print {what} on stdout")
+    if progress:
+        sub.add_argument("--quiet", action="store_true", help="no progress line on stderr")
+        add_progress_option(sub)
 
 
 def add_progress_option(sub: argparse.ArgumentParser) -> None:
@@ -485,48 +453,6 @@ def add_exact_arg(sub: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``polyreg`` argument parser (one sub-parser per command)."""
-    parser = _Parser(
-        prog=PROG,
-        description="Exact activation regions of ReLU networks.",
-        epilog="Exit status: 0 success, 2 bad input or usage.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    subs = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    count = subs.add_parser(
-        "count", help="count activation regions in a domain",
-        description="Count the activation regions of a network inside a domain.",
-    )
-    _add_common(count)
-    enum = subs.add_parser(
-        "enumerate", help="write every region and shared facet as JSON",
-        description="Enumerate the activation regions and their adjacency; write them as JSON.",
-    )
-    _add_common(enum)
-    enum.add_argument(
-        "--out", required=True, metavar="FILE",
-        help="output file, its format from the extension: .json (polyreg's region JSON), "
-             ".graphml, .npz (written atomically: a temporary file, then renamed; a symbolic "
-             "link's target is written; a device or FIFO such as /dev/stdout is written into, "
-             "as JSON unless --format says otherwise)",
-    )
-    enum.add_argument(
-        "--format", choices=OUT_FORMATS, metavar="|".join(OUT_FORMATS),
-        help="output format, overriding the extension: json (polyreg.regions/1), graphml, npz "
-             "(polyreg.graph's arrays) or node-link (networkx node-link JSON)",
-    )
-    for name in COMMAND_MODULES:
-        importlib.import_module(f".{name}", __package__).add_parsers(subs)
-    return parser
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
-
-
 # ---------------------------------------------------------------------------- commands
 #: options naming files a command reads / writes (checked by :func:`refuse_same_file`)
 INPUT_OPTIONS = (("network", "the network"), ("model", "the model"), ("store", "the store"),
@@ -558,118 +484,3 @@ def command_outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
         out.append(("--store", getattr(args, "store", None)))
     return [(n, p) for n, p in out if isinstance(p, str)]
 
-
-def _prepare(args: argparse.Namespace) -> tuple[Network, Domain, Path | None]:
-    """Validate every input before any long computation starts."""
-    if args.center is not None and args.ball is None:
-        raise InputError("--center is only used with --ball")
-    out = Path(args.out) if args.command == "enumerate" else None
-    if out is not None:
-        _check_out(out)
-    refuse_same_file(command_outputs(args), command_inputs(args))
-    if out is not None:
-        args.out_format = out_format(out, getattr(args, "format", None))
-    net = Network.load(args.network)
-    domain = build_domain(args, net.n_inputs).for_inputs(net.n_inputs)
-    return net, domain, out
-
-
-def _run(args: argparse.Namespace, net: Network, domain: Domain, out: Path | None) -> int:
-    scaled = getattr(args, "scaled", None)  # --store / --workers / --scheduler (cli_scale)
-    if scaled is not None and (status := scaled(args, net, domain, out)) is not None:
-        return status
-    progress = progress_option(args)
-    options = dict(getattr(args, "engine_options", {}))
-    if args.command == "count" and args.method == "traverse":
-        options["chebyshev"] = False  # a count needs certified interior points, not centres
-    budget = budget_options(args)
-    if budget and getattr(args, "linear", False):
-        from .budget import BudgetNotSupported
-
-        raise BudgetNotSupported("--linear needs every region (merging part of them bounds nothing): "
-                         "drop --max-regions/--time-limit")
-    if (args.command == "count" and args.method in ("auto", "branch", "homog") and not budget
-            and not getattr(args, "linear", False)):
-        options.setdefault("edges", False)  # branch, homog: a count needs no adjacency
-    regions: RegionSet = enumerate_regions(
-        net, domain, method=args.method, progress=progress,
-        tol=Tolerances(exact=getattr(args, "exact", "auto")), **options, **budget
-    )
-    summary = regions.summary()
-    if getattr(args, "linear", False):
-        from .graph import linear_regions
-
-        summary["linear_regions"] = linear_regions(regions).count
-    if out is not None:
-        write_regions(regions, net, out, args.out_format)
-    if args.json:
-        print(json.dumps(summary))
-    else:
-        print(format_summary(summary))
-        if out is not None:
-            print(f"wrote {len(regions):,} regions and {len(regions.edges):,} edges to {out}")
-    return 0
-
-
-def _error(exc: BaseException) -> int:
-    """Print one line for ``exc``; exit 1 when the computation could not be certified
-    (solver failure, tolerance), 2 for bad input."""
-    message = " ".join(str(exc).split()) or type(exc).__name__
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    if isinstance(exc, (SolverFailed, ToleranceError)):
-        return EXIT_UNCERTIFIED
-    return EXIT_BAD_INPUT
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``polyreg`` command line.
-
-    Parameters
-    ----------
-    argv : sequence of str, optional
-        Arguments without the program name (default: ``sys.argv[1:]``).
-
-    Returns
-    -------
-    int
-        Exit status: 0 on success, 2 on bad input (one line ``polyreg: error: ...`` on stderr),
-        1 when a solver failed or a decision fell between the tolerances, 130 when interrupted.
-        Usage errors exit through argparse with status 2.
-
-    Examples
-    --------
-    >>> import os, tempfile, polyreg
-    >>> net = polyreg.Network.from_layers([([[1.0], [-1.0]], [0.0, 0.5]), ([[1.0, 1.0]], [0.0])])
-    >>> path = os.path.join(tempfile.mkdtemp(), "net.npz"); net.save(path)
-    >>> main(["count", path, "--box", "-1", "1", "--json"])  # doctest: +ELLIPSIS
-    {"regions": 3, "edges": 2, ...}
-    0
-    """
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler = getattr(args, "handler", None)
-    try:
-        if handler is not None:
-            try:
-                refuse_same_file(command_outputs(args), command_inputs(args))
-                return int(handler(args))
-            except (PolyregError, ValueError, OSError) as exc:
-                return _error(exc)
-        try:
-            # bad input of every kind: files, numbers, domains (ValueError included)
-            net, domain, out = _prepare(args)
-        except (PolyregError, ValueError, OSError) as exc:
-            return _error(exc)
-        try:
-            return _run(args, net, domain, out)
-        except (PolyregError, OSError) as exc:
-            # PolyregError includes SolverFailed / ToleranceError; any other exception here
-            # is a bug and keeps its traceback
-            return _error(exc)
-    except KeyboardInterrupt:
-        print(f"\n{PROG}: interrupted", file=sys.stderr)
-        return 130
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -13,7 +13,7 @@ import pytest
 import polyreg
 from polyreg import Ball, Box, Polytope, Whole
 from polyreg.cli import main
-from polyreg.stream import count_streaming, iter_regions
+from polyreg.scale.stream import count_streaming, iter_regions
 
 DOMAINS = {
     "box": Box([-1.0, -1.0, -1.0], [1.0, 0.5, 1.0]),

@@ -13,7 +13,7 @@ import pytest
 import polyreg
 from polyreg.cli import main
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TINY2D = REPO / "data" / "tiny2d.npz"
 
 SUMMARY_KEYS = {"regions", "edges", "method", "domain", "widths", "engine", "lps", "solves",
@@ -168,7 +168,7 @@ def test_enumerate_atomic_on_failure(capsys, tmp_path, monkeypatch):
     def broken_dump(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("polyreg.cli.json.dump", broken_dump)
+    monkeypatch.setattr("polyreg.cli.common.json.dump", broken_dump)
     expect_error(
         capsys, ["enumerate", str(TINY2D), "--box", "-1", "1", "--out", str(out_path)], "disk full"
     )
@@ -263,3 +263,24 @@ def test_usage_errors_exit_2(capsys, argv):
         main(argv)
     assert info.value.code == 2
     assert "usage: polyreg" in capsys.readouterr().err
+
+
+def test_workers_with_branch_run_branchpool(tmp_path, capsys):
+    # --workers alone with branch (named, or auto's choice above 8 inputs) runs branch's own
+    # pool, not traverse
+    import json
+
+    import polyreg
+    from polyreg.cli import main
+
+    net = polyreg.random_network([9, 8, 6, 1], seed=2)
+    path = tmp_path / "net.npz"
+    net.save(path)
+    box = polyreg.Box.cube(9, -0.4, 0.4)
+    ref = polyreg.count_regions(net, box, method="traverse")
+    for method in ("auto", "branch"):
+        argv = ["count", str(path), "--box", "-0.4", "0.4", "--method", method, "--workers", "2",
+                "--json", "--quiet"]
+        assert main(argv) == 0
+        s = json.loads(capsys.readouterr().out)
+        assert s["regions"] == ref and s["workers"] == 2 and s["engine"] == "branch"

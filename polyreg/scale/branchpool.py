@@ -1,0 +1,138 @@
+"""Parallel driver of the ``branch`` engine: independent subtrees of its search in processes.
+
+The search of :class:`polyreg.engines.branch.BranchSearch` is a tree whose subtrees share
+nothing: a piece holds its rows, its ball, its bits and the neurons left to decide. So the
+driver searches in this process, depth first, for :data:`SERIAL_SECONDS` (a small search ends
+there, with no process started), then cuts the pieces closest to the root until there are
+:data:`PIECES_PER_WORKER` per worker (the regions met on the way are kept), hands each piece to
+a process pool (``fork`` where available: the workers start in milliseconds; each keeps one
+search and its HiGHS model across its tasks), largest first, and collects the regions. Pieces are
+disjoint and every region lies
+below exactly one of them, so the union is the enumeration, with no de-duplication.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+from ..engines._common import Context, Progress
+from ..engines.branch import BranchCounts, BranchSearch, Piece
+from ..errors import ToleranceError
+from ..lp import SolveCounter
+from ..regions import Region
+
+#: pieces handed out per worker (more balances the load better; each costs a task round trip)
+PIECES_PER_WORKER = 24
+#: seconds of search in this process before any worker starts (small searches end here)
+SERIAL_SECONDS = 0.15
+
+#: the search of this worker process, reused across its tasks (its HiGHS model stays warm)
+_WORKER: dict = {}
+
+
+def _run_pieces(ctx: Context, token: int, pieces: list[Piece]
+                ) -> tuple[list[Region], SolveCounter, BranchCounts]:
+    """Worker task: every region below ``pieces`` (``token`` names the enumeration)."""
+    search = _WORKER.get(token)
+    if search is None:
+        _WORKER.clear()
+        search = _WORKER[token] = BranchSearch(ctx)
+    search.counter, search.counts = SolveCounter(), BranchCounts()
+    if search.lp is not None:  # row labels of other tasks mean nothing here: start afresh
+        search.lp.counter = search.counter
+        search.lp.truncate(search._floor)
+        search._model_ids = []
+    regions = list(search.run(pieces))
+    return regions, search.counter, search.counts
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    import multiprocessing as mp
+
+    from .processes import exit_with, process_context
+
+    if "fork" in mp.get_all_start_methods():
+        mpctx = mp.get_context("fork")
+    else:  # pragma: no cover - platforms without fork
+        mpctx = process_context(["polyreg.engines.branch"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mpctx, initializer=exit_with,
+                               initargs=(os.getpid(),))
+
+
+def branch_parallel(
+    ctx: Context,
+    workers: int,
+    *,
+    max_regions: int | None = None,
+    progress: bool | None = None,
+) -> tuple[list[Region], SolveCounter, BranchCounts]:
+    """The regions of ``branch`` on ``ctx`` with ``workers`` processes.
+
+    Returns
+    -------
+    (regions, counter, counts)
+        The regions (those found while cutting the tree first, then piece by piece as they
+        finish), and the solve and decision counts summed over all processes.
+
+    Examples
+    --------
+    >>> import polyreg
+    >>> from polyreg.engines._common import Context
+    >>> net = polyreg.random_network([3, 8, 1], seed=0)
+    >>> ctx = Context.create(net, polyreg.Box.cube(3), polyreg.Tolerances())
+    >>> regions, _, _ = branch_parallel(ctx, 2)
+    >>> len(regions) == len(polyreg.engines.branch(net, polyreg.Box.cube(3)))
+    True
+    """
+    import time
+    from collections import deque
+
+    search = BranchSearch(ctx)
+    show = Progress(progress)
+    regions: list[Region] = []
+    stack = [search.root()]
+    t_end = time.perf_counter() + SERIAL_SECONDS
+    while stack and time.perf_counter() < t_end:  # depth first, as one process would
+        p = stack.pop()
+        region = search.step(p, stack)
+        if region is not None:
+            regions.append(region)
+    # then cut the largest pieces (closest to the root: the bottom of the stack) until there
+    # are enough to share
+    target = PIECES_PER_WORKER * workers
+    queue = deque(stack)
+    while queue and len(queue) < target:
+        p = queue.popleft()
+        out: list[Piece] = []
+        region = search.step(p, out)
+        if region is not None:
+            regions.append(region)
+        queue.extend(out)
+    stack = list(queue)
+    counter, counts = search.counter, search.counts
+    if not stack:
+        return regions, counter, counts
+    pool = _pool(workers)
+    finished = False
+    try:
+        # the bottom of the stack is closest to the root: the largest subtrees go first
+        token = int.from_bytes(os.urandom(8), "little")
+        futures = {pool.submit(_run_pieces, ctx, token, [p]) for p in stack}
+        while futures:
+            done, futures = wait(futures, return_when=FIRST_COMPLETED)
+            for f in done:
+                found, c, k = f.result()
+                regions.extend(found)
+                counter.lp += c.lp
+                counter.socp += c.socp
+                counts.add(k)
+                if max_regions is not None and len(regions) > max_regions:
+                    raise ToleranceError(f"more than max_regions={max_regions} regions")
+                show(len(regions), len(futures), counter.total)
+        finished = True
+    finally:
+        # on success the idle workers exit at once; on an error nothing waits for them
+        pool.shutdown(wait=finished, cancel_futures=True)
+    show(len(regions), 0, counter.total, final=True)
+    return regions, counter, counts

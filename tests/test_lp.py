@@ -1,0 +1,93 @@
+"""polyreg.lp: the retry of LPs HiGHS' fast settings leave undecided (status 'Unknown')."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from polyreg import Tolerances, lp
+from polyreg.errors import SolverFailed
+
+_REAL_NEW = lp._new_highs
+
+
+class _Stalled:
+    """A HiGHS stand-in whose every solve ends in status 'Unknown' (what the primal simplex
+    without presolve returned on some ill-conditioned LPs of deep random networks)."""
+
+    def __init__(self) -> None:
+        import highspy
+
+        self._real = _REAL_NEW()
+        self._unknown = highspy.HighsModelStatus.kUnknown
+
+    def setOptionValue(self, *args: object) -> None:
+        self._real.setOptionValue(*args)
+
+    def passModel(self, model: object) -> None:
+        self._real.passModel(model)
+
+    def run(self) -> None:
+        pass
+
+    def getModelStatus(self) -> object:
+        return self._unknown
+
+    def modelStatusToString(self, status: object) -> str:
+        return self._real.modelStatusToString(status)
+
+
+def _lp() -> tuple:
+    # min x + y s.t. x + 2y >= 1, 0 <= x, y: optimum 0.5 at (0, 0.5)
+    return (np.array([1.0, 1.0]), np.array([[1.0, 2.0]]), np.array([1.0]), np.array([np.inf]),
+            np.zeros(2), np.full(2, np.inf), Tolerances(), "test LP")
+
+
+def test_unknown_status_is_retried(monkeypatch):
+    monkeypatch.setattr(lp, "_highs", _Stalled)
+    monkeypatch.setattr(lp._local, "tol", None, raising=False)
+    before = dict(lp.RETRIES)
+    status, z, value = lp._solve_lp(*_lp())
+    assert status == lp.Status.OPTIMAL
+    assert round(value, 9) == 0.5 and np.allclose(z, [0.0, 0.5], atol=1e-9)
+    assert lp.RETRIES["rescued"] == before["rescued"] + 1
+    assert lp.RETRIES["attempts"] == before["attempts"] + 1
+
+
+def test_all_retries_fail_raise(monkeypatch):
+    monkeypatch.setattr(lp, "_highs", _Stalled)
+    monkeypatch.setattr(lp, "_new_highs", _Stalled)
+    monkeypatch.setattr(lp._local, "tol", None, raising=False)
+    before = lp.RETRIES["attempts"]
+    with pytest.raises(SolverFailed, match="Unknown"):
+        lp._solve_lp(*_lp())
+    assert lp.RETRIES["attempts"] == before + len(lp.RETRY_OPTIONS)
+
+
+def test_unknown_status_is_retried_in_solve_milp(monkeypatch):
+    """The nearest-point LPs (L1, L-inf) go through solve_milp: the same retry."""
+    monkeypatch.setattr(lp, "_highs_milp", _Stalled)
+    before = lp.RETRIES["rescued"]
+    cost, A, lo, hi, clo, chi, _, _ = _lp()
+    res = lp.solve_milp(cost, A, lo, hi, clo, chi, np.zeros(2, dtype=bool))
+    assert res.status == lp.Status.OPTIMAL and round(res.objective, 9) == 0.5
+    assert lp.RETRIES["rescued"] == before + 1
+
+
+def test_recorded_unknown_status_lp_is_answered():
+    """A real LP HiGHS leaves in status 'Unknown' (tests/data/README.md): solve_milp answers
+    'infeasible' through the retry, and the rational LP agrees (max t < 0: empty)."""
+    from conftest import DATA_DIR
+
+    from polyreg import exact as ex
+    from polyreg.npyfile import load_npz
+
+    d = load_npz(DATA_DIR / "lp_unknown_status.npz")
+    res = lp.solve_milp(d["cost"], d["A"], d["row_lo"], d["row_hi"], d["col_lo"], d["col_hi"],
+                        np.zeros(d["A"].shape[1], dtype=bool), feasibility=1e-10)
+    assert res.status == lp.Status.INFEASIBLE
+    # the same set as {M z <= r}: rows with a finite upper bound, t >= 0
+    M = np.vstack([d["A"], -np.eye(d["A"].shape[1])[-1:]])
+    r = np.concatenate([d["row_hi"], [0.0]])
+    t = ex.interior(ex.q_mat(M), ex.q_vec(r)).t
+    assert t is None or t < 0

@@ -1,0 +1,49 @@
+"""Old import paths of moved modules (issue 16): each imports, warns with a
+``DeprecationWarning`` naming the new path, and gives the new module's objects."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from polyreg._moved import MOVED
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("old", sorted(MOVED))
+def test_old_path_warns_and_is_the_new_module(old, monkeypatch):
+    new = importlib.import_module(MOVED[old])
+    monkeypatch.delitem(sys.modules, old, raising=False)
+    with pytest.warns(DeprecationWarning, match=f"{old} is deprecated.*import {MOVED[old]}"):
+        module = importlib.import_module(old)
+    assert module is new
+    public = [n for n in vars(new) if not n.startswith("__")]
+    assert public and all(getattr(module, n) is getattr(new, n) for n in public)
+
+
+def test_from_import_of_an_old_path():
+    code = ("import warnings; warnings.simplefilter('error', DeprecationWarning)\n"
+            "try:\n    from polyreg.store import RegionStore\nexcept DeprecationWarning as w:\n"
+            "    print('warned:', w)\n"
+            "import warnings; warnings.simplefilter('ignore', DeprecationWarning)\n"
+            "from polyreg.store import RegionStore\n"
+            "from polyreg.scale.store import RegionStore as New\n"
+            "print(RegionStore is New)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=REPO, timeout=120).stdout.split("\n")
+    assert out[0].startswith("warned: polyreg.store is deprecated") and out[1] == "True"
+
+
+def test_old_package_attributes():
+    import polyreg
+
+    with pytest.warns(DeprecationWarning):
+        sys.modules.pop("polyreg.stream", None)
+        polyreg.__dict__.pop("stream", None)
+        assert polyreg.stream.count_streaming is importlib.import_module(
+            "polyreg.scale.stream").count_streaming
