@@ -1302,3 +1302,21 @@ class RowStackLP:
         raise SolverFailed(
             f"HiGHS returned status {h.modelStatusToString(status)!r} on the {self._what}"
         )
+
+    def row_duals(self) -> np.ndarray:
+        """The row duals of the last :meth:`maximize`, bottom row first: multipliers
+        ``lam >= 0`` (up to the solver's tolerance) with ``u = A^T lam`` plus the bounds' part
+        at the optimum.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from polyreg import Tolerances
+        >>> from polyreg.lp import RowStackLP, SolveCounter
+        >>> lp = RowStackLP(np.full(2, -9.0), np.full(2, 9.0), Tolerances(), SolveCounter())
+        >>> lp.push(np.array([[1.0, 1.0], [1.0, -1.0]]), np.array([1.0, 0.5]))
+        >>> _ = lp.maximize(np.array([1.0, 0.2]))
+        >>> lp.row_duals().round(9).tolist()
+        [0.6, 0.4]
+        """
+        return np.asarray(self.h.getSolution().row_dual, dtype=np.float64)

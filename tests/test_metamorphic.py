@@ -351,3 +351,44 @@ def test_planar_refuses_a_snap_above_the_radius_tolerance():
                                ([[1.0, 1.0, 1.0]], [0.0])])
     with pytest.raises(polyreg.ToleranceError, match="planar: a vertex"):
         polyreg.enumerate_regions(net, polyreg.Box([-1e9, -1e9], [1e9, 1e9]), method="planar")
+
+
+# ---------------------------------------------------------------------------- branch, L2 balls
+@settings(max_examples=6)
+@given(net=generic(max_d=5), how=st.sampled_from(HOW), data=st.data())
+def test_branch_l2_ball_invariant(net, how, data):
+    """``branch`` in an L2 ball (its solver-free certificates, :mod:`polyreg.engines._branch_l2`)
+    under rescaling, translation and permutation, against traverse untransformed."""
+    domain = make_domain("l2", net.n_inputs)
+    check_same((net, domain), _apply(data.draw, net, domain, how, exact=False),
+               engines=("branch",))
+
+
+@settings(max_examples=6)
+@given(net=degenerate(), how=st.sampled_from(HOW), data=st.data())
+def test_branch_l2_ball_invariant_degenerate(net, how, data):
+    domain = make_domain("l2", net.n_inputs)
+    check_same((net, domain), _apply(data.draw, net, domain, how, exact=True),
+               engines=("branch",))
+
+
+@pytest.mark.parametrize("how", ["both", "permute"])
+def test_branch_l2_ball_wide_input_invariant(how):
+    """12 inputs, a first layer of rank 5 (branch works in its row space): rescaled, translated,
+    permuted."""
+    import random
+
+    net = polyreg.random_network([12, 5, 6, 1], seed=11)
+    domain = Ball(np.full(12, 0.1), 0.5, norm=2)
+    rng = random.Random(3)
+    moved_net = net
+    if how in ("scale", "both"):
+        moved_net = rescale(moved_net, [2.0 ** np.array([rng.randint(-20, 20) for _ in range(w)])
+                                        for w in net.hidden_widths])
+    if how == "permute":
+        perm = np.random.default_rng(1)
+        moved_net = permute(moved_net, [perm.permutation(w) for w in net.hidden_widths])
+    moved_dom = domain
+    if how in ("translate", "both"):
+        moved_net, moved_dom = translate(moved_net, domain, np.arange(12, dtype=float) - 6.0)
+    check_same((net, domain), (moved_net, moved_dom), engines=("branch",))

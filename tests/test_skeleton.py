@@ -377,6 +377,9 @@ def test_max_vertices():
     ([8, 8, 1], Box.cube(8), "skeleton"),
     ([9, 8, 1], Box.cube(9), "branch"),
     ([3, 8, 1], Ball(np.zeros(3), 1.0), "traverse"),
+    ([4, 8, 1], Ball(np.zeros(4), 1.0), "branch"),     # L2 balls from 4 dimensions
+    ([12, 3, 1], Ball(np.zeros(12), 1.0), "traverse"),  # ... of the first layer's row space
+    ([12, 6, 1], Ball(np.zeros(12), 1.0), "branch"),
     ([2, 8, 1], Ball(np.zeros(2), 1.0), "planar"),
     ([7, 8, 1], Ball(np.zeros(7), 1.0, norm=1), "traverse"),
     ([3, 8, 1], Whole(3), "homog"),

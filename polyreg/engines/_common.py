@@ -17,6 +17,7 @@ from ..errors import ToleranceError
 from ..exact import RowsFn
 from ..lp import SolveCounter, inscribed_ball
 from ..propagation import Stability
+from ..regions import Edge, Region, RegionSet
 from ..tolerances import Tolerances
 
 ProgressFn = Callable[[dict], None]
@@ -683,3 +684,20 @@ def reduce_dimension(net: Network, domain: Domain, rel: float = 1e-12) -> Reduct
     else:
         small_domain = Whole(rank)
     return Reduction(small, small_domain, origin, U)
+
+
+def lift_regions(small: RegionSet, red: Reduction, net: Network, domain: Domain,
+                 t0: float) -> RegionSet:
+    """Regions found in the reduced coordinates of ``red``, expressed in the input space of
+    ``net`` (points lifted, output maps composed with the projection; radii and patterns are
+    those of the reduced problem: see :class:`Reduction`). ``stats['seconds']`` counts from
+    ``t0``; ``stats['reduced_dim']`` is the reduced dimension."""
+    regions = []
+    for r in small.regions:
+        W, b = red.lift_map(r.out_W, r.out_b)
+        regions.append(Region(r.pattern, red.lift_point(r.point), r.radius, W, b))
+    edges = tuple(Edge(e.u, e.v, e.neurons, e.flipped, red.lift_point(e.point))
+                  for e in small.edges)
+    stats = dict(small.stats, seconds=time.perf_counter() - t0, reduced_dim=red.U.shape[1])
+    return RegionSet(tuple(regions), edges, small.method, domain.for_inputs(net.n_inputs),
+                     net.widths, stats)

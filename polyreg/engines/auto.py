@@ -21,8 +21,14 @@ rule" in ``benchmarks/README.md``: ``benchmarks/auto_rules.py``, ``benchmarks/sk
 * the whole space in at most :data:`HOMOG_MAX_DIM` dimensions -> ``homog`` (the 1 + 2d box
   faces of a cube in the homogenised space: 0.16 s against traverse's 9 s for 2,375 regions
   of a [4, 8, 8, 1] network; 73 s against 214 s for 16,573 regions of a [7, 8, 8, 1] one);
-* everything else (L2 balls in d >= 3 -- that rule is the L2-ball work's, issue 13 goal 2 --,
-  the whole space in more dimensions) -> ``traverse``.
+* an L2 ball in at least :data:`L2_BRANCH_MIN_DIM` dimensions (the first layer's rank, the
+  dimension both engines work in) -> ``branch`` (far sides decided by float64-certified
+  primal/dual certificates, almost no SOCP: 0.001-0.01 SOCPs per region against traverse's
+  2-17; ``benchmarks/l2.py``, CPU seconds: 2.6x faster at d = 4, 5x at d = 5, 7x at d = 6,
+  20x at d = 8, and 34-47x on the 64-input digits MLP). At d = 3 traverse's facet SOCPs are
+  few (0.4-1.1 per region) and the two are even (0.9-2.7x either way on [3, 8, 8, 1] and
+  [3, 16, 16, 1], traverse 2.5x faster on a deep [3, 32, 32, 32, 1]): traverse stays;
+* everything else (L2 balls in d = 3, the whole space in more dimensions) -> ``traverse``.
 
 An engine that is not registered in :data:`polyreg.engines.ENGINES` is skipped.
 """
@@ -31,6 +37,8 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import replace
+
+import numpy as np
 
 from ..domains import Ball, Domain, Whole
 from ..network import Network
@@ -46,6 +54,9 @@ L1_SKELETON_MAX_DIM = 3
 #: largest input dimension where the whole space goes to ``homog`` (1 + 2d cube faces; measured
 #: up to 7 inputs, see ``benchmarks/README.md``)
 HOMOG_MAX_DIM = 7
+#: smallest dimension (rank of the first layer, at most the input dimension) where an L2 ball
+#: goes to ``branch`` (see the module docstring for the measurements)
+L2_BRANCH_MIN_DIM = 4
 
 
 def choose(net: Network, domain: Domain) -> str:
@@ -57,8 +68,10 @@ def choose(net: Network, domain: Domain) -> str:
     >>> from polyreg.engines.auto import choose
     >>> choose(polyreg.random_network([4, 8, 1]), polyreg.Box.cube(4))
     'skeleton'
-    >>> choose(polyreg.random_network([4, 8, 1]), polyreg.Ball([0.0] * 4, 1.0))
+    >>> choose(polyreg.random_network([3, 8, 1]), polyreg.Ball([0.0] * 3, 1.0))
     'traverse'
+    >>> choose(polyreg.random_network([4, 8, 1]), polyreg.Ball([0.0] * 4, 1.0))
+    'branch'
     >>> choose(polyreg.random_network([12, 8, 1]), polyreg.Box.cube(12))
     'branch'
     """
@@ -82,6 +95,9 @@ def choose(net: Network, domain: Domain) -> str:
         return "branch"
     if isinstance(domain, Whole) and d <= HOMOG_MAX_DIM and "homog" in ENGINES:
         return "homog"
+    if (isinstance(domain, Ball) and domain.norm == 2 and "branch" in ENGINES
+            and min(d, int(np.linalg.matrix_rank(net.weights[0]))) >= L2_BRANCH_MIN_DIM):
+        return "branch"
     return "traverse"
 
 

@@ -39,8 +39,13 @@ that split their last common ancestor, which is not constant there, hence not id
 on either leaf.
 
 Domains: every domain the other engines take. Bounded polyhedral domains (box, polytope,
-L-inf ball, L1 ball with explicit rows) use the warm LP of step 3; the others (L2 ball, the
-lifted L1 ball, the whole space) answer step 3 with :func:`~polyreg.lp.inscribed_ball`.
+L-inf ball, L1 ball with explicit rows) use the warm LP of step 3. An L2 ball answers step 3
+with certificates checked in float64 (:mod:`polyreg.engines._branch_l2`: a witness point
+beyond the hyperplane for a split, a weak-duality bound at most ``tol.zero`` for the near bit,
+both from a small active-set loop, no solver), and :func:`~polyreg.lp.inscribed_ball` (an
+SOCP) only where they do not settle it; with ``reduce`` it works in the first layer's row space
+(the regions are cylinders). The lifted L1 ball and the whole space answer step 3 with
+:func:`~polyreg.lp.inscribed_ball`.
 """
 
 from __future__ import annotations
@@ -58,7 +63,16 @@ from ..lp import WHOLE_CAP, RowStackLP, SolveCounter, _domain_margin, inscribed_
 from ..network import Network
 from ..regions import Region, RegionSet
 from ..tolerances import DEFAULT, Tolerances
-from ._common import Context, Progress, coinciding_bit, domain_keys, key_rows_fn
+from ._branch_l2 import l2_far_test
+from ._common import (
+    Context,
+    Progress,
+    coinciding_bit,
+    domain_keys,
+    key_rows_fn,
+    lift_regions,
+    reduce_dimension,
+)
 
 #: witnesses (LP optima) kept per piece
 MAX_WITNESSES = 12
@@ -108,6 +122,10 @@ class BranchCounts:
     lp_kept: int = 0  # one LP: no split
     lp_split: int = 0  # one LP: split
     chebyshev: int = 0  # Chebyshev fallback LPs
+    l2_kept: int = 0  # L2 ball: no split, by a dual bound (no solve, engines._branch_l2)
+    l2_split: int = 0  # L2 ball: split, by a witness of the active-set loop or a walk
+    l2_lp_kept: int = 0  # L2 ball: no split, by the dual bound of one LP's row duals
+    l2_lp_split: int = 0  # L2 ball: split, by one LP's optimum
 
     def add(self, other: BranchCounts) -> None:
         for name in self.__dataclass_fields__:
@@ -143,6 +161,8 @@ class BranchSearch:
             self._mid = (self._lo + self._hi) / 2
             self._half = (self._hi - self._lo) / 2
         self._box_cols = isinstance(dom, Box) or (isinstance(dom, Ball) and dom.norm == np.inf)
+        # an L2 ball: far sides by certificates before any SOCP (engines._branch_l2)
+        self._l2 = isinstance(dom, Ball) and dom.norm == 2
         self.n_layers = len(self.net.hidden_widths)
         self.seen: set[bytes] = set()
 
@@ -232,7 +252,7 @@ class BranchSearch:
         if self.lp is None:
             d = self.net.n_inputs
             n_dom = self.ctx.dom_b.size
-            if self._box_cols:  # the box's rows are the columns' bounds (not in p.A)
+            if self._box_cols or self._l2:  # the (bounding) box as the columns' bounds
                 self.lp = RowStackLP(self._lo, self._hi, self.tol, self.counter)
                 self._floor = 0
             else:  # the domain's rows stay at the bottom of the stack
@@ -401,6 +421,10 @@ class BranchSearch:
             if ball is not None:
                 self.counts.lp_split += 1
                 return ball
+        elif self._l2:
+            decided, ball = l2_far_test(self, p, n, e, s, av)
+            if decided:
+                return ball
         self.counts.chebyshev += 1
         A_far = np.vstack([p.A, s * n[None, :]])
         b_far = np.append(p.b, -s * e)
@@ -491,6 +515,7 @@ def branch(
     chebyshev: bool = False,
     edges: bool = True,
     workers: int | None = None,
+    reduce: bool = True,
 ) -> RegionSet:
     """Enumerate every activation region whose interior meets the domain's, by a depth-first
     split of the domain, neuron by neuron (see the module docstring for the method).
@@ -516,6 +541,10 @@ def branch(
     workers : int, optional
         With ``workers > 1``, the search tree is cut at a shallow depth into pieces searched by
         that many processes (:func:`polyreg.scale.branchpool.branch_parallel`).
+    reduce : bool
+        For an L2 ball or the whole space, work in the row space of the first layer when its
+        rank is below the input dimension (exact: the regions are cylinders along the null
+        space, see ``_common.Reduction``), as ``traverse`` does.
 
     Returns
     -------
@@ -538,6 +567,12 @@ def branch(
     """
     t0 = time.perf_counter()
     domain = domain.for_inputs(net.n_inputs)
+    reduction = reduce_dimension(net, domain) if reduce else None
+    if reduction is not None:
+        small = branch(reduction.net, reduction.domain, tol=tol, progress=progress,
+                       max_regions=max_regions, chebyshev=chebyshev, edges=edges,
+                       workers=workers)
+        return lift_regions(small, reduction, net, domain, t0)
     ctx = Context.create(net, domain, tol)
     if workers is not None and workers > 1:
         from ..scale.branchpool import branch_parallel
