@@ -20,6 +20,7 @@ MOVED: dict[str, str] = {
     "polyreg.cli_lowdim": "polyreg.cli.lowdim",
     "polyreg.cli_plot": "polyreg.cli.plot",
     "polyreg.cli_scale": "polyreg.cli.scale",
+    "polyreg.lp": "polyreg.solvers",
 }
 
 

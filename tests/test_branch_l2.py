@@ -15,7 +15,7 @@ import polyreg
 from polyreg import Ball, Tolerances
 from polyreg.engines import branch, traverse
 from polyreg.engines._branch_l2 import active_set, dual_bound, segment_in_rows, walk_witness
-from polyreg.lp import solve_lp_in_l2_ball
+from polyreg.solvers import solve_lp_in_l2_ball
 
 from conftest import net_from
 from test_branch import agree, check_points

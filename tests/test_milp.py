@@ -10,7 +10,7 @@ import pytest
 import polyreg
 from polyreg import Ball, Box, Polytope, Whole
 from polyreg.engines import milp, traverse
-from polyreg.lp import MilpResult, Status, solve_milp
+from polyreg.solvers import MilpResult, Status, solve_milp
 
 from conftest import check_region_set, one_layer
 

@@ -47,3 +47,28 @@ def test_old_package_attributes():
         polyreg.__dict__.pop("stream", None)
         assert polyreg.stream.count_streaming is importlib.import_module(
             "polyreg.scale.stream").count_streaming
+
+
+def test_old_lp_names_resolve():
+    """Every name tests and modules imported from ``polyreg.lp`` (also the private ones the
+    engines used) still resolves through the deprecated path, to the solver package's object."""
+    import warnings
+
+    import polyreg.solvers as solvers
+    from polyreg.solvers import ball, frame, highs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        sys.modules.pop("polyreg.lp", None)
+        lp = importlib.import_module("polyreg.lp")
+    assert lp is solvers
+    for name in ("BallResult", "ConicResult", "MilpResult", "NearestResult", "RETRIES",
+                 "RETRY_OPTIONS", "RowStackLP", "SolveCounter", "Status", "WHOLE_CAP",
+                 "inscribed_ball", "nearest_point", "solve_lp_in_l2_ball", "solve_milp"):
+        assert getattr(lp, name) is getattr(solvers, name)
+    assert lp._domain_margin is frame.domain_margin
+    assert lp._solve_lp is highs.solve_lp and lp._local is highs._local
+    assert lp._new_highs is highs.new_highs and lp._highs is highs.lp_instance
+    assert lp._margin_lp is ball._margin_lp
+    with pytest.raises(AttributeError):
+        _ = lp._no_such_name

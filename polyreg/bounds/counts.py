@@ -24,7 +24,7 @@ import numpy as np
 
 from ..api import enumerate_regions
 from ..domains import Ball, Domain, Whole
-from ..lp import SolveCounter, Status, nearest_point, solve_milp
+from ..solvers import SolveCounter, Status, nearest_point, solve_milp
 from ..network import Network
 from ..propagation import stability
 from ..regions import RegionSet

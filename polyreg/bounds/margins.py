@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike
 
 from ..api import enumerate_regions
 from ..domains import Ball, Domain
-from ..lp import SolveCounter, nearest_point
+from ..solvers import SolveCounter, nearest_point
 from ..network import Network
 from ..regions import pattern_hex
 from ..tolerances import DEFAULT, Tolerances

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 from ..domains import Ball, Domain, Polytope
 from ..errors import SolverFailed
-from ..lp import SolveCounter, Status, solve_lp_in_l2_ball, solve_milp
+from ..solvers import SolveCounter, Status, solve_lp_in_l2_ball, solve_milp
 from ..network import Network
 from ..propagation import stability
 from ..tolerances import DEFAULT, Tolerances

@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike
 from ..api import enumerate_regions
 from ..budget import Budget
 from ..domains import Ball
-from ..lp import SolveCounter, nearest_point
+from ..solvers import SolveCounter, nearest_point
 from ..network import Network
 from ..tolerances import DEFAULT, Tolerances
 from ._util import (check_point, dual_norm, exact_preactivations, norm_name, parse_norm,

@@ -53,7 +53,7 @@ import numpy as np
 
 from ..api import canonical_form, enumerate_regions
 from ..domains import Ball, extent
-from ..lp import SolveCounter, nearest_point
+from ..solvers import SolveCounter, nearest_point
 from ..network import Network
 from ..tolerances import DEFAULT, Tolerances
 from ._util import norm_name, parse_norm, region_polytope

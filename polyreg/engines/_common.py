@@ -15,7 +15,7 @@ from ..geometry import group_rows
 from ..network import LocalMaps, Network
 from ..errors import ToleranceError
 from ..exact import RowsFn
-from ..lp import SolveCounter, inscribed_ball
+from ..solvers import SolveCounter, inscribed_ball
 from ..propagation import Stability
 from ..regions import Edge, Region, RegionSet
 from ..tolerances import Tolerances

@@ -59,7 +59,7 @@ import numpy as np
 from ..domains import Ball, Box, Domain
 from ..errors import ToleranceError
 from ..exact import RowsFn
-from ..lp import WHOLE_CAP, RowStackLP, SolveCounter, _domain_margin, inscribed_ball
+from ..solvers import WHOLE_CAP, RowStackLP, SolveCounter, domain_margin as _domain_margin, inscribed_ball
 from ..network import Network
 from ..regions import Region, RegionSet
 from ..tolerances import DEFAULT, Tolerances

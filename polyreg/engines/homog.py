@@ -72,7 +72,7 @@ import numpy as np
 
 from ..domains import Box, Domain, Polytope, Whole
 from ..errors import InvalidDomain, SolverFailed, ToleranceError
-from ..lp import WHOLE_CAP, SolveCounter, inscribed_ball
+from ..solvers import WHOLE_CAP, SolveCounter, inscribed_ball
 from ..network import Network
 from ..regions import Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances

@@ -58,7 +58,7 @@ import scipy.sparse as sp
 
 from ..domains import Ball, Domain, Polytope, Whole
 from ..errors import InvalidDomain, ToleranceError
-from ..lp import SolveCounter, Status, inscribed_ball, solve_milp
+from ..solvers import SolveCounter, Status, inscribed_ball, solve_milp
 from ..network import Network
 from ..regions import Edge, Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances

@@ -63,7 +63,7 @@ import numpy as np
 
 from ..domains import Ball, Box, Domain, Polytope
 from ..errors import InvalidDomain, InvalidNetwork, ToleranceError
-from ..lp import SolveCounter, inscribed_ball
+from ..solvers import SolveCounter, inscribed_ball
 from ..network import Network
 from ..regions import Edge, Region, RegionSet
 from ..slices import Slice, bound_polygon

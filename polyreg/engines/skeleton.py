@@ -42,7 +42,7 @@ import numpy as np
 
 from ..domains import Ball, Box, Domain
 from ..errors import InvalidDomain, ToleranceError
-from ..lp import SolveCounter, inscribed_ball
+from ..solvers import SolveCounter, inscribed_ball
 from ..network import Network
 from ..propagation import Stability
 from ..regions import Edge, Region, RegionSet, pattern_key

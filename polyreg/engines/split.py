@@ -27,7 +27,7 @@ import numpy as np
 
 from ..domains import Domain
 from ..errors import ToleranceError
-from ..lp import WHOLE_CAP, SolveCounter, _domain_margin, inscribed_ball
+from ..solvers import WHOLE_CAP, SolveCounter, domain_margin as _domain_margin, inscribed_ball
 from ..network import Network
 from ..regions import Edge, Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances
@@ -220,7 +220,7 @@ def facet_edges(
     --------
     >>> import numpy as np, polyreg
     >>> from polyreg.engines._common import Context, region_rows
-    >>> from polyreg.lp import SolveCounter
+    >>> from polyreg.solvers import SolveCounter
     >>> net = polyreg.Network.from_layers([(np.eye(2), np.zeros(2)), (np.ones((1, 2)), [0.0])])
     >>> ctx = Context.create(net, polyreg.Box.cube(2), polyreg.Tolerances())
     >>> rows = [region_rows(ctx, np.array(p)) for p in [(0, 0), (0, 1), (1, 0), (1, 1)]]

@@ -24,7 +24,7 @@ from ..budget import Budget
 from ..domains import Ball, Domain, sample
 from ..errors import ToleranceError
 from ..geometry import foot_point_margins, polar_facets
-from ..lp import BallResult, SolveCounter, _domain_margin, inscribed_ball
+from ..solvers import BallResult, SolveCounter, domain_margin as _domain_margin, inscribed_ball
 from ..network import Network
 from ..regions import Edge, Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances

@@ -115,7 +115,7 @@ def _interior(A: np.ndarray, b: np.ndarray, y0: np.ndarray, tol: Tolerances) -> 
     if A.shape[0] == 0 or float((b - A @ y0).min()) >= 1e-7 * (1.0 + float(np.abs(y0).max())):
         return y0
     from ..domains import Whole
-    from ..lp import SolveCounter, inscribed_ball
+    from ..solvers import SolveCounter, inscribed_ball
 
     res = inscribed_ball(A, b, Whole(A.shape[1]), tol, SolveCounter(), what="interior point")
     if not res.full or res.center is None:
@@ -389,7 +389,7 @@ def boundary_regions(
     >>> len(rs), len(boundary_regions(rs, net))
     (3, 3)
     """
-    from ..lp import SolveCounter, inscribed_ball
+    from ..solvers import SolveCounter, inscribed_ball
 
     _check_net(rs, net)
     rows = _Rows(rs, net, tol)

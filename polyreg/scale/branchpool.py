@@ -19,7 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from ..engines._common import Context, Progress
 from ..engines.branch import BranchCounts, BranchSearch, Piece
 from ..errors import ToleranceError
-from ..lp import SolveCounter
+from ..solvers import SolveCounter
 from ..regions import Region
 
 #: pieces handed out per worker (more balances the load better; each costs a task round trip)

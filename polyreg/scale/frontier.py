@@ -144,7 +144,7 @@ def _search(job: Job, inboxes: list, shared: _Shared, stop: Any) -> dict:
         start_state,
         walk,
     )
-    from ..lp import SolveCounter
+    from ..solvers import SolveCounter
 
     t0, c0 = time.perf_counter(), time.process_time()
     me, K = job.index, job.workers

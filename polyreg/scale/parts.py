@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 
 from ..domains import Domain
-from ..lp import SolveCounter, inscribed_ball
+from ..solvers import SolveCounter, inscribed_ball
 from ..network import Network
 from ..regions import Region
 from ..tolerances import Tolerances

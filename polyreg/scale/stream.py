@@ -156,7 +156,7 @@ def _iter_regions(net: Network, domain: Domain, tol: Tolerances, chebyshev: bool
                   status: dict) -> Iterator[Region]:
     from ..engines._common import Context, ScaleProgress
     from ..engines.traverse import Found, start_state, walk
-    from ..lp import SolveCounter
+    from ..solvers import SolveCounter
 
     show = ScaleProgress(progress)
     n = 0
@@ -256,7 +256,7 @@ def count_streaming(
     """
     from ..engines._common import Context, ScaleProgress
     from ..engines.traverse import Expanded, Found, start_state, walk
-    from ..lp import SolveCounter
+    from ..solvers import SolveCounter
     from ..budget import Budget, check_engine
     from .parallel import count_parts
     from .processes import default_workers

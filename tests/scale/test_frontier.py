@@ -159,7 +159,7 @@ def test_adopt_forwards_a_non_canonical_spelling():
     # bit on is not canonical; a receiver that does not own the canonical key marks it foreign
     from polyreg.engines._common import Context, region_rows
     from polyreg.engines.traverse import WalkState, adopt
-    from polyreg.lp import SolveCounter
+    from polyreg.solvers import SolveCounter
     from polyreg.regions import pattern_key
 
     net, box = DEGENERATE["integer"]

@@ -1,4 +1,4 @@
-"""``polyreg.lp.RowStackLP``: the warm HiGHS model the ``branch`` engine keeps along its
+"""``polyreg.solvers.RowStackLP``: the warm HiGHS model the ``branch`` engine keeps along its
 depth-first path, against fresh LPs (``scipy.optimize.linprog``) on random polytopes."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from scipy.optimize import linprog
 
 from polyreg import Tolerances
 from polyreg.errors import SolverFailed
-from polyreg.lp import RowStackLP, SolveCounter
+from polyreg.solvers import RowStackLP, SolveCounter
 
 
 def reference(A, b, lo, hi, u):

@@ -1,14 +1,17 @@
-"""polyreg.lp: the retry of LPs HiGHS' fast settings leave undecided (status 'Unknown')."""
+"""polyreg.solvers.highs: the retry of LPs HiGHS' fast settings leave undecided (status 'Unknown')."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from polyreg import Tolerances, lp
+from polyreg import Tolerances
+from polyreg.solvers import highs
+from polyreg.solvers import milp as milp_mod
+from polyreg.solvers.status import Status
 from polyreg.errors import SolverFailed
 
-_REAL_NEW = lp._new_highs
+_REAL_NEW = highs.new_highs
 
 
 class _Stalled:
@@ -44,34 +47,34 @@ def _lp() -> tuple:
 
 
 def test_unknown_status_is_retried(monkeypatch):
-    monkeypatch.setattr(lp, "_highs", _Stalled)
-    monkeypatch.setattr(lp._local, "tol", None, raising=False)
-    before = dict(lp.RETRIES)
-    status, z, value = lp._solve_lp(*_lp())
-    assert status == lp.Status.OPTIMAL
+    monkeypatch.setattr(highs, "lp_instance", _Stalled)
+    monkeypatch.setattr(highs._local, "tol", None, raising=False)
+    before = dict(highs.RETRIES)
+    status, z, value = highs.solve_lp(*_lp())
+    assert status == Status.OPTIMAL
     assert round(value, 9) == 0.5 and np.allclose(z, [0.0, 0.5], atol=1e-9)
-    assert lp.RETRIES["rescued"] == before["rescued"] + 1
-    assert lp.RETRIES["attempts"] == before["attempts"] + 1
+    assert highs.RETRIES["rescued"] == before["rescued"] + 1
+    assert highs.RETRIES["attempts"] == before["attempts"] + 1
 
 
 def test_all_retries_fail_raise(monkeypatch):
-    monkeypatch.setattr(lp, "_highs", _Stalled)
-    monkeypatch.setattr(lp, "_new_highs", _Stalled)
-    monkeypatch.setattr(lp._local, "tol", None, raising=False)
-    before = lp.RETRIES["attempts"]
+    monkeypatch.setattr(highs, "lp_instance", _Stalled)
+    monkeypatch.setattr(highs, "new_highs", _Stalled)
+    monkeypatch.setattr(highs._local, "tol", None, raising=False)
+    before = highs.RETRIES["attempts"]
     with pytest.raises(SolverFailed, match="Unknown"):
-        lp._solve_lp(*_lp())
-    assert lp.RETRIES["attempts"] == before + len(lp.RETRY_OPTIONS)
+        highs.solve_lp(*_lp())
+    assert highs.RETRIES["attempts"] == before + len(highs.RETRY_OPTIONS)
 
 
 def test_unknown_status_is_retried_in_solve_milp(monkeypatch):
     """The nearest-point LPs (L1, L-inf) go through solve_milp: the same retry."""
-    monkeypatch.setattr(lp, "_highs_milp", _Stalled)
-    before = lp.RETRIES["rescued"]
+    monkeypatch.setattr(highs, "milp_instance", _Stalled)
+    before = highs.RETRIES["rescued"]
     cost, A, lo, hi, clo, chi, _, _ = _lp()
-    res = lp.solve_milp(cost, A, lo, hi, clo, chi, np.zeros(2, dtype=bool))
-    assert res.status == lp.Status.OPTIMAL and round(res.objective, 9) == 0.5
-    assert lp.RETRIES["rescued"] == before + 1
+    res = milp_mod.solve_milp(cost, A, lo, hi, clo, chi, np.zeros(2, dtype=bool))
+    assert res.status == Status.OPTIMAL and round(res.objective, 9) == 0.5
+    assert highs.RETRIES["rescued"] == before + 1
 
 
 def test_recorded_unknown_status_lp_is_answered():
@@ -83,9 +86,9 @@ def test_recorded_unknown_status_lp_is_answered():
     from polyreg.npyfile import load_npz
 
     d = load_npz(DATA_DIR / "lp_unknown_status.npz")
-    res = lp.solve_milp(d["cost"], d["A"], d["row_lo"], d["row_hi"], d["col_lo"], d["col_hi"],
+    res = milp_mod.solve_milp(d["cost"], d["A"], d["row_lo"], d["row_hi"], d["col_lo"], d["col_hi"],
                         np.zeros(d["A"].shape[1], dtype=bool), feasibility=1e-10)
-    assert res.status == lp.Status.INFEASIBLE
+    assert res.status == Status.INFEASIBLE
     # the same set as {M z <= r}: rows with a finite upper bound, t >= 0
     M = np.vstack([d["A"], -np.eye(d["A"].shape[1])[-1:]])
     r = np.concatenate([d["row_hi"], [0.0]])
