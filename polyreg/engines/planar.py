@@ -15,7 +15,7 @@ Conventions (the same as :func:`~polyreg.engines.traverse.traverse`)
 --------------------------------------------------------------------
 * Coordinates are centred on the domain (a box's midpoint, a ball's centre, the middle of a
   polytope's bounding box) and the first layer's offsets ``b + W centre`` are correctly
-  rounded (:mod:`polyreg.engines._centred`): translating network and domain together changes
+  rounded (:mod:`polyreg.canonical`): translating network and domain together changes
   nothing. Results are reported in the input (plane) coordinates.
 * Every neuron map ``g . x + c`` on a cell carries the magnitudes it was computed from
   (``|W|`` times the previous layer's, ``|b|`` added), invariant when a neuron is rescaled;
@@ -61,6 +61,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from ..canonical import centre as centred
+from ..canonical import middle
 from ..domains import Ball, Box, Domain, Polytope
 from ..errors import InvalidDomain, InvalidNetwork, ToleranceError
 from ..lp import SolveCounter, inscribed_ball
@@ -68,7 +70,7 @@ from ..network import Network
 from ..regions import Edge, Region, RegionSet
 from ..slices import Slice, bound_polygon
 from ..tolerances import DEFAULT, Tolerances
-from ._centred import NOISE, centre_of, check_extent, exact_affine, translate
+from ._centred import NOISE, check_extent
 from ..exact import pattern_rows
 from ._common import Progress
 
@@ -481,21 +483,6 @@ def _outer_polygon(domain: Domain) -> tuple[np.ndarray, tuple[np.ndarray, float]
     return poly, disk, float(np.abs(poly).max())
 
 
-def _centred(net: Network, domain: Domain) -> tuple[Network, Domain, np.ndarray]:
-    """The problem in coordinates centred on the domain: ``x' = x - centre``, first-layer
-    offsets ``b + W centre`` correctly rounded (see :mod:`._centred`)."""
-    centre = centre_of(domain)
-    if not np.any(centre):
-        return net, domain, np.zeros(2)
-    b0 = exact_affine(net.weights[0], centre, net.biases[0])
-    layers = [(net.weights[0], b0)] + list(zip(net.weights[1:], net.biases[1:], strict=True))
-    return (
-        Network.from_layers(layers, negative_slope=net.negative_slope),
-        translate(domain, centre),
-        centre,
-    )
-
-
 def planar(
     net: Network,
     domain: Domain,
@@ -560,7 +547,7 @@ def planar(
     """
     t0 = time.perf_counter()
     net2, dom2 = _problem(net, domain)
-    netc, domc, centre = _centred(net2, dom2)
+    netc, domc, centre = centred(net2, dom2, middle(dom2))
     poly, disk, extent = _outer_polygon(domc)
     check_extent(extent, "planar")
     area0, _, perim0, _ = _polygon_measures(poly, np.array([poly.shape[0]]))

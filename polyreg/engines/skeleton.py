@@ -16,7 +16,7 @@ is then certified against its own constraint rows (an LP decides the few that th
 certificate cannot), and adjacency around degenerate spots is recomputed exactly.
 
 Thresholds. The skeleton is built in coordinates centred on the domain (first-layer offsets
-``b + W centre`` correctly rounded, :mod:`polyreg.engines._centred`), so translating network
+``b + W centre`` correctly rounded, :mod:`polyreg.canonical`), so translating network
 and domain together changes nothing. A vertex lies on a neuron's hyperplane when its value is
 within ``tol.stable`` times the magnitude it is computed from, ``|W| |a| + |b|`` at that
 vertex (invariant when a neuron is rescaled; no absolute floor); on a domain facet, within
@@ -40,6 +40,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from ..canonical import centre as centred
+from ..canonical import middle, uncentre
 from ..domains import Ball, Box, Domain
 from ..errors import InvalidDomain, ToleranceError
 from ..lp import SolveCounter, inscribed_ball
@@ -47,7 +49,7 @@ from ..network import Network
 from ..propagation import Stability
 from ..regions import Edge, Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances
-from ._centred import centre_of, check_extent, exact_affine, translate
+from ._centred import check_extent
 from ._common import Context, exact_rows, format_seconds, patterns_across, region_rows
 
 #: largest input dimension accepted (the 1-skeleton grows quickly with d)
@@ -842,16 +844,9 @@ def skeleton(
             f"the domain is thinner than tol.zero={tol.zero:g} (inscribed radius at most "
             f"{float(np.min(hi - lo)) / 2:.3g}): it has no full-dimensional region"
         )
-    # coordinates centred on the domain (exact first-layer offsets, see ._centred)
+    # coordinates centred on the domain (exact first-layer offsets, see polyreg.canonical)
     orig_net, orig_domain = net, domain
-    centre = centre_of(domain)
-    if np.any(centre):
-        b0 = exact_affine(net.weights[0], centre, net.biases[0])
-        net = Network.from_layers(
-            [(net.weights[0], b0)] + list(zip(net.weights[1:], net.biases[1:], strict=True)),
-            negative_slope=net.negative_slope,
-        )
-        domain = translate(domain, centre)
+    net, domain, centre = centred(net, domain, middle(domain))
     clo, chi = domain.bounding_box()
     check_extent(float(np.max(np.maximum(np.abs(clo), np.abs(chi)))), "skeleton")
     ctx = Context.create(net, domain, tol)
@@ -875,17 +870,7 @@ def skeleton(
             "domain (is the domain itself thinner than that?)"
         )
     if np.any(centre):  # back to the input coordinates
-        regions = tuple(
-            Region(r.pattern, r.point + centre, r.radius, r.out_W, r.out_b - r.out_W @ centre)
-            for r in rs.regions
-        )
-        edges = tuple(
-            Edge(e.u, e.v, e.neurons, e.flipped, None if e.point is None else e.point + centre)
-            for e in rs.edges
-        )
-        verts = rs.vertices + centre if rs.vertices.size else rs.vertices
-        rs = SkeletonRegionSet(regions, edges, "skeleton", orig_domain, rs.widths, rs.stats,
-                               vertices=verts, edges_xy=rs.edges_xy)
+        rs = uncentre(rs, centre, orig_domain)
     net, domain = orig_net, orig_domain
     if given is not domain or rs.widths != widths:
         rs = SkeletonRegionSet(rs.regions, rs.edges, "skeleton", given, widths, rs.stats,
