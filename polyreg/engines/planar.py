@@ -53,11 +53,8 @@ centroid does not certify).
 
 from __future__ import annotations
 
-import gc
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
-from collections.abc import Iterator
 
 import numpy as np
 
@@ -65,13 +62,14 @@ from ..canonical import centre as centred
 from ..canonical import middle
 from ..domains import Ball, Box, Domain, Polytope
 from ..errors import InvalidDomain, InvalidNetwork, ToleranceError
-from ..lp import SolveCounter, inscribed_ball
+from ..lp import SolveCounter
 from ..network import Network
 from ..regions import Edge, Region, RegionSet
 from ..slices import Slice, bound_polygon
 from ..tolerances import DEFAULT, Tolerances
 from ._centred import NOISE, check_extent
-from ..exact import pattern_rows
+from ..exact import RowsFn, pattern_rows
+from ._cells import certify_cells, gc_paused
 from ._common import Progress
 
 #: sides of the regular polygon circumscribing a disk (the cells' outer boundary there)
@@ -212,17 +210,6 @@ def _distance_to_polygons(X: np.ndarray, counts: np.ndarray, c: np.ndarray) -> n
     seg = np.hypot(foot[:, 0], foot[:, 1])
     inside = np.minimum.reduceat(p[:, 0] * q[:, 1] - p[:, 1] * q[:, 0], starts) >= 0
     return np.where(inside, 0.0, np.minimum.reduceat(seg, starts))
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _grow(arr: np.ndarray, n: int) -> np.ndarray:
@@ -603,7 +590,7 @@ def planar(
     points, radii, G, c = points[keep], radii[keep], G[keep], c[keep]
     c = c - np.einsum("rij,j->ri", G, centre)  # output maps in the plane's coordinates
     points = points + centre
-    with _gc_paused():  # tens of thousands of small acyclic objects: skip GC passes
+    with gc_paused():  # tens of thousands of small acyclic objects: skip GC passes
         edge_list = _edges(cells, tol, disk, centre) if edges else []
         regions = tuple(map(Region, list(cells.bits), list(points), radii.tolist(), list(G), list(c)))
         X = cells.X[: cells.nV] + centre
@@ -658,11 +645,7 @@ def _certify(
             better = r2 > radius[weak]
             cen[weak[better]] = p2[better]
             radius[weak[better]] = r2[better]
-    keep = radius >= tol.radius
-    hopeless = upper <= tol.zero
-    if tol.exact == "always":
-        keep[:] = hopeless[:] = False
-    for i in np.flatnonzero(~keep & ~hopeless):
+    def rows(i: int) -> tuple[np.ndarray, np.ndarray, RowsFn | None]:
         P = X[cells.cs[i] : cells.cs[i] + counts[i]]
         e = np.roll(P, -1, axis=0) - P
         A = np.column_stack([e[:, 1], -e[:, 0]])
@@ -670,12 +653,12 @@ def _certify(
         ok = norm > 0
         A = A[ok] / norm[ok, None]
         b = np.einsum("ij,ij->i", A, P[ok])
-        rows = None if net is None else pattern_rows(
+        exact = None if net is None else pattern_rows(
             net.weights, net.biases, net.negative_slope, cells.bits[i], domain.rows())
-        res = inscribed_ball(A, b, domain, tol, counter, what="planar cell", exact=rows)
-        if res.full:
-            keep[i] = True
-            cen[i], radius[i] = res.center, res.radius
+        return A, b, exact
+
+    keep = certify_cells(cen, radius, rows, domain, tol, counter, what="planar cell",
+                         hopeless=upper <= tol.zero)
     return keep, cen, radius
 
 

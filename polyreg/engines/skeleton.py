@@ -31,10 +31,8 @@ empty result).
 
 from __future__ import annotations
 
-import gc
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from collections.abc import Iterator
 
@@ -43,6 +41,7 @@ import numpy as np
 from ..canonical import centre as centred
 from ..canonical import middle, uncentre
 from ..domains import Ball, Box, Domain
+from ..exact import RowsFn
 from ..errors import InvalidDomain, ToleranceError
 from ..lp import SolveCounter, inscribed_ball
 from ..network import Network
@@ -50,6 +49,7 @@ from ..propagation import Stability
 from ..regions import Edge, Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances
 from ._centred import check_extent
+from ._cells import certify_cells, gc_paused
 from ._common import Context, exact_rows, format_seconds, patterns_across, region_rows
 
 #: largest input dimension accepted (the 1-skeleton grows quickly with d)
@@ -641,18 +641,6 @@ def _check_domain(domain: Domain, d: int) -> None:
         )
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while many objects are created (restored after)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 class _Progress:
     """Throttled ``skeleton`` progress line on stderr."""
 
@@ -912,7 +900,7 @@ def _skeleton(
     cell_region[best] = np.arange(R)
     patterns = P[best]
     out_W, out_b = _out_maps(net, patterns)
-    with _gc_paused():  # many small objects: the cyclic collector would rescan them
+    with gc_paused():  # many small objects: the cyclic collector would rescan them
         regions = list(map(Region, patterns, points, radius.tolist(), out_W, out_b))
     # adjacency: skeleton facets, and exact facet tests around degenerate spots
     ra, rb = cell_region[cells.f_off], cell_region[cells.f_on]
@@ -932,7 +920,7 @@ def _skeleton(
     lo, hi = np.minimum(ra, rb).tolist(), np.maximum(ra, rb).tolist()
     single = [(k,) for k in range(net.n_hidden)]
     carried = list(map(single.__getitem__, neuron.tolist()))
-    with _gc_paused():
+    with gc_paused():
         edges = list(map(Edge, lo, hi, carried, flipped or carried, fpoint))
     if affected.any():
         edges.extend(_exact_edges(ctx, regions, np.flatnonzero(affected), counter))
@@ -1003,15 +991,11 @@ def _certify(
     best = order[first]
     points = cells.points[best]
     radius = radius[best]
-    # with exact="always" every cell is re-decided by a (rational) solve
-    real = radius >= tol.radius if tol.exact != "always" else np.zeros(radius.size, dtype=bool)
-    for i in np.flatnonzero(~real):
+    def rows(i: int) -> tuple[np.ndarray, np.ndarray, RowsFn | None]:
         rr = region_rows(ctx, P[best[i]])
-        ball = inscribed_ball(rr.A, rr.b, ctx.domain, tol, counter, what="skeleton cell",
-                              exact=exact_rows(ctx, rr))
-        if ball.full:
-            real[i] = True
-            points[i], radius[i] = ball.center, ball.radius
+        return rr.A, rr.b, exact_rows(ctx, rr)
+
+    real = certify_cells(points, radius, rows, ctx.domain, tol, counter, what="skeleton cell")
     return P, best[real], points[real], radius[real]
 
 
