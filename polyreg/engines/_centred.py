@@ -52,3 +52,9 @@ def check_extent(extent: float, engine: str) -> None:
             f"{engine} engine's products of coordinates would underflow float64; rescale the "
             "inputs"
         )
+
+
+def __getattr__(name: str) -> object:  # names moved elsewhere (issue 16), for one release
+    from .._moved import moved_name
+
+    return moved_name(__name__, name)

@@ -770,3 +770,9 @@ def _edges(
     cols_l = cols.tolist()
     flipped = [tuple(cols_l[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     return list(map(Edge, U.tolist(), V.tolist(), flipped, flipped, list(Q)))
+
+
+def __getattr__(name: str) -> object:  # names moved elsewhere (issue 16), for one release
+    from .._moved import moved_name
+
+    return moved_name(__name__, name)
