@@ -1,5 +1,6 @@
 """Old import paths of modules that moved (issue 16): each old module is a two-line shim
-calling :func:`alias`, kept for one release."""
+calling :func:`alias`, kept for one release. Names that moved out of a module that stays
+(:data:`MOVED_NAMES`) are served by the module's ``__getattr__`` calling :func:`moved_name`."""
 
 from __future__ import annotations
 
@@ -41,3 +42,45 @@ def alias(old: str) -> None:
     warnings.warn(f"{old} is deprecated and will be removed in the next release: import {new}",
                   DeprecationWarning, stacklevel=2)
     sys.modules[old] = importlib.import_module(new)
+
+
+#: ``old module.name`` -> ``new module:name`` (names moved out of a module that stays)
+MOVED_NAMES: dict[str, str] = {
+    **{f"polyreg.engines.skeleton.{old}": f"polyreg.engines._skeleton.{new}" for old, new in {
+        "_Inconsistent": "complex:Inconsistent", "_Complex": "complex:Complex",
+        "_match_two_faces": "complex:_match_two_faces", "_box_and_clips": "complex:_box_and_clips",
+        "_Progress": "complex:SkeletonProgress", "_build": "complex:build",
+        "_Cells": "cells:Cells", "_fill_signs": "cells:_fill_signs", "_cells": "cells:read_cells",
+        "_expand": "cells:_expand", "_cells_min": "cells:read_cells_min",
+        "_CHUNK_BYTES": "certify:_CHUNK_BYTES", "_chunks": "certify:_chunks",
+        "_fast_radius": "certify:_fast_radius", "_exact_maps": "certify:_exact_maps",
+        "_out_maps": "certify:out_maps", "_certify": "certify:certify",
+        "_flipped": "adjacency:flipped_neurons", "_exact_edges": "adjacency:exact_edges",
+    }.items()},
+    "polyreg.engines.skeleton._gc_paused": "polyreg.engines._cells:gc_paused",
+    "polyreg.engines.planar._gc_paused": "polyreg.engines._cells:gc_paused",
+    "polyreg.engines._centred.centre_of": "polyreg.canonical:middle",
+    "polyreg.engines._centred.translate": "polyreg.canonical:shift_domain",
+    "polyreg.engines._centred.exact_affine": "polyreg.slices:exact_affine",
+}
+
+
+def moved_name(module: str, name: str) -> object:
+    """The object ``module.name`` became (see :data:`MOVED_NAMES`), with a
+    ``DeprecationWarning`` at the importer; ``AttributeError`` for any other name.
+
+    Examples
+    --------
+    >>> import pytest
+    >>> with pytest.warns(DeprecationWarning, match="polyreg.canonical:middle"):
+    ...     f = moved_name("polyreg.engines._centred", "centre_of")
+    >>> f.__name__
+    'middle'
+    """
+    new = MOVED_NAMES.get(f"{module}.{name}")
+    if new is None:
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+    warnings.warn(f"{module}.{name} is deprecated and will be removed in the next release: use "
+                  f"{new}", DeprecationWarning, stacklevel=3)
+    where, attr = new.split(":")
+    return getattr(importlib.import_module(where), attr)

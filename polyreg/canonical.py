@@ -11,6 +11,14 @@ Two changes of representation leave every activation region (and its pattern) un
 * **Translating the input** (``x = c + u``; ``b0 += W0 c``; the domain moved by ``-c``):
   :func:`centre` moves the origin to the middle of the domain, on a coarse dyadic grid (so
   that integer networks on integer shifts stay exact), and :func:`uncentre` maps a result back.
+  The new offsets (``b0 + W0 c``, a polytope's ``b - A c``) are correctly rounded
+  (:func:`polyreg.slices.exact_affine`): exact whenever the exact value is a float64, so
+  moving network and domain together by an exact shift changes no bit of the centred problem.
+
+This module is the one place coordinates are centred: :func:`polyreg.enumerate_regions` centres
+on :func:`domain_centre`; the low-dimensional engines (``planar``, ``skeleton``, and ``line``
+for a path's points) centre once more on the exact middle, :func:`midpoint`, with
+:func:`shift_network` / :func:`shift_domain` / :func:`uncentre` as here.
 
 Both are ``O(size of the network)``.
 """
@@ -23,6 +31,7 @@ import numpy as np
 
 from .domains import Ball, Box, Domain, Polytope, Whole
 from .network import Network
+from .slices import exact_affine
 
 #: smallest positive normal float64 (a rescaled weight must not become subnormal: not exact)
 _TINY = np.finfo(np.float64).tiny
@@ -124,27 +133,74 @@ def domain_centre(domain: Domain, net: Network | None = None) -> np.ndarray:
     return _dyadic(mid, half / 8)
 
 
+def midpoint(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The middle of ``[lo, hi]`` as ``lo / 2 + hi / 2`` (no overflow for huge bounds).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> midpoint(np.array([1e308, -1.0]), np.array([1e308, 3.0])).tolist()
+    [1e+308, 1.0]
+    """
+    return lo / 2 + hi / 2
+
+
+def middle(domain: Domain) -> np.ndarray:
+    """The point the low-dimensional engines centre on: a ball's centre, else the
+    :func:`midpoint` of the bounding box (no dyadic rounding: the engines' offsets are
+    correctly rounded, so any point keeps an exact translation exact).
+
+    Examples
+    --------
+    >>> import polyreg
+    >>> middle(polyreg.Box([1.0, -3.0], [2.0, 5.0])).tolist()
+    [1.5, 1.0]
+    """
+    if isinstance(domain, Ball):
+        return np.array(domain.center, dtype=float)
+    lo, hi = domain.bounding_box()
+    return midpoint(lo, hi)
+
+
 def shift_domain(domain: Domain, c: np.ndarray) -> Domain:
-    """``domain - c`` (same type)."""
+    """``domain - c`` (same type; a polytope's offsets ``b - A c`` correctly rounded). Other
+    domains (the whole space) are returned as they are.
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> shift_domain(polyreg.Box([1.0, 1.0], [3.0, 3.0]), np.array([2.0, 2.0])).lo.tolist()
+    [-1.0, -1.0]
+    """
     if isinstance(domain, Box):
         return Box(domain.lo - c, domain.hi - c)
     if isinstance(domain, Ball):
         return Ball(domain.center - c, domain.radius, norm=domain.norm)
     if isinstance(domain, Polytope):
-        return Polytope(domain.A, domain.b - domain.A @ c)
+        return Polytope(domain.A, exact_affine(domain.A, -c, domain.b))
     return domain
 
 
 def shift_network(net: Network, c: np.ndarray) -> Network:
-    """The network of ``u = x - c``: ``b0 + W0 c``."""
-    W0 = net.weights[0]
-    return Network(net.weights, (net.biases[0] + W0 @ c,) + tuple(net.biases[1:]),
-                   net.negative_slope)
+    """The network of ``u = x - c``: first-layer offsets ``b0 + W0 c``, correctly rounded.
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> net = polyreg.Network.from_layers([([[1.0, 1.0]], [-1e16]), ([[1.0]], [0.0])])
+    >>> shift_network(net, np.array([1e16, 1.0])).biases[0].tolist()
+    [1.0]
+    """
+    b0 = exact_affine(net.weights[0], c, net.biases[0])
+    return Network(net.weights, (b0,) + tuple(net.biases[1:]), net.negative_slope)
 
 
-def centre(net: Network, domain: Domain) -> tuple[Network, Domain, np.ndarray]:
-    """``(net, domain)`` in coordinates ``u = x - c`` centred on the domain (see
-    :func:`domain_centre`), and ``c``. Unchanged when ``c`` is zero.
+def centre(
+    net: Network, domain: Domain, c: np.ndarray | None = None
+) -> tuple[Network, Domain, np.ndarray]:
+    """``(net, domain)`` in coordinates ``u = x - c`` centred on the domain, and ``c``:
+    by default :func:`domain_centre` (the low-dimensional engines pass :func:`middle`).
+    Unchanged when ``c`` is zero.
 
     Examples
     --------
@@ -154,7 +210,8 @@ def centre(net: Network, domain: Domain) -> tuple[Network, Domain, np.ndarray]:
     >>> cnet.biases[0].tolist(), cdom.lo.tolist(), c.tolist()
     ([0.0, 0.0], [-1.0, -1.0], [100000.0, 100000.0])
     """
-    c = domain_centre(domain, net)
+    if c is None:
+        c = domain_centre(domain, net)
     if not np.any(c):
         return net, domain, c
     return shift_network(net, c), shift_domain(domain, c), c

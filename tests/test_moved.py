@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from polyreg._moved import MOVED
+from polyreg._moved import MOVED, MOVED_NAMES
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -72,3 +72,23 @@ def test_old_lp_names_resolve():
     assert lp._margin_lp is ball._margin_lp
     with pytest.raises(AttributeError):
         _ = lp._no_such_name
+
+
+@pytest.mark.parametrize("old", sorted(MOVED_NAMES))
+def test_moved_name_warns_and_is_the_new_object(old):
+    module, name = old.rsplit(".", 1)
+    where, attr = MOVED_NAMES[old].split(":")
+    new = getattr(importlib.import_module(where), attr)
+    mod = importlib.import_module(module)
+    with pytest.warns(DeprecationWarning, match=f"{old} is deprecated.*use {where}:{attr}"):
+        assert getattr(mod, name) is new
+
+
+def test_from_import_of_a_moved_name():
+    with pytest.warns(DeprecationWarning, match="polyreg.engines.skeleton._Complex"):
+        from polyreg.engines.skeleton import _Complex
+    from polyreg.engines._skeleton.complex import Complex
+
+    assert _Complex is Complex
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        importlib.import_module("polyreg.engines.skeleton").nothing  # noqa: B018

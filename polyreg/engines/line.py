@@ -11,7 +11,7 @@ Conventions
 -----------
 * The path is computed about its centre (an ellipse's ``c``, the middle of a polyline's
   bounding box) with the first layer's offsets correctly rounded
-  (:mod:`polyreg.engines._centred`), so moving network and path together changes nothing.
+  (:mod:`polyreg.canonical`), so moving network and path together changes nothing.
 * A piece's pattern is ``z > 0`` at its interior points; a neuron identically zero along the
   piece (e.g. the path runs inside its hyperplane) is off there. "Zero" means at most
   ``tol.gradient`` times the magnitude the value is computed from (``|W| m + |b|`` layer by
@@ -56,6 +56,7 @@ from typing import Any
 
 import numpy as np
 
+from ..canonical import midpoint
 from ..domains import Box, Domain
 from ..errors import InvalidDomain, InvalidNetwork, ToleranceError
 from ..network import Network
@@ -218,7 +219,7 @@ def _initial(
         lo, hi = np.array([0.0]), np.array([2 * np.pi])
     else:
         pts = path.points
-        centre = pts.min(axis=0) / 2 + pts.max(axis=0) / 2
+        centre = midpoint(pts.min(axis=0), pts.max(axis=0))
         b0 = exact_affine(W0, centre, net.biases[0])
         starts, steps = path.segments()
         k = np.arange(starts.shape[0], dtype=float)

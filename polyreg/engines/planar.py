@@ -15,7 +15,7 @@ Conventions (the same as :func:`~polyreg.engines.traverse.traverse`)
 --------------------------------------------------------------------
 * Coordinates are centred on the domain (a box's midpoint, a ball's centre, the middle of a
   polytope's bounding box) and the first layer's offsets ``b + W centre`` are correctly
-  rounded (:mod:`polyreg.engines._centred`): translating network and domain together changes
+  rounded (:mod:`polyreg.canonical`): translating network and domain together changes
   nothing. Results are reported in the input (plane) coordinates.
 * Every neuron map ``g . x + c`` on a cell carries the magnitudes it was computed from
   (``|W|`` times the previous layer's, ``|b|`` added), invariant when a neuron is rescaled;
@@ -53,23 +53,23 @@ centroid does not certify).
 
 from __future__ import annotations
 
-import gc
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
-from collections.abc import Iterator
 
 import numpy as np
 
+from ..canonical import centre as centred
+from ..canonical import middle
 from ..domains import Ball, Box, Domain, Polytope
 from ..errors import InvalidDomain, InvalidNetwork, ToleranceError
-from ..solvers import SolveCounter, inscribed_ball
+from ..solvers import SolveCounter
 from ..network import Network
 from ..regions import Edge, Region, RegionSet
 from ..slices import Slice, bound_polygon
 from ..tolerances import DEFAULT, Tolerances
-from ._centred import NOISE, centre_of, check_extent, exact_affine, translate
-from ..exact import pattern_rows
+from ._centred import NOISE, check_extent
+from ..exact import RowsFn, pattern_rows
+from ._cells import certify_cells, gc_paused
 from ._common import Progress
 
 #: sides of the regular polygon circumscribing a disk (the cells' outer boundary there)
@@ -210,17 +210,6 @@ def _distance_to_polygons(X: np.ndarray, counts: np.ndarray, c: np.ndarray) -> n
     seg = np.hypot(foot[:, 0], foot[:, 1])
     inside = np.minimum.reduceat(p[:, 0] * q[:, 1] - p[:, 1] * q[:, 0], starts) >= 0
     return np.where(inside, 0.0, np.minimum.reduceat(seg, starts))
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _grow(arr: np.ndarray, n: int) -> np.ndarray:
@@ -481,21 +470,6 @@ def _outer_polygon(domain: Domain) -> tuple[np.ndarray, tuple[np.ndarray, float]
     return poly, disk, float(np.abs(poly).max())
 
 
-def _centred(net: Network, domain: Domain) -> tuple[Network, Domain, np.ndarray]:
-    """The problem in coordinates centred on the domain: ``x' = x - centre``, first-layer
-    offsets ``b + W centre`` correctly rounded (see :mod:`._centred`)."""
-    centre = centre_of(domain)
-    if not np.any(centre):
-        return net, domain, np.zeros(2)
-    b0 = exact_affine(net.weights[0], centre, net.biases[0])
-    layers = [(net.weights[0], b0)] + list(zip(net.weights[1:], net.biases[1:], strict=True))
-    return (
-        Network.from_layers(layers, negative_slope=net.negative_slope),
-        translate(domain, centre),
-        centre,
-    )
-
-
 def planar(
     net: Network,
     domain: Domain,
@@ -560,7 +534,7 @@ def planar(
     """
     t0 = time.perf_counter()
     net2, dom2 = _problem(net, domain)
-    netc, domc, centre = _centred(net2, dom2)
+    netc, domc, centre = centred(net2, dom2, middle(dom2))
     poly, disk, extent = _outer_polygon(domc)
     check_extent(extent, "planar")
     area0, _, perim0, _ = _polygon_measures(poly, np.array([poly.shape[0]]))
@@ -616,7 +590,7 @@ def planar(
     points, radii, G, c = points[keep], radii[keep], G[keep], c[keep]
     c = c - np.einsum("rij,j->ri", G, centre)  # output maps in the plane's coordinates
     points = points + centre
-    with _gc_paused():  # tens of thousands of small acyclic objects: skip GC passes
+    with gc_paused():  # tens of thousands of small acyclic objects: skip GC passes
         edge_list = _edges(cells, tol, disk, centre) if edges else []
         regions = tuple(map(Region, list(cells.bits), list(points), radii.tolist(), list(G), list(c)))
         X = cells.X[: cells.nV] + centre
@@ -671,11 +645,7 @@ def _certify(
             better = r2 > radius[weak]
             cen[weak[better]] = p2[better]
             radius[weak[better]] = r2[better]
-    keep = radius >= tol.radius
-    hopeless = upper <= tol.zero
-    if tol.exact == "always":
-        keep[:] = hopeless[:] = False
-    for i in np.flatnonzero(~keep & ~hopeless):
+    def rows(i: int) -> tuple[np.ndarray, np.ndarray, RowsFn | None]:
         P = X[cells.cs[i] : cells.cs[i] + counts[i]]
         e = np.roll(P, -1, axis=0) - P
         A = np.column_stack([e[:, 1], -e[:, 0]])
@@ -683,12 +653,12 @@ def _certify(
         ok = norm > 0
         A = A[ok] / norm[ok, None]
         b = np.einsum("ij,ij->i", A, P[ok])
-        rows = None if net is None else pattern_rows(
+        exact = None if net is None else pattern_rows(
             net.weights, net.biases, net.negative_slope, cells.bits[i], domain.rows())
-        res = inscribed_ball(A, b, domain, tol, counter, what="planar cell", exact=rows)
-        if res.full:
-            keep[i] = True
-            cen[i], radius[i] = res.center, res.radius
+        return A, b, exact
+
+    keep = certify_cells(cen, radius, rows, domain, tol, counter, what="planar cell",
+                         hopeless=upper <= tol.zero)
     return keep, cen, radius
 
 
@@ -800,3 +770,9 @@ def _edges(
     cols_l = cols.tolist()
     flipped = [tuple(cols_l[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     return list(map(Edge, U.tolist(), V.tolist(), flipped, flipped, list(Q)))
+
+
+def __getattr__(name: str) -> object:  # names moved elsewhere (issue 16), for one release
+    from .._moved import moved_name
+
+    return moved_name(__name__, name)
