@@ -305,3 +305,24 @@ def test_same_hyperplane_rank():
     assert same_hyperplane(r, q_vec([-1.0, 2.0, -0.5])) == -1
     assert same_hyperplane(r, q_vec([1.0, -2.0, 0.5 + 2.0**-50])) == 0
     assert same_hyperplane(q_vec([0.0, 0.0, 0.0]), r) == 0
+
+
+def test_traverse_counts_its_merge_decisions(monkeypatch):
+    """Lines 3e-11 apart: grouping a region's rows (``region_rows``) meets the merge window;
+    traverse passes its counter, so these decisions are in ``stats['exact_decisions']``."""
+    import polyreg.engines._common as common
+
+    seen: list[object] = []
+    inner = common.same_planes
+
+    def spy(ctx, pattern, keys, signs, counter, what):  # type: ignore[no-untyped-def]
+        if what == "rows of one hyperplane":
+            seen.append(counter)
+        return inner(ctx, pattern, keys, signs, counter, what)
+
+    monkeypatch.setattr(common, "same_planes", spy)
+    net = _net(np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]), np.array([-0.5, -(0.5 + 3e-11), 0.0]))
+    rs = polyreg.enumerate_regions(net, Box.cube(2, -1, 1), method="traverse")
+    assert len(rs) == 6 and seen
+    assert all(c is seen[0] for c in seen)  # the engine's own counter, not a throwaway one
+    assert rs.stats["exact_decisions"] == seen[0].exact >= len(seen)  # type: ignore[attr-defined]
