@@ -217,3 +217,17 @@ def test_radius_always_agrees_on_a_random_network(norm):
     assert fast.exact_decisions == 0 and ref.exact_decisions > 0
     assert ref.radius == pytest.approx(fast.radius, rel=1e-7, abs=1e-9)
     assert ref.other == fast.other and ref.label == fast.label
+
+
+@pytest.mark.parametrize("norm", [1, 2])
+def test_radius_at_the_ball_radius_is_decided_exactly(norm):
+    # the class changes at distance exactly 1 = max_radius: "inside the ball?" lies within the
+    # window, decided in rationals (exact="never" refuses to guess)
+    from polyreg import Tolerances, ToleranceError
+
+    net = polyreg.Network.from_layers([(np.eye(2), np.zeros(2)), ([[1.0, 0.3]], [-1.0])])
+    x = np.array([0.0, -0.5])
+    with pytest.raises(ToleranceError, match="within the tolerance"):
+        robustness_radius(net, x, norm, max_radius=1.0, tol=Tolerances(exact="never"))
+    res = robustness_radius(net, x, norm, max_radius=1.0)
+    assert res.exact and res.radius == pytest.approx(1.0, abs=1e-12) and res.exact_decisions == 1

@@ -400,6 +400,7 @@ def robustness_radius(
         best, best_y, best_j = np.inf, None, None
         best_prob: _Problem = None  # type: ignore[assignment]
         best_exact = None
+        best_res: NearestResult | None = None
         for region in rs:
             HW, Hb = _class_gaps(net, label, region.out_W, region.out_b)
             reach = HW @ x + Hb + min(r, best) * np.linalg.norm(HW, ord=q, axis=1)
@@ -413,7 +414,7 @@ def robustness_radius(
                                           np.concatenate([b, Hb[j : j + 1]]), counter)
                 if res.feasible and res.distance < best:
                     best, best_y, best_j = res.distance, res.point, int(j)
-                    best_prob, best_exact = prob, exact_d
+                    best_prob, best_exact, best_res = prob, exact_d, res
         if not rs.stats.get("complete", True):
             # regions not enumerated may hold a nearer point: bounds only
             if progress:
@@ -433,7 +434,13 @@ def robustness_radius(
         if np.isfinite(best) and abs(best - r) <= tol.radius * best_prob.scale:
             # "nearer than the ball's radius" within float64's window: decide it exactly
             if best_exact is None:
-                best_exact = best_prob.decide(None, counter)[1]
+                if tol.exact == "never":
+                    raise ToleranceError(
+                        f"robustness: the distance {best:.17g} of the nearest point of another "
+                        f"class lies within the tolerance radius={tol.radius:g} of the "
+                        f"enumerated ball's radius {r:.17g}; pass Tolerances(exact='auto') to "
+                        "decide it in rational arithmetic")
+                best_exact = best_prob.decide(best_res, counter)[1]
             inside = best_exact is not None and best_exact <= best_prob.ball_q(r)
         else:
             inside = best <= r
