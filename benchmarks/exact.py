@@ -35,6 +35,16 @@ point       the float solver's point checked exactly (the certificate that settl
 basis       the rows active at HiGHS's optimum: the point where they are tight nearest to a
             point 1e-3 off the float optimum, solved exactly and verified.
 simplex     the rational dual simplex (Bland's rule) from no hint: the fallback.
+Robustness table (the radius's per-region nearest-point problems, L1 / L2 / L-inf)
+--------------------------------------------------------------------------------
+case        ``[6,20,20,4] rand``: a random network at a random point (ordinary: float64
+            decides; ``auto`` adds one float LP per problem HiGHS calls empty, its feasibility
+            margin), or ``sliver``: a class-1 sliver next to a kink, empty by 5e-11 (float64
+            calls it feasible: ``never`` raises; the radius is 7).
+radius      the default mode's answer; ``never s`` / ``auto s`` / ``always s`` seconds (best of
+            ``--repeat``), ``solves`` the LPs / QPs of ``auto`` (``never``'s in brackets),
+            ``exact`` the problems decided in rationals in ``auto`` / ``always``.
+
 The arithmetic is :data:`polyreg.exact.BACKEND` (``gmpy2`` when installed, else
 ``fractions``); run it twice (with and without gmpy2 on the path) to compare.
 
@@ -154,6 +164,54 @@ def lp_case(d: int, m: int, seed: int) -> dict:
     return {"d": d, "m": m, **times}
 
 
+def robustness_cases() -> list[tuple[str, polyreg.Network, np.ndarray]]:
+    rand = polyreg.random_network([6, 20, 20, 4], seed=0)
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, size=6)
+    W1 = np.array([[1.0, 0.0], [1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]])
+    sliver = polyreg.Network.from_layers([(W1, np.array([10.0, -1.0, -3.0, 0.0])),
+                                          (np.array([[1.0, -2.0, 2.0, 0.0]]),
+                                           np.array([-11.0 - 5e-11]))])
+    return [("[6,20,20,4] rand", rand, x), ("sliver", sliver, np.zeros(2))]
+
+
+def robustness_rows(repeat: int) -> tuple[list[dict], bool]:
+    from polyreg.bounds import robustness_radius
+
+    rows, ok = [], True
+    print(f"\n{'case':18s} {'norm':>4s} {'radius':>10s} {'never s':>8s} {'auto s':>8s} "
+          f"{'always s':>8s} {'solves':>11s} {'exact':>9s} check")
+    for name, net, x in robustness_cases():
+        for norm in (1, 2, "inf"):
+            best = {"never": np.inf, "auto": np.inf, "always": np.inf}
+            res: dict = {}
+            for _ in range(repeat):
+                for mode in best:
+                    t = time.perf_counter()
+                    try:
+                        res[mode] = robustness_radius(net, x, norm, tol=Tolerances(exact=mode))
+                    except polyreg.ToleranceError:
+                        res[mode] = None
+                    best[mode] = min(best[mode], time.perf_counter() - t)
+            auto, always, never = res["auto"], res["always"], res["never"]
+            same = abs(auto.radius - always.radius) <= 1e-7 * (1 + auto.radius)
+            ok &= same
+            row = {"case": name, "norm": str(norm), "radius": auto.radius,
+                   "never_s": best["never"] if never is not None else None,
+                   "auto_s": best["auto"], "always_s": best["always"],
+                   "auto_solves": auto.solves,
+                   "never_solves": never.solves if never is not None else None,
+                   "auto_exact": auto.exact_decisions, "always_exact": always.exact_decisions,
+                   "check": same}
+            rows.append(row)
+            ns = f"{best['never']:8.3f}" if never is not None else f"{'raises':>8s}"
+            nsol = f"({never.solves})" if never is not None else "(-)"
+            print(f"{name:18s} {str(norm):>4s} {auto.radius:10.6f} {ns} {best['auto']:8.3f} "
+                  f"{best['always']:8.3f} {f'{auto.solves} {nsol}':>11s} "
+                  f"{f'{auto.exact_decisions}/{always.exact_decisions}':>9s} "
+                  f"{'ok' if same else 'FAIL'}")
+    return rows, ok
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true")
@@ -206,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:22s} {row['regions']:7d} {never:>6s} {ta:8.3f} {row['auto_exact']:5d} "
               f"{row['auto_exact_s']:6.3f} {tw:8.3f} {row['always_exact']:5d} "
               f"{row['ratio']:6.1f} {'ok' if same else 'FAIL'}")
+    report["robustness"], rob_ok = robustness_rows(args.repeat)
+    ok &= rob_ok
     print(f"\n{'d':>3s} {'m':>4s} {'point ms':>9s} {'basis ms':>9s} {'simplex ms':>10s}")
     for d, m in ((2, 12), (4, 40), (8, 60), (8, 120)) if not args.quick else ((2, 12), (8, 60)):
         row = lp_case(d, m, seed=d * 1000 + m)

@@ -587,3 +587,221 @@ def pattern_rows(
 
     return rows
 
+
+
+# ---------------------------------------------------------------------------- general exact LP
+@dataclass(frozen=True)
+class LinearResult:
+    """Answer of :func:`linear_program`, verified in rationals.
+
+    ``feasible`` False: ``dual`` is a Farkas certificate (``y >= 0``, ``M^T y = 0``,
+    ``m . y < 0``). ``feasible`` True: ``point`` is primal feasible (``M z <= m``), ``dual``
+    (``y >= 0``, ``M^T y = -c``) is dual feasible and ``value = c . z = -m . y`` (so both are
+    optimal). ``method``: ``"basis"`` (the float solver's active rows checked out) or
+    ``"simplex"``."""
+
+    feasible: bool
+    value: Q | None
+    point: QVec | None
+    dual: QVec
+    method: str
+
+
+def linear_program(
+    c: QVec, M: QMat, m: QVec, *, active: Sequence[int] = ()
+) -> LinearResult:
+    """``min c . z`` s.t. ``M z <= m`` (``z`` free), exactly, for a problem whose dual
+    ``{y >= 0, M^T y = -c}`` is feasible (the objective is bounded below on ``R^n``'s
+    relaxation, as a distance's is) and ``M`` of full column rank.
+
+    Decided by, in order: (1) the rows ``active`` at the float solver's optimum: the vertex where
+    ``n`` independent ones are tight and their multipliers, solved exactly and accepted when
+    primal and dual feasible; (2) a rational simplex on the dual ``min m . y`` s.t.
+    ``M^T y = -c``, ``y >= 0`` (phase 1 with artificial columns, Bland's rule in both phases):
+    an optimal basis gives the primal vertex, an unbounded direction a Farkas certificate of
+    primal infeasibility. Every answer is re-checked (:class:`LinearResult`).
+
+    Raises
+    ------
+    ValueError
+        The dual is infeasible (the objective is unbounded below, or nothing is decided).
+
+    Examples
+    --------
+    >>> # min t s.t. -t <= y - 1/4 <= t, y >= 1/2 (distance from 1/4 to [1/2, oo))
+    >>> M = q_mat(np.array([[1.0, -1.0], [-1.0, -1.0], [-1.0, 0.0]]))
+    >>> res = linear_program(q_vec([0.0, 1.0]), M, q_vec([0.25, -0.25, -0.5]))
+    >>> res.feasible, str(res.value), [str(v) for v in res.point]
+    (True, '1/4', ['1/2', '1/4'])
+    >>> linear_program(q_vec([0.0, 1.0]), M + q_mat(np.array([[1.0, 0.0]])),
+    ...                q_vec([0.25, -0.25, -0.5, 0.25])).feasible      # and y <= 1/4
+    False
+    """
+    n = len(c)
+    if active:
+        got = _linear_basis(c, M, m, active)
+        if got is not None:
+            return got
+    return _linear_simplex(c, M, m, n)
+
+
+def _linear_check(c: QVec, M: QMat, m: QVec, z: QVec, y: QVec) -> bool:
+    n = len(c)
+    if any(v < 0 for v in y):
+        return False
+    if any(_dot(row, z) > mi for row, mi in zip(M, m, strict=True)):
+        return False
+    back = [_ZERO] * n
+    for yi, row in zip(y, M, strict=True):
+        if yi:
+            back = [bv + yi * rv for bv, rv in zip(back, row, strict=True)]
+    if any(bv != -cv for bv, cv in zip(back, c, strict=True)):
+        return False
+    return bool(_dot(c, z) == -_dot(m, y))
+
+
+def _linear_basis(c: QVec, M: QMat, m: QVec, active: Sequence[int]) -> LinearResult | None:
+    n = len(c)
+    cand = [int(i) for i in active]
+    keep = independent_rows([M[i] for i in cand])
+    if len(keep) != n:
+        return None
+    B = [cand[i] for i in keep]
+    z = solve_square([M[i] for i in B], [m[i] for i in B])
+    if z is None:  # pragma: no cover - independent rows
+        return None
+    # multipliers: sum_i y_i M_i = -c over the basis rows (the transpose system)
+    MT = [[M[i][k] for i in B] for k in range(n)]
+    yb = solve_square(MT, [-v for v in c])
+    if yb is None:  # pragma: no cover - independent rows
+        return None
+    y = [_ZERO] * len(M)
+    for i, v in zip(B, yb, strict=True):
+        y[i] = v
+    if not _linear_check(c, M, m, z, y):
+        return None
+    return LinearResult(True, _dot(c, z), z, y, "basis")
+
+
+def _linear_simplex(c: QVec, M: QMat, m: QVec, n: int) -> LinearResult:
+    rows_m = len(M)
+    # dual in standard form: n equality rows M^T y = -c (flipped so the right side is >= 0),
+    # columns y_0..y_{rows_m-1}, then one artificial per row
+    T: list[list[Q]] = []
+    for k in range(n):
+        rhs = -c[k]
+        sgn = -1 if rhs < 0 else 1
+        row = [sgn * M[i][k] for i in range(rows_m)]
+        row += [_ONE if a == k else _ZERO for a in range(n)]
+        T.append(row + [sgn * rhs])
+    ncol = rows_m + n
+    basis = [rows_m + k for k in range(n)]
+
+    def run(cost: list[Q], allowed: int) -> int | None:
+        """Bland's rule on columns ``< allowed``; the entering column of an unbounded
+        direction, or None at the optimum."""
+        while True:
+            red = list(cost) + [_ZERO]
+            for i, j in enumerate(basis):
+                cj = cost[j]
+                if cj:
+                    red = [a - cj * v for a, v in zip(red, T[i], strict=True)]
+            enter = next((j for j in range(allowed) if red[j] < 0), None)
+            if enter is None:
+                return None
+            best: Q = None
+            leave = -1
+            for i, Ti in enumerate(T):
+                a = Ti[enter]
+                if a > 0:
+                    ratio = Ti[ncol] / a
+                    if leave < 0 or ratio < best or (ratio == best and basis[i] < basis[leave]):
+                        best, leave = ratio, i
+            if leave < 0:
+                return enter
+            _pivot(T, leave, enter)
+            basis[leave] = enter
+
+    # phase 1: minimise the artificials
+    run([_ZERO] * rows_m + [_ONE] * n, ncol)
+    if any(T[i][ncol] > 0 for i, j in enumerate(basis) if j >= rows_m):
+        raise ValueError("exact LP: the dual is infeasible (objective unbounded below?)")
+    drop = []
+    for i, j in enumerate(basis):
+        if j >= rows_m:  # an artificial at level 0: pivot it out, or the row is redundant
+            pick = next((k for k in range(rows_m) if T[i][k] and k not in basis), None)
+            if pick is None:
+                drop.append(i)
+            else:
+                _pivot(T, i, pick)
+                basis[i] = pick
+    for i in reversed(drop):
+        del T[i]
+        del basis[i]
+    # phase 2: min m . y over the dual's columns (artificials never enter)
+    cost = list(m) + [_ZERO] * n
+    enter = run(cost, rows_m)
+    if enter is not None:  # a ray y(s) = y + s d, d >= 0, M^T d = 0, m . d < 0
+        d = [_ZERO] * rows_m
+        d[enter] = _ONE
+        for i, j in enumerate(basis):
+            d[j] = -T[i][enter]
+        back = [_dot([M[i][k] for i in range(rows_m)], d) for k in range(n)]
+        if any(v < 0 for v in d) or any(back) or not _dot(m, d) < 0:  # pragma: no cover
+            raise ArithmeticError("exact LP: the Farkas certificate does not check out")
+        return LinearResult(False, None, None, d, "simplex")
+    y = [_ZERO] * rows_m
+    for i, j in enumerate(basis):
+        y[j] = T[i][ncol]
+    # primal vertex: the basic rows are tight (complementary slackness)
+    Bq = [M[j] for j in basis]
+    sub = independent_rows([[row[k] for row in Bq] for k in range(n)])  # columns used
+    if len(sub) == n and len(Bq) == n:
+        z = solve_square(Bq, [m[j] for j in basis])
+    else:  # pragma: no cover - M has full column rank in every use here
+        raise ArithmeticError("exact LP: rank-deficient basis")
+    if z is None or not _linear_check(c, M, m, z, y):  # pragma: no cover - exact arithmetic
+        raise ArithmeticError("exact LP: the optimal basis does not check out")
+    return LinearResult(True, _dot(c, z), z, y, "simplex")
+
+
+def output_map_exact(
+    weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], negative_slope: float,
+    pattern: np.ndarray,
+) -> tuple[QMat, QVec]:
+    """The network's output as an affine map ``W x + b`` on the region of ``pattern``, in
+    rationals (rows: outputs).
+
+    Examples
+    --------
+    >>> W, b = output_map_exact([np.array([[1.0], [-1.0]]), np.array([[1.0, 3.0]])],
+    ...                         [np.array([0.5, 0.0]), np.array([-1.0])], 0.0,
+    ...                         np.array([True, False]))
+    >>> [[str(v) for v in r] for r in W], [str(v) for v in b]
+    ([['1']], ['-1/2'])
+    """
+    pattern = np.asarray(pattern, dtype=bool)
+    d = np.asarray(weights[0]).shape[1]
+    alpha = q(float(negative_slope))
+    G: QMat = [[_ONE if i == j else _ZERO for j in range(d)] for i in range(d)]
+    cv: QVec = [_ZERO] * d
+    o = 0
+    for layer, (W, bl) in enumerate(zip(weights, biases, strict=True)):
+        Wq, bq = q_mat(np.asarray(W)), q_vec(np.asarray(bl))
+        newG, newc = [], []
+        for row, bi in zip(Wq, bq, strict=True):
+            g = [_ZERO] * d
+            ci = bi
+            for j, wij in enumerate(row):
+                if wij:
+                    ci += wij * cv[j]
+                    g = [gv + wij * hv for gv, hv in zip(g, G[j], strict=True)]
+            newG.append(g)
+            newc.append(ci)
+        if layer + 1 == len(weights):
+            return newG, newc
+        act = pattern[o : o + len(newG)]
+        o += len(newG)
+        G = [g if on else [alpha * v for v in g] for g, on in zip(newG, act, strict=True)]
+        cv = [ci if on else alpha * ci for ci, on in zip(newc, act, strict=True)]
+    raise ValueError("a network has at least one layer")  # pragma: no cover

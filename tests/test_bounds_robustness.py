@@ -157,3 +157,77 @@ def test_label_decided_exactly_when_float_rounds_the_output():
     x = np.array([1e16, 1.0, -1e16])
     assert _exact_label(net, x, Tolerances()) == 1
     assert _exact_label(net, x, Tolerances(exact="never")) == 0
+
+
+# ---------------------------------------------------------------------------- exact decisions
+def _sliver_net(w: float, shift: float = 0.0, scale: float = 1.0) -> polyreg.Network:
+    """In ``u = (x_1 - shift) / scale``: ``f = relu(u + 10) - 11 + w - 2 relu(u - 1)
+    + 2 relu(-u - 3)``. Class 1 (``f > 0``) on ``[1 - w, 1 + w]`` (a sliver of width ``2 w``
+    next to the kink ``u = 1``; empty when ``w < 0``: its closure's feasibility margin is
+    ``w``) and on ``u <= -7 + w``; the point ``u = 0`` has class 0."""
+    W1 = np.array([[1.0, 0.0], [1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]]) / scale
+    b1 = np.array([10.0, -1.0, -3.0, 0.0]) - W1 @ np.full(2, shift)
+    return polyreg.Network.from_layers([(W1, b1), (np.array([[1.0, -2.0, 2.0, 0.0]]),
+                                                   np.array([-11.0 + w]))])
+
+
+@pytest.mark.parametrize("norm", [1, 2, "inf"])
+@pytest.mark.parametrize("shift, scale", [(0.0, 1.0), (1e3, 1.0), (-2.5e4, 0.5), (7.0, 2.0)])
+@pytest.mark.parametrize("w", [-5e-11, -2e-10])
+def test_radius_forced_window(norm, shift, scale, w):
+    """The class-1 sliver at ``u = 1`` is empty by ``|w|`` (between the tolerances): float64
+    calls it feasible (radius ``scale``); exact="never" refuses, the default decides the LP in
+    rationals: the radius is ``(7 - w) scale``, as with exact="always"."""
+    from polyreg import Tolerances, ToleranceError
+
+    net = _sliver_net(w / scale, shift, scale)
+    x = np.full(2, shift)
+    with pytest.raises(ToleranceError):
+        robustness_radius(net, x, norm, tol=Tolerances(exact="never"))
+    auto = robustness_radius(net, x, norm)
+    always = robustness_radius(net, x, norm, tol=Tolerances(exact="always"))
+    assert auto.exact and always.exact and auto.label == always.label == 0
+    assert auto.radius == pytest.approx(7.0 * scale, abs=1e-8 * scale)
+    assert always.radius == pytest.approx(auto.radius, abs=1e-9 * scale)
+    assert auto.other == always.other == 1
+    assert auto.exact_decisions >= 1 and always.exact_decisions >= auto.exact_decisions
+    assert auto.to_dict()["exact_decisions"] == auto.exact_decisions
+
+
+@pytest.mark.parametrize("norm", [1, 2, "inf"])
+def test_radius_feasible_sliver_agrees(norm):
+    # w > 0: the sliver exists (width 2e-10); float64 and rationals find it at 1 - w
+    from polyreg import Tolerances
+
+    net = _sliver_net(1e-10)
+    auto = robustness_radius(net, np.zeros(2), norm)
+    always = robustness_radius(net, np.zeros(2), norm, tol=Tolerances(exact="always"))
+    assert auto.radius == pytest.approx(1.0 - 1e-10, abs=1e-9)  # Clarabel: ~1e-10 (L2)
+    assert always.radius == pytest.approx(1.0 - 1e-10, abs=1e-13)
+
+
+@pytest.mark.parametrize("norm", [1, 2, "inf"])
+def test_radius_always_agrees_on_a_random_network(norm):
+    from polyreg import Tolerances
+
+    net = polyreg.random_network([3, 6, 3], seed=5)
+    x = np.full(3, 0.1)
+    fast = robustness_radius(net, x, norm)
+    ref = robustness_radius(net, x, norm, tol=Tolerances(exact="always"))
+    assert fast.exact_decisions == 0 and ref.exact_decisions > 0
+    assert ref.radius == pytest.approx(fast.radius, rel=1e-7, abs=1e-9)
+    assert ref.other == fast.other and ref.label == fast.label
+
+
+@pytest.mark.parametrize("norm", [1, 2])
+def test_radius_at_the_ball_radius_is_decided_exactly(norm):
+    # the class changes at distance exactly 1 = max_radius: "inside the ball?" lies within the
+    # window, decided in rationals (exact="never" refuses to guess)
+    from polyreg import Tolerances, ToleranceError
+
+    net = polyreg.Network.from_layers([(np.eye(2), np.zeros(2)), ([[1.0, 0.3]], [-1.0])])
+    x = np.array([0.0, -0.5])
+    with pytest.raises(ToleranceError, match="within the tolerance"):
+        robustness_radius(net, x, norm, max_radius=1.0, tol=Tolerances(exact="never"))
+    res = robustness_radius(net, x, norm, max_radius=1.0)
+    assert res.exact and res.radius == pytest.approx(1.0, abs=1e-12) and res.exact_decisions == 1

@@ -305,3 +305,75 @@ def test_same_hyperplane_rank():
     assert same_hyperplane(r, q_vec([-1.0, 2.0, -0.5])) == -1
     assert same_hyperplane(r, q_vec([1.0, -2.0, 0.5 + 2.0**-50])) == 0
     assert same_hyperplane(q_vec([0.0, 0.0, 0.0]), r) == 0
+
+
+def test_traverse_counts_its_merge_decisions(monkeypatch):
+    """Lines 3e-11 apart: grouping a region's rows (``region_rows``) meets the merge window;
+    traverse passes its counter, so these decisions are in ``stats['exact_decisions']``."""
+    import polyreg.engines._common as common
+
+    seen: list[object] = []
+    inner = common.same_planes
+
+    def spy(ctx, pattern, keys, signs, counter, what):  # type: ignore[no-untyped-def]
+        if what == "rows of one hyperplane":
+            seen.append(counter)
+        return inner(ctx, pattern, keys, signs, counter, what)
+
+    monkeypatch.setattr(common, "same_planes", spy)
+    net = _net(np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]), np.array([-0.5, -(0.5 + 3e-11), 0.0]))
+    rs = polyreg.enumerate_regions(net, Box.cube(2, -1, 1), method="traverse")
+    assert len(rs) == 6 and seen
+    assert all(c is seen[0] for c in seen)  # the engine's own counter, not a throwaway one
+    assert rs.stats["exact_decisions"] == seen[0].exact >= len(seen)  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------- general exact LP
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 3), st.integers(0, 6), st.sampled_from([1, "inf"]))
+def test_linear_program_distance_matches_highs(seed, d, m, norm):
+    """The L1 / L-inf distance LP from a point to random half-spaces: the exact optimum (from
+    the float active set or the simplex) equals HiGHS' within its accuracy, feasibility
+    agrees whenever the float margin is clear, and every answer carries its certificate."""
+    from polyreg.exact import linear_program, q_mat, q_vec
+    from polyreg.solvers import nearest_point
+
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(m, d))
+    b = rng.normal(size=m)
+    x = rng.normal(size=d)
+    n_aux = d if norm == 1 else 1
+    rows, rhs = [np.hstack([A, np.zeros((m, n_aux))])], [b]
+    for sgn in (1.0, -1.0):
+        aux = -np.eye(d) if norm == 1 else -np.ones((d, 1))
+        rows.append(np.hstack([sgn * np.eye(d), aux]))
+        rhs.append(sgn * x)
+    M, mv = np.vstack(rows), np.concatenate(rhs)
+    c = np.concatenate([np.zeros(d), np.ones(n_aux)])
+    Mq, mq = q_mat(M), q_vec(mv)
+    simplex = linear_program(q_vec(c), Mq, mq)
+    ref = nearest_point(A, b, x, norm, Tolerances())
+    assert simplex.feasible == ref.feasible
+    if ref.feasible:
+        assert float(simplex.value) == pytest.approx(ref.distance, abs=1e-7)
+        # warm start from the float point's active rows: same optimum value
+        z = np.concatenate([ref.point, np.abs(ref.point - x) if norm == 1
+                            else [np.abs(ref.point - x).max(initial=0.0)]])
+        slack = mv - M @ z
+        active = [int(i) for i in np.argsort(slack) if slack[i] <= 1e-7]
+        warm = linear_program(q_vec(c), Mq, mq, active=active)
+        assert warm.value == simplex.value
+    else:  # Farkas: y >= 0, M^T y = 0, m . y < 0
+        y = simplex.dual
+        assert all(v >= 0 for v in y) and sum(yi * mi for yi, mi in zip(y, mq, strict=True)) < 0
+
+
+def test_output_map_exact_matches_float():
+    from polyreg.exact import output_map_exact, to_float
+
+    net = polyreg.random_network([3, 5, 4, 2], seed=3)
+    pattern = net.pattern(np.array([0.1, -0.3, 0.2]))
+    W, b = output_map_exact(net.weights, net.biases, net.negative_slope, pattern)
+    maps = net.local_maps(pattern)
+    np.testing.assert_allclose(np.array([to_float(r) for r in W]), maps.out_W, atol=1e-12)
+    np.testing.assert_allclose(to_float(b), maps.out_b, atol=1e-12)

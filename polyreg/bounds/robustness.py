@@ -6,6 +6,24 @@ The predicted class is ``argmax f(x)`` (first index on ties); a network with one
 binary classifier, class 1 when ``f(x) > 0``.
 
 The mathematics, with its papers: docs/theory.md §7.
+
+Exactness. Each "nearest point of another class in a region" problem is solved in float64 first
+(HiGHS for L1 / L-inf, Clarabel for L2). Its answer is in doubt when the solver's point violates
+a unit row by more than ``Tolerances.zero`` times that scale, when the solver calls the set empty but its
+feasibility margin (the largest ``t`` with every unit row satisfied with slack ``t``) is above
+``-Tolerances.radius`` times the scale ``max(1, r)`` (``r``: the enumerated ball's radius, a
+length invariant under translation), when the solver fails, or when
+the distance that decides "nearer than the ball's radius" lies within that window of it. Those
+cases (every case with ``Tolerances(exact="always")``; none, with a :class:`ToleranceError`,
+with ``exact="never"``) are decided in rational arithmetic on the region's exact rows
+(:func:`polyreg.exact.network_rows`, :func:`polyreg.exact.output_map_exact`): for L1 and L-inf
+the distance LP by :func:`polyreg.exact.linear_program` (primal and dual feasibility checked
+exactly, or a Farkas certificate of emptiness); for L2 emptiness by the same LP and the squared
+distance from the float nearest point's active rows checked by the KKT conditions
+(:func:`polyreg.exact.nearest_sq_distance`). Left to :class:`ToleranceError`: an L2 problem whose
+float active set does not check out (the nearest point of a sliver float64 calls empty, or a
+degenerate active set), and ties between two classes' distances within the window (the radius
+is right; which class is named ``other`` is float64's choice).
 """
 
 from __future__ import annotations
@@ -13,6 +31,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -20,7 +39,8 @@ from numpy.typing import ArrayLike
 from ..api import enumerate_regions
 from ..budget import Budget
 from ..domains import Ball
-from ..solvers import SolveCounter, nearest_point
+from ..errors import SolverFailed, ToleranceError
+from ..solvers import NearestResult, SolveCounter, Status, nearest_point, solve_milp
 from ..network import Network
 from ..tolerances import DEFAULT, Tolerances
 from ._util import (check_point, dual_norm, exact_preactivations, norm_name, parse_norm,
@@ -224,6 +244,9 @@ class RobustnessResult:
         ball searched completely.
     stopped : str or None
         ``"max_regions"`` or ``"time_limit"`` when a budget stopped it.
+    exact_decisions, exact_seconds : int, float
+        Per-region problems decided in rational arithmetic (float64 in doubt, or
+        ``Tolerances(exact="always")``) and their seconds.
     """
 
     radius: float
@@ -239,6 +262,8 @@ class RobustnessResult:
     lower_bound: float = 0.0
     complete: bool = True
     stopped: str | None = None
+    exact_decisions: int = 0
+    exact_seconds: float = 0.0
 
     def to_dict(self) -> dict:
         """JSON-ready data (infinite values become ``None``)."""
@@ -255,6 +280,8 @@ class RobustnessResult:
             "regions": self.regions,
             "solves": self.solves,
             "complete": self.complete,
+            "exact_decisions": self.exact_decisions,
+            "exact_seconds": self.exact_seconds,
             **({} if self.stopped is None else {"stopped": self.stopped}),
         }
 
@@ -371,20 +398,23 @@ def robustness_radius(
                                            1e-3)
         rs = enumerate_regions(net, Ball(x, r, norm=p), tol=tol, progress=False, **limits)
         best, best_y, best_j = np.inf, None, None
+        best_prob: _Problem = None  # type: ignore[assignment]
+        best_exact = None
+        best_res: NearestResult | None = None
         for region in rs:
             HW, Hb = _class_gaps(net, label, region.out_W, region.out_b)
             reach = HW @ x + Hb + min(r, best) * np.linalg.norm(HW, ord=q, axis=1)
             candidates = np.flatnonzero(reach >= 0)
             if candidates.size == 0:
                 continue
-            A, b, _ = region_polytope(net, region.pattern, tol)
+            A, b, neurons = region_polytope(net, region.pattern, tol)
             for j in candidates:
-                res = nearest_point(
-                    np.vstack([A, -HW[j : j + 1]]), np.concatenate([b, Hb[j : j + 1]]), x, p,
-                    tol, counter, what="nearest point of another class in a region",
-                )
+                prob = _Problem(net, region.pattern, neurons, label, int(j), x, p, r, tol)
+                res, exact_d = prob.solve(np.vstack([A, -HW[j : j + 1]]),
+                                          np.concatenate([b, Hb[j : j + 1]]), counter)
                 if res.feasible and res.distance < best:
                     best, best_y, best_j = res.distance, res.point, int(j)
+                    best_prob, best_exact, best_res = prob, exact_d, res
         if not rs.stats.get("complete", True):
             # regions not enumerated may hold a nearer point: bounds only
             if progress:
@@ -399,19 +429,175 @@ def robustness_radius(
             return RobustnessResult(
                 np.inf, near, label, other, norm_name(p), False, dist, r, len(rs),
                 counter.total, lower_bound=searched, complete=False,
-                stopped=rs.stats.get("stopped"),
+                stopped=rs.stats.get("stopped"), **_exact(counter),
             )
-        if best <= r:
+        if np.isfinite(best) and abs(best - r) <= tol.radius * best_prob.scale:
+            # "nearer than the ball's radius" within float64's window: decide it exactly
+            if best_exact is None:
+                if tol.exact == "never":
+                    raise ToleranceError(
+                        f"robustness: the distance {best:.17g} of the nearest point of another "
+                        f"class lies within the tolerance radius={tol.radius:g} of the "
+                        f"enumerated ball's radius {r:.17g}; pass Tolerances(exact='auto') to "
+                        "decide it in rational arithmetic")
+                best_exact = best_prob.decide(best_res, counter)[1]
+            inside = best_exact is not None and best_exact <= best_prob.ball_q(r)
+        else:
+            inside = best <= r
+        if inside:
             other = _other(net, label, best_j)
             return RobustnessResult(
                 best, best_y, label, other, norm_name(p), True, upper.distance, r, len(rs),
-                counter.total, lower_bound=best,
+                counter.total, lower_bound=best, **_exact(counter),
             )
         if r >= r_max:
             # every point of another class within distance r would lie in an enumerated region
             return RobustnessResult(
                 np.inf, None, label, None, norm_name(p), False, upper.distance, r, len(rs),
-                counter.total, lower_bound=r,
+                counter.total, lower_bound=r, **_exact(counter),
             )
         searched = r
         r = min(2.0 * r, r_max)
+
+
+def _exact(counter: SolveCounter) -> dict:
+    return {"exact_decisions": counter.exact, "exact_seconds": counter.exact_seconds}
+
+
+class _Problem:
+    """One "nearest point of class ``other(j)`` in a region" problem: float64 first, rational
+    arithmetic where float64 is in doubt (see the module's docstring)."""
+
+    def __init__(self, net: Network, pattern: np.ndarray, neurons: np.ndarray, label: int,
+                 j: int, x: np.ndarray, p: float, r: float, tol: Tolerances) -> None:
+        self.net, self.pattern, self.neurons = net, pattern, neurons
+        self.label, self.j, self.x, self.p, self.tol = label, j, x, p, tol
+        self.scale = max(1.0, r)  # the ball's radius: invariant under translation
+
+    def ball_q(self, r: float) -> Any:
+        """The ball's radius on the scale of the exact distance (squared for L2)."""
+        from ..exact import q
+
+        return q(r) ** 2 if self.p == 2 else q(r)
+
+    def solve(self, A: np.ndarray, b: np.ndarray, counter: SolveCounter
+              ) -> tuple[NearestResult, Any]:
+        """The answer and, when decided exactly, the exact distance (squared for L2)."""
+        tol = self.tol
+        what = "nearest point of another class in a region"
+        try:
+            res: NearestResult | None = nearest_point(A, b, self.x, self.p, tol, counter, what=what)
+        except SolverFailed as exc:
+            if tol.exact == "never":
+                raise ToleranceError(f"robustness: the {what} is undecided in float64 ({exc}); "
+                                     "pass Tolerances(exact='auto') to decide it in rational "
+                                     "arithmetic") from exc
+            res = None
+        if tol.exact != "always" and res is not None and not self._doubt(res, A, b, counter):
+            return res, None
+        if tol.exact == "never":
+            raise ToleranceError(
+                f"robustness: the {what} is in doubt in float64 (a feasibility margin or a "
+                f"violation between the tolerances zero={tol.zero:g} and radius={tol.radius:g}); "
+                "pass Tolerances(exact='auto') to decide it in rational arithmetic"
+            )
+        return self.decide(res, counter)
+
+    def _doubt(self, res: NearestResult, A: np.ndarray, b: np.ndarray,
+               counter: SolveCounter) -> bool:
+        nrm = np.linalg.norm(A, axis=1)
+        ok = nrm > 0
+        Au, bu = A[ok] / nrm[ok, None], b[ok] / nrm[ok]
+        if res.feasible:  # the point's absolute violation (unit rows), on the ball's scale
+            assert res.point is not None
+            viol = float(np.max(Au @ res.point - bu, initial=0.0))
+            return viol > self.tol.zero * self.scale
+        # called empty: how far from feasible? (unit rows; max t with A y + t <= b, t <= 1)
+        if np.any(b[~ok] < 0):
+            return False  # a zero row that no point satisfies
+        d = A.shape[1]
+        counter.lp += 1
+        M = np.hstack([Au, np.ones((Au.shape[0], 1))])
+        lp = solve_milp(np.concatenate([np.zeros(d), [-1.0]]), M, np.full(Au.shape[0], -np.inf),
+                        bu, np.full(d + 1, -np.inf), np.concatenate([np.full(d, np.inf), [1.0]]),
+                        np.zeros(d + 1, dtype=bool), feasibility=self.tol.solver_feasibility,
+                        what="LP feasibility margin of a nearest-point problem")
+        if lp.status != Status.OPTIMAL or lp.x is None:
+            return True
+        return bool(lp.x[-1] > -self.tol.radius * self.scale)
+
+    def decide(self, res: NearestResult | None, counter: SolveCounter
+               ) -> tuple[NearestResult, Any]:
+        """The problem decided in rationals (counted in ``counter.exact``)."""
+        t0 = time.perf_counter()
+        try:
+            return self._decide(res)
+        finally:
+            counter.exact += 1
+            counter.exact_seconds += time.perf_counter() - t0
+
+    def _decide(self, res: NearestResult | None) -> tuple[NearestResult, Any]:
+        from .. import exact as E
+
+        net, p, x = self.net, self.p, self.x
+        d = x.size
+        signs = np.where(self.pattern[self.neurons], 1.0, -1.0)
+        A, b = E.network_rows(net.weights, net.biases, net.negative_slope, self.pattern,
+                              self.neurons, signs)
+        W, c = E.output_map_exact(net.weights, net.biases, net.negative_slope, self.pattern)
+        if net.n_outputs == 1:
+            h = W[0] if self.label == 0 else [-v for v in W[0]]
+            h0 = c[0] if self.label == 0 else -c[0]
+        else:
+            k = [i for i in range(net.n_outputs) if i != self.label][self.j]
+            h = [a - bb for a, bb in zip(W[k], W[self.label], strict=True)]
+            h0 = c[k] - c[self.label]
+        A = [*A, [-v for v in h]]
+        b = [*b, h0]
+        xq = E.q_vec(x)
+        zero, one = E.q(0.0), E.q(1.0)
+        # the distance LP (L-inf; L1; for L2 the L-inf LP decides emptiness)
+        n_aux = d if p == 1 else 1
+        M: list[list] = [list(row) + [zero] * n_aux for row in A]
+        m = list(b)
+        for i in range(d):
+            e = [one if k == i else zero for k in range(d)]
+            aux = [-one if (n_aux == 1 or k == i) else zero for k in range(n_aux)]
+            M.append(e + aux)
+            m.append(xq[i])
+            M.append([-v for v in e] + aux)
+            m.append(-xq[i])
+        cost = [zero] * d + [one] * n_aux
+        active: list[int] = []
+        if res is not None and res.feasible and p != 2:
+            w = res.point - x
+            zf = np.concatenate([res.point, np.abs(w) if p == 1 else [np.abs(w).max(initial=0.0)]])
+            Mf = np.array([[float(v) for v in row] for row in M])
+            mf = np.array([float(v) for v in m])
+            slack = (mf - Mf @ zf) / (1.0 + np.abs(mf))
+            order = np.argsort(slack)
+            active = [int(i) for i in order if slack[i] <= 1e-7]
+        lp = E.linear_program(cost, M, m, active=active)
+        if not lp.feasible or lp.point is None:
+            return NearestResult(False, None, np.inf), None
+        if p != 2:
+            point = E.to_float(lp.point[:d])
+            return NearestResult(True, point, float(lp.value)), lp.value  # type: ignore[arg-type]
+        # L2: the squared distance from an active set, checked by the KKT conditions
+        guesses = []
+        for pt in ([res.point] if res is not None and res.feasible else []) + [
+                E.to_float(lp.point[:d])]:
+            Af = np.array([[float(v) for v in row] for row in A])
+            bf = np.array([float(v) for v in b])
+            slack = (bf - Af @ pt) / (1.0 + np.abs(bf))
+            for thr in (1e-9, 1e-7, 1e-5):
+                guesses.append([int(i) for i in np.argsort(slack) if slack[i] <= thr])
+        for act in guesses:
+            y = E.nearest_point_exact(A, b, [], [], xq, act)
+            if y is not None:
+                sq = sum(((yv - xv) ** 2 for yv, xv in zip(y, xq, strict=True)), zero)
+                return NearestResult(True, E.to_float(y), float(np.sqrt(float(sq)))), sq
+        raise ToleranceError(
+            "robustness (L2): the nearest point of another class in a region could not be "
+            "decided in rational arithmetic (no active set from float64 checks out)"
+        )

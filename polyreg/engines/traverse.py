@@ -178,7 +178,7 @@ def _start(ctx: Context, counter: SolveCounter, seed: int) -> tuple[RegionRows, 
             [ctx.domain.interior_point()[None, :], sample(ctx.domain, 64, rng)]
         )
     for x in candidates:
-        rr = region_rows(ctx, ctx.canonical(ctx.net.pattern(x)))
+        rr = region_rows(ctx, ctx.canonical(ctx.net.pattern(x)), counter)
         try:
             ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what="start region",
                                   exact=exact_rows(ctx, rr))
@@ -335,7 +335,7 @@ def adopt(
     if j is not None:
         return j, None
     nr = region_rows(ctx, np.unpackbits(np.frombuffer(key, np.uint8))[: ctx.net.n_hidden]
-                     .astype(bool))
+                     .astype(bool), counter)
     ckey = pattern_key(nr.pattern)
     j = state.known.get(ckey)
     found = None
@@ -401,7 +401,7 @@ def walk(
                 j = state.mark_foreign(key)  # its owner computes its rows and interior point
                 yield Foreign(key, q, rr.A[k])
             if j is None:
-                nr = region_rows(ctx, new)
+                nr = region_rows(ctx, new, counter)
                 ckey = pattern_key(nr.pattern)
                 j = state.known.get(ckey)
                 if j is None and owns is not None and not owns(ckey):

@@ -126,6 +126,8 @@ def branch_parallel(
                 regions.extend(found)
                 counter.lp += c.lp
                 counter.socp += c.socp
+                counter.exact += c.exact
+                counter.exact_seconds += c.exact_seconds
                 counts.add(k)
                 if max_regions is not None and len(regions) > max_regions:
                     raise ToleranceError(f"more than max_regions={max_regions} regions")

@@ -52,3 +52,19 @@ def test_public_entry_points_run_branch_in_parallel(monkeypatch):
         assert rs.stats["engine"] == "branch" and rs.stats["workers"] == 2
         assert rs.patterns == ref.patterns
     assert polyreg.count_regions(net, box, workers=2, edges=False) == len(ref)
+
+
+def test_exact_decisions_of_the_workers_are_summed(monkeypatch):
+    # exact="always": every decision goes to rational arithmetic, in this process and in the
+    # workers; their counts and seconds are added up as the LP counts are
+    import polyreg.scale.branchpool as bp
+
+    monkeypatch.setattr(bp, "SERIAL_SECONDS", 0.0)
+    net = polyreg.random_network([4, 8, 6, 1], seed=2)
+    box = Box.cube(4, -0.5, 0.5)
+    tol = polyreg.Tolerances(exact="always")
+    serial = branch(net, box, tol=tol, edges=False)
+    par = branch(net, box, tol=tol, workers=2, edges=False)
+    assert par.stats["workers"] == 2 and par.patterns == serial.patterns
+    assert par.stats["exact_decisions"] == serial.stats["exact_decisions"] > 0
+    assert par.stats["exact_seconds"] > 0
