@@ -13,7 +13,7 @@ from polyreg import Ball, Box, Polytope, Whole
 from polyreg.engines import split, traverse
 from polyreg.engines._common import Context, region_rows
 from polyreg.engines.split import facet_edges
-from polyreg.engines.traverse import find_facets
+from polyreg.engines.facets import find_facets
 from polyreg.lp import SolveCounter
 
 from conftest import check_region_set, one_layer, zaslavsky

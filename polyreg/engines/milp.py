@@ -41,7 +41,7 @@ What is certified
   reported, up to HiGHS' feasibility tolerance ``feasibility`` (the final infeasible solve is
   the proof).
 * With ``edges=True`` (default) the gap below ``eps`` is closed exactly: each region's facets
-  meeting the domain's interior are found (``traverse.find_facets``) and must all be shared with
+  meeting the domain's interior are found (``facets.find_facets``) and must all be shared with
   reported regions. Across a facet the region is unique, and the adjacency graph of a convex
   domain is connected, so when every facet is matched no region is missing
   (``stats['closure_certified']``); otherwise a :class:`~polyreg.errors.ToleranceError` names
@@ -644,7 +644,7 @@ def _closure(
 ) -> bool:
     """Exact completeness check: every facet of every region (meeting the domain's interior)
     is shared with a reported region. Raises ToleranceError naming an unmatched facet."""
-    from .traverse import find_facets
+    from .facets import find_facets
 
     degree = np.zeros(len(regions), dtype=int)
     for e in edge_list:

@@ -805,7 +805,7 @@ def skeleton(
 
     *Adjacency.* Two cells filling a vertex's zeros differently in one neuron share a facet.
     Regions touching a tie or a sliver instead get their facets from ``traverse``'s exact
-    facet test (:func:`~polyreg.engines.traverse.find_facets`), so facets carried by
+    facet test (:func:`~polyreg.engines.facets.find_facets`), so facets carried by
     coincident neurons, or bridged by slivers, are found as ``traverse`` finds them. Should
     float64 ever produce an impossible skeleton (a 2-face crossed at other than two edges, a
     cell read twice, a neighbour missing) the engine falls back to ``traverse``
@@ -1051,7 +1051,7 @@ def _exact_edges(
     """Facets of the regions ``which`` found as ``traverse`` finds them (exact). An edge found
     from both sides carries the union of the neurons each side sees on the facet (a neuron
     identically zero on one side carries it only as seen from the other)."""
-    from .traverse import find_facets
+    from .facets import find_facets
 
     index = {r.key: i for i, r in enumerate(regions)}
     found: dict[tuple[int, int], tuple[set, np.ndarray]] = {}

@@ -34,7 +34,7 @@ from ..tolerances import DEFAULT, Tolerances
 from ._common import (Context, Progress, RegionRows, coinciding_bit, domain_keys,
                       exact_key_rows, key_rows_fn, merge_window, region_ball, region_rows,
                       rr_keys, same_planes)
-from .traverse import _meets_domain
+from .facets import meets_domain
 
 #: a piece's interior point from the split of a larger inscribed ball is kept when its radius is
 #: at least this fraction of the parent's; below, the piece's Chebyshev centre is solved for
@@ -180,7 +180,7 @@ def _split_layer(
                 counts.cheap += 1
                 continue
             n, e = g / gnorm, c / gnorm
-            if not _meets_domain(ctx, n[None, :], np.array([-e]))[0]:
+            if not meets_domain(ctx, n[None, :], np.array([-e]))[0]:
                 for p in pieces:
                     p.pattern[k] = bool(n @ p.point + e > 0)
                 counts.cheap += 1
