@@ -539,8 +539,10 @@ def branch(
         False (what a count needs) the result has no edges and ``stats['edges_computed']`` is
         False.
     workers : int, optional
-        With ``workers > 1``, the search tree is cut at a shallow depth into pieces searched by
-        that many processes (:func:`polyreg.scale.branchpool.branch_parallel`).
+        Accepted for the signature only: this engine runs in one process. ``workers > 1`` is
+        run by :func:`polyreg.enumerate_regions` (which hands it to
+        :func:`polyreg.scale.drive.branch_parallel`: the search tree cut at a shallow depth into
+        pieces searched by that many processes); given here it raises ``ValueError``.
     reduce : bool
         For an L2 ball or the whole space, work in the row space of the first layer when its
         rank is below the input dimension (exact: the regions are cylinders along the null
@@ -573,25 +575,57 @@ def branch(
                        max_regions=max_regions, chebyshev=chebyshev, edges=edges,
                        workers=workers)
         return lift_regions(small, reduction, net, domain, t0)
-    ctx = Context.create(net, domain, tol)
     if workers is not None and workers > 1:
-        from ..scale.branchpool import branch_parallel
-
-        regions, counter, counts = branch_parallel(ctx, workers, max_regions=max_regions,
-                                                   progress=progress)
+        raise ValueError(
+            "the branch engine runs in one process: for workers call "
+            "polyreg.enumerate_regions(net, domain, method='branch', workers=...)")
+    ctx = Context.create(net, domain, tol)
+    search = BranchSearch(ctx)
+    show = Progress(progress)
+    regions = []
+    for region in search.run([search.root()]):
+        regions.append(region)
         if max_regions is not None and len(regions) > max_regions:
             raise ToleranceError(f"more than max_regions={max_regions} regions")
-    else:
-        search = BranchSearch(ctx)
-        show = Progress(progress)
-        regions = []
-        for region in search.run([search.root()]):
-            regions.append(region)
-            if max_regions is not None and len(regions) > max_regions:
-                raise ToleranceError(f"more than max_regions={max_regions} regions")
-            show(len(regions), -1, search.counter.total)
-        show(len(regions), 0, search.counter.total, final=True)
-        counter, counts = search.counter, search.counts
+        show(len(regions), -1, search.counter.total)
+    show(len(regions), 0, search.counter.total, final=True)
+    return assemble(ctx, regions, search.counter, search.counts, chebyshev=chebyshev,
+                    edges=edges, workers=1, t0=t0)
+
+
+def assemble(
+    ctx: Context,
+    regions: list[Region],
+    counter: SolveCounter,
+    counts: BranchCounts,
+    *,
+    chebyshev: bool,
+    edges: bool,
+    workers: int,
+    t0: float,
+) -> RegionSet:
+    """The :class:`RegionSet` of a finished ``branch`` search on ``ctx`` (in one process or in
+    several, :func:`polyreg.scale.drive.branch_parallel`): the regions' Chebyshev centres and
+    the facet adjacency when asked, the solve and decision counts in ``stats``.
+
+    Raises
+    ------
+    ToleranceError
+        Two regions with one pattern (the search is inconsistent in float64).
+
+    Examples
+    --------
+    >>> import time, polyreg
+    >>> from polyreg.engines._common import Context
+    >>> ctx = Context.create(polyreg.random_network([2, 4, 1], seed=0), polyreg.Box.cube(2),
+    ...                      polyreg.Tolerances())
+    >>> search = BranchSearch(ctx)
+    >>> regions = list(search.run([search.root()]))
+    >>> rs = assemble(ctx, regions, search.counter, search.counts, chebyshev=False, edges=False,
+    ...               workers=1, t0=time.perf_counter())
+    >>> len(rs) == len(regions), rs.stats["engine"]
+    (True, 'branch')
+    """
     keys = {r.key for r in regions}
     if len(keys) != len(regions):
         raise ToleranceError("two pieces share a pattern; the search is inconsistent in float64")
@@ -614,7 +648,7 @@ def branch(
         "decisions": dict(vars(counts)),
         "edges_computed": edges,
         "edge_candidates": candidates,
-        "workers": workers or 1,
+        "workers": workers,
         **counter.exact_stats(),
     }
-    return RegionSet(tuple(regions), tuple(edge_list), "branch", ctx.domain, net.widths, stats)
+    return RegionSet(tuple(regions), tuple(edge_list), "branch", ctx.domain, ctx.net.widths, stats)
