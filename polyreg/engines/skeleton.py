@@ -864,7 +864,7 @@ def skeleton(
     try:
         rs = _skeleton(ctx, seed, max_vertices, chebyshev, show, t0)
     except _Inconsistent as exc:
-        from .traverse import traverse
+        from .traverse_engine import traverse
 
         trs = traverse(net, domain, tol=tol, progress=progress, chebyshev=chebyshev, seed=seed)
         stats = dict(trs.stats, fallback=str(exc), seconds=time.perf_counter() - t0)

@@ -5,7 +5,7 @@ or a dask ``client``, :func:`polyreg.enumerate_regions` calls :func:`traverse_pa
 reduces the dimension when the engine would, then chooses the shared frontier (workers on this
 machine: :mod:`polyreg.scale.frontier`) or domain slabs (``parts`` or a dask client:
 :mod:`polyreg.scale.parallel`), both driving the engine's stepping API
-(:func:`polyreg.engines.traverse.walk` and its events). ``branch`` with ``workers > 1`` goes
+(:func:`polyreg.engines.traverse_engine.walk` and its events). ``branch`` with ``workers > 1`` goes
 to :func:`branch_workers`, which cuts its search tree into pieces for a process pool
 (:mod:`polyreg.scale.branchpool`).
 """
@@ -19,8 +19,8 @@ from ..budget import Budget, check_engine
 from ..domains import Domain
 from ..errors import ToleranceError
 from ..engines._common import Context, lift_regions, reduce_dimension
-from ..engines.branch import assemble, branch
-from ..engines.traverse import lift
+from ..engines.branch_engine import assemble, branch
+from ..engines.traverse_engine import lift
 from .branchpool import branch_parallel
 from .frontier import traverse_shared
 from ..network import Network
@@ -93,7 +93,7 @@ def branch_workers(
     The engine's reduction first (as :func:`polyreg.engines.branch` does), then the search tree
     cut into pieces searched by a process pool
     (:func:`polyreg.scale.branchpool.branch_parallel`) and the result assembled as the engine
-    assembles it (:func:`polyreg.engines.branch.assemble`). ``workers`` of None or 1 runs the
+    assembles it (:func:`polyreg.engines.branch_engine.assemble`). ``workers`` of None or 1 runs the
     engine itself.
 
     Raises

@@ -1,0 +1,483 @@
+"""``split``: layer-by-layer subdivision of the domain.
+
+Start from the domain as one cell. Inside a cell the bits of the layers processed so far are
+fixed, so every neuron of the next layer is an affine function there; cut each cell by those
+neurons' hyperplanes one at a time, keeping only pieces with interior (certified by
+:func:`~polyreg.lp.inscribed_ball`). After the last hidden layer the cells are exactly the
+activation regions. Adjacency is computed afterwards (:func:`facet_edges`), independently of
+the subdivision.
+
+Exactness on degenerate input follows the same conventions as ``traverse``:
+
+* stable neurons (interval bounds over the domain) get their proven bit and never cut;
+* a neuron constant on a cell does not cut it: identically zero means off, otherwise its sign;
+* a hyperplane that coincides (within ``tol.merge``) with a row of the cell - a repeated,
+  scaled or opposite neuron, or a side of a polyhedral domain - cannot cut it;
+* a piece counts only when a ball of radius ``>= tol.radius`` fits inside it and the domain.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from collections.abc import Iterator
+
+import numpy as np
+
+from ..domains import Domain
+from ..errors import ToleranceError
+from ..lp import WHOLE_CAP, SolveCounter, _domain_margin, inscribed_ball
+from ..network import Network
+from ..regions import Edge, Region, RegionSet, pattern_key
+from ..tolerances import DEFAULT, Tolerances
+from ._common import (Context, Progress, RegionRows, coinciding_bit, domain_keys,
+                      exact_key_rows, key_rows_fn, merge_window, region_ball, region_rows,
+                      rr_keys, same_planes)
+from .facets import meets_domain
+
+#: a piece's interior point from the split of a larger inscribed ball is kept when its radius is
+#: at least this fraction of the parent's; below, the piece's Chebyshev centre is solved for
+#: (small balls make the cheap split test fail on the next neurons)
+CAP_FRACTION = 0.125
+
+
+@dataclass
+class _Cell:
+    """A cell of the subdivision: bits of the processed layers (the rest False), its rows
+    (domain rows, then one row per cutting neuron), and a certified interior ball."""
+
+    pattern: np.ndarray
+    A: np.ndarray
+    b: np.ndarray
+    point: np.ndarray
+    radius: float
+    #: per row, its key for the exact rows (``_common.exact_key_rows``: the domain's, then
+    #: the cutting neurons')
+    keys: list = field(default_factory=list)
+
+
+@dataclass
+class _Counts:
+    cheap: int = 0  # decided without a solve
+    tested: int = 0  # decided by a solve
+
+
+def _certified(ctx: Context, A: np.ndarray, b: np.ndarray, x: np.ndarray) -> float:
+    """Radius of a Euclidean ball around ``x`` inside ``{A x <= b}`` ∩ domain (float64)."""
+    r = float((b - A @ x).min()) if b.size else np.inf
+    r = min(r, _domain_margin(x, ctx.domain))
+    return min(r, WHOLE_CAP) if not ctx.domain.bounded else r
+
+
+def _piece(
+    ctx: Context, cell: _Cell, k: int, bit: bool, a: np.ndarray, c: float,
+    x: np.ndarray | None, counter: SolveCounter,
+) -> _Cell | None:
+    """The part of ``cell`` on side ``bit`` of neuron ``k``'s row ``a x <= c`` (oriented for
+    that side), with ``x`` as its candidate interior point; its Chebyshev centre is solved for
+    when ``x`` is None or its certified radius is too small. None when the part has no
+    interior."""
+    A = np.vstack([cell.A, a[None, :]])
+    b = np.append(cell.b, c)
+    pattern = cell.pattern.copy()
+    pattern[k] = bit
+    keys = cell.keys + [k]
+    if x is not None:
+        r = _certified(ctx, A, b, x)
+        if r >= ctx.tol.radius and r >= CAP_FRACTION * cell.radius:
+            return _Cell(pattern, A, b, x, r, keys)
+    res = inscribed_ball(
+        A, b, ctx.domain, ctx.tol, counter, what=f"piece of neuron {ctx.net.neuron_name(k)}",
+        exact=key_rows_fn(ctx, pattern, keys),
+    )
+    if not res.full or res.center is None:
+        return None
+    return _Cell(pattern, A, b, res.center, res.radius, keys)
+
+
+def _cut(
+    ctx: Context, cell: _Cell, k: int, n: np.ndarray, e: float, counter: SolveCounter,
+    counts: _Counts,
+) -> list[_Cell]:
+    """Cut ``cell`` by neuron ``k``, whose pre-activation on the cell is ``|g| (n x + e)``
+    (``n`` a unit vector): one or two cells with the neuron's bit set."""
+    row_on = np.append(-n, e)  # on side: -n x <= e
+    Ak, bk, merge = ctx.rows_key(cell.A, cell.b)
+    key_on = np.append(-n, ctx.rows_key(n[None, :], np.array([e]))[1])
+    R = np.hstack([Ak, bk[:, None]])
+    if R.shape[0]:
+        # a side of the cell (on), or one in the other orientation (off): float64 where sure,
+        # the exact rows in the window (_common.merge_window)
+        d2_on = np.sum((R - key_on) ** 2, axis=1)
+        d2_off = np.sum((R + key_on) ** 2, axis=1)
+        bit = coinciding_bit(ctx, cell.pattern, cell.keys, k, d2_on, d2_off, counter)
+        if bit is not None:
+            counts.cheap += 1
+            return [_with_bit(cell, k, bit)]
+    v = float(n @ cell.point + e)  # signed distance of the interior point
+    near = v > 0
+    s = 1.0 if near else -1.0
+    r = cell.radius
+    if abs(v) < r:
+        # the hyperplane cuts the cell's inscribed ball: both sides hold a cap of it
+        counts.cheap += 1
+        # centres of the largest balls in the two caps (radii (r + |v|) / 2, (r - |v|) / 2)
+        near_x = cell.point + s * n * (r - abs(v)) / 2
+        far_x = cell.point - s * n * (r + abs(v)) / 2
+    else:
+        # the far side decides: the near side keeps the whole ball
+        counts.tested += 1
+        near_x, far_x = cell.point, None
+    a_near, c_near = (row_on[:-1], row_on[-1]) if near else (-row_on[:-1], -row_on[-1])
+    far = _piece(ctx, cell, k, not near, -a_near, -c_near, far_x, counter)
+    if far is None:
+        return [_with_bit(cell, k, near)]
+    near_cell = _piece(ctx, cell, k, near, a_near, c_near, near_x, counter)
+    if near_cell is None:  # only when the interior point sits within rounding of the plane
+        return [_with_bit(cell, k, not near)]
+    return [near_cell, far]
+
+
+def _root(ctx: Context, counter: SolveCounter) -> _Cell:
+    """The cell the subdivision starts from: the whole domain, at its inscribed ball."""
+    start = inscribed_ball(ctx.dom_A, ctx.dom_b, ctx.domain, ctx.tol, counter, what="domain")
+    if not start.full or start.center is None:  # pragma: no cover - full by construction
+        raise ToleranceError("the domain has no interior at the tolerance")
+    return _Cell(np.zeros(ctx.net.n_hidden, dtype=bool), ctx.dom_A, ctx.dom_b, start.center,
+                 start.radius, domain_keys(ctx))
+
+
+def _with_bit(cell: _Cell, k: int, bit: bool) -> _Cell:
+    pattern = cell.pattern.copy()
+    pattern[k] = bit
+    return _Cell(pattern, cell.A, cell.b, cell.point, cell.radius, cell.keys)
+
+
+def _split_layer(
+    ctx: Context, cells: list[_Cell], layer: int, counter: SolveCounter, counts: _Counts,
+    show: Progress,
+) -> list[_Cell]:
+    """Cut every cell by the hyperplanes of hidden layer ``layer`` (0-based)."""
+    net = ctx.net
+    lo, hi = net.layer_offsets[layer], net.layer_offsets[layer + 1]
+    stab = ctx.stab
+    out: list[_Cell] = []
+    for i, cell in enumerate(cells):
+        cell.pattern[lo:hi] = stab.on[lo:hi]  # stable bits; live ones are set below
+        maps = net.local_maps(cell.pattern)  # layer ``layer`` depends on earlier bits only
+        pieces = [cell]
+        for k in range(lo, hi):
+            if not stab.live[k]:
+                continue
+            g, c = maps.G[k], float(maps.c[k])
+            gnorm = float(np.linalg.norm(g))
+            small, small_c = ctx.constant_floor(k)
+            if gnorm <= small:  # constant on the cell: identically zero is off
+                bit = bool(abs(c) > small_c and c > 0)
+                for p in pieces:
+                    p.pattern[k] = bit
+                counts.cheap += 1
+                continue
+            n, e = g / gnorm, c / gnorm
+            if not meets_domain(ctx, n[None, :], np.array([-e]))[0]:
+                for p in pieces:
+                    p.pattern[k] = bool(n @ p.point + e > 0)
+                counts.cheap += 1
+                continue
+            pieces = [q for p in pieces for q in _cut(ctx, p, k, n, e, counter, counts)]
+        out.extend(pieces)
+        show(len(out), len(cells) - i - 1, counter.total)
+    return out
+
+
+def facet_edges(
+    ctx: Context, rows: list[RegionRows], counter: SolveCounter
+) -> tuple[list[Edge], int]:
+    """Adjacency of enumerated regions: the pairs sharing a facet that meets the domain's
+    interior, each with a point in the facet's relative interior.
+
+    Candidates without a solve: across a facet ``F`` on a hyperplane ``H``, the neurons that
+    vanish on ``F`` are the same set ``V`` seen from either side (the rows on ``H`` plus the
+    neurons identically zero on the region), and every other bit agrees (continuity). So each
+    region is filed once per hyperplane of its rows under ``(pattern outside V, V)``; only
+    regions filed under one key are candidates, and one facet LP (SOCP for the L2 ball) on the
+    union of both regions' rows, centred on ``H``, decides each.
+
+    Parameters
+    ----------
+    ctx : Context
+    rows : list of RegionRows
+        The regions' rows (``region_rows``), in region order.
+    counter : SolveCounter
+
+    Returns
+    -------
+    (edges, candidates)
+        The edges (``u < v``) and the number of candidate pairs tested.
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> from polyreg.engines._common import Context, region_rows
+    >>> from polyreg.lp import SolveCounter
+    >>> net = polyreg.Network.from_layers([(np.eye(2), np.zeros(2)), (np.ones((1, 2)), [0.0])])
+    >>> ctx = Context.create(net, polyreg.Box.cube(2), polyreg.Tolerances())
+    >>> rows = [region_rows(ctx, np.array(p)) for p in [(0, 0), (0, 1), (1, 0), (1, 1)]]
+    >>> edges, _ = facet_edges(ctx, rows, SolveCounter())
+    >>> sorted((e.u, e.v) for e in edges)
+    [(0, 1), (0, 2), (1, 3), (2, 3)]
+    """
+    buckets: dict[tuple[bytes, bytes], list[tuple[int, int]]] = defaultdict(list)
+    for i, rr in enumerate(rows):
+        on_dom = np.unique(rr.group[rr.neuron < 0])
+        labels, first = np.unique(rr.group, return_index=True)
+        for label, rep in zip(labels, first, strict=True):
+            if rr.neuron[rep] < 0 or label in on_dom:
+                continue  # a domain row, or a hyperplane on the domain's boundary
+            V = rr.zero.copy()
+            V[rr.neuron[rr.group == label]] = True
+            buckets[(pattern_key(rr.pattern & ~V), pattern_key(V))].append((i, int(rep)))
+    edges: list[Edge] = []
+    seen: set[tuple[int, int]] = set()
+    tested = 0
+    for members in buckets.values():
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                (i, ri), (j, _) = members[x], members[y]
+                pair = (min(i, j), max(i, j))
+                if i == j or pair in seen:
+                    continue
+                seen.add(pair)
+                tested += 1
+                a, b = rows[i], rows[j]
+                own = b.neuron >= 0
+                A = np.vstack([a.A, b.A[own]])
+                rhs = np.concatenate([a.b, b.b[own]])
+                neuron = np.concatenate([a.neuron, b.neuron[own]])
+                Ak, bk, merge = ctx.rows_key(A, rhs)
+                R = np.hstack([Ak, bk[:, None]])
+                r = R[ri]
+                sure_p, doubt_p = merge_window(ctx, np.sum((R - r) ** 2, axis=1))
+                sure_m, doubt_m = merge_window(ctx, np.sum((R + r) ** 2, axis=1))
+                on_h = sure_p | sure_m
+                doubt = (doubt_p | doubt_m) & ~on_h
+                doubt[ri] = False
+                on_h[ri] = True
+                if doubt.any():  # decided on the exact rows (each region's own pattern)
+                    on_h |= _exact_on_plane(ctx, a, b, own, ri, doubt, counter)
+                if np.any(on_h & (neuron < 0)):
+                    continue
+                res = inscribed_ball(
+                    A, rhs, ctx.domain, ctx.tol, counter, on_row=ri, skip=on_h,
+                    what=f"shared facet of regions {i} and {j}",
+                )
+                if not res.full:
+                    continue
+                carried = tuple(int(k) for k in np.unique(neuron[on_h]))
+                flipped = tuple(int(k) for k in np.flatnonzero(a.pattern != b.pattern))
+                edges.append(Edge(pair[0], pair[1], carried, flipped, res.center))
+    edges.sort(key=lambda e: (e.u, e.v))
+    return edges, tested
+
+
+def _exact_on_plane(
+    ctx: Context, a: RegionRows, b: RegionRows, own: np.ndarray, ri: int, doubt: np.ndarray,
+    counter: SolveCounter,
+) -> np.ndarray:
+    """Which rows flagged in ``doubt`` (of ``a``'s rows then ``b``'s ``own`` rows) lie on row
+    ``ri``'s hyperplane (either orientation), decided exactly."""
+    from ..exact import same_hyperplane
+
+    ka, sa = rr_keys(ctx, a)
+    kb, sb = rr_keys(ctx, b)
+    kb = [kk for kk, o in zip(kb, own, strict=True) if o]
+    sb = [ss for ss, o in zip(sb, own, strict=True) if o]
+    na = len(ka)
+    idx = np.flatnonzero(doubt)
+    in_a = [int(i) for i in idx if i < na]
+    in_b = [int(i) - na for i in idx if i >= na]
+    same_planes(ctx, a.pattern, [ka[ri]], [sa[ri]], counter, "shared facet")  # never: raise
+    ref = exact_key_rows(ctx, a.pattern, [ka[ri]], [sa[ri]])[0]
+    rows = exact_key_rows(ctx, a.pattern, [ka[i] for i in in_a], [sa[i] for i in in_a])
+    rows += exact_key_rows(ctx, b.pattern, [kb[i] for i in in_b], [sb[i] for i in in_b])
+    out = np.zeros(doubt.size, dtype=bool)
+    for i, row in zip(in_a + [na + i for i in in_b], rows, strict=True):
+        out[i] = same_hyperplane(ref, row) != 0
+    return out
+
+
+def regions_from_patterns(
+    ctx: Context,
+    found: list[tuple[np.ndarray, np.ndarray, float]],
+    counter: SolveCounter,
+    chebyshev: bool,
+) -> tuple[list[Region], list[RegionRows]]:
+    """Regions (canonical pattern, interior point, radius, output map) from patterns with a
+    certified interior point each: the Chebyshev centre by one solve with ``chebyshev``, else
+    the given point with its radius re-certified against the region's own rows."""
+    regions: list[Region] = []
+    rows: list[RegionRows] = []
+    index: dict[bytes, int] = {}
+    for pattern, point, radius in found:
+        rr = region_rows(ctx, pattern)
+        key = pattern_key(rr.pattern)
+        if key in index:
+            raise ToleranceError(
+                f"two cells share the pattern {rr.pattern.astype(int)}; the subdivision is "
+                "inconsistent in float64"
+            )
+        index[key] = len(regions)
+        if not chebyshev:
+            radius = min(radius, _certified(ctx, rr.A, rr.b, point))
+        # the Chebyshev centre when asked for; else only a region decided in exact arithmetic
+        # (thinner than the radius tolerance) asks the solver again
+        if chebyshev or radius < ctx.tol.radius:
+            point, radius = region_ball(ctx, rr, counter,
+                                        "Chebyshev centre" if chebyshev else "region")
+        regions.append(Region(rr.pattern, point, radius, rr.maps.out_W, rr.maps.out_b))
+        rows.append(rr)
+    return regions, rows
+
+
+def split(
+    net: Network,
+    domain: Domain,
+    *,
+    tol: Tolerances = DEFAULT,
+    progress: bool | None = None,
+    max_regions: int | None = None,
+    chebyshev: bool = True,
+    edges: bool = True,
+) -> RegionSet:
+    """Enumerate every activation region whose interior meets the domain's, by cutting the
+    domain layer by layer.
+
+    Parameters
+    ----------
+    net : Network
+    domain : Domain
+        Box, Ball (norm 1, 2, inf), Polytope or Whole.
+    tol : Tolerances
+    progress : bool, optional
+        Progress line on stderr; default: only when stderr is a terminal.
+    max_regions : int, optional
+        Stop with an error once a layer has more cells than this.
+    chebyshev : bool
+        Report each region's Chebyshev centre and radius (one solve per region); with False,
+        the certified interior point the subdivision produced.
+    edges : bool
+        Compute the facet adjacency afterwards (:func:`facet_edges`); with False the result
+        has no edges and ``stats['edges_computed']`` is False.
+
+    Returns
+    -------
+    RegionSet
+        Same patterns as ``traverse``; ``stats`` has the solve counts, ``cells_per_layer``,
+        ``cheap_decisions`` (neuron/cell pairs decided without a solve) and
+        ``edge_candidates``.
+
+    Raises
+    ------
+    ToleranceError
+        A piece is too thin to decide in float64, or more than ``max_regions`` cells.
+
+    Notes
+    -----
+    Per cell and live neuron of the layer: the neuron is skipped when constant on the cell, or
+    its hyperplane misses the domain's bounding set, or coincides with a row of the cell; it
+    cuts for certain when it crosses the cell's inscribed ball (the two caps of the ball are
+    the pieces' interior points). Otherwise one solve on the far side decides. So the cost is
+    ``O(sum_l cells_{l-1} n_l)`` solves at worst, and every region costs one more solve for its
+    Chebyshev centre and about ``d`` facet solves for the edges.
+
+    Examples
+    --------
+    >>> import polyreg
+    >>> from polyreg.engines import split, traverse
+    >>> net = polyreg.random_network([2, 6, 4, 1], seed=0)
+    >>> box = polyreg.Box.cube(2, -2, 2)
+    >>> split(net, box).patterns == traverse(net, box).patterns
+    True
+    """
+    t0 = time.perf_counter()
+    ctx = Context.create(net, domain, tol)
+    counter = SolveCounter()
+    counts = _Counts()
+    show = Progress(progress)
+    cells = [_root(ctx, counter)]
+    per_layer = []
+    for layer in range(len(net.hidden_widths)):
+        cells = _split_layer(ctx, cells, layer, counter, counts, show)
+        per_layer.append(len(cells))
+        if max_regions is not None and len(cells) > max_regions:
+            raise ToleranceError(
+                f"more than max_regions={max_regions} cells after layer {layer + 1}"
+            )
+    show(len(cells), 0, counter.total, final=True)
+    found = [(c.pattern, c.point, c.radius) for c in cells]
+    regions, rows = regions_from_patterns(ctx, found, counter, chebyshev)
+    edge_list: list[Edge] = []
+    candidates = 0
+    if edges:
+        edge_list, candidates = facet_edges(ctx, rows, counter)
+    stats = {
+        "engine": "split",
+        "lps": counter.lp,
+        "socps": counter.socp,
+        "solves": counter.total,
+        **counter.exact_stats(),
+        "seconds": time.perf_counter() - t0,
+        "stable_neurons": int((~ctx.stab.live).sum()),
+        "cells_per_layer": per_layer,
+        "cheap_decisions": counts.cheap,
+        "solved_decisions": counts.tested,
+        "edges_computed": edges,
+        "edge_candidates": candidates,
+    }
+    return RegionSet(tuple(regions), tuple(edge_list), "split", ctx.domain, net.widths, stats)
+
+
+def iter_split(
+    net: Network,
+    domain: Domain,
+    *,
+    tol: Tolerances = DEFAULT,
+    chebyshev: bool = True,
+) -> Iterator[Region]:
+    """The regions of :func:`split`, yielded one by one: the subdivision runs depth first, so
+    memory holds the cells on the path from the domain to the current one and their siblings
+    (at most ``sum_l 2^n_l`` cells; in practice a few per layer), plus the keys of the regions
+    found (checked distinct, as :func:`split` does). No edges.
+
+    Examples
+    --------
+    >>> import polyreg
+    >>> net = polyreg.random_network([2, 6, 4, 1], seed=0)
+    >>> box = polyreg.Box.cube(2, -2, 2)
+    >>> {r.hex for r in iter_split(net, box)} == split(net, box).patterns
+    True
+    """
+    ctx = Context.create(net, domain, tol)
+    counter = SolveCounter()
+    counts = _Counts()
+    quiet = Progress(False)
+    stack: list[tuple[int, _Cell]] = [(0, _root(ctx, counter))]
+    seen: set[bytes] = set()
+    depth = len(net.hidden_widths)
+    while stack:
+        layer, cell = stack.pop()
+        if layer < depth:
+            children = _split_layer(ctx, [cell], layer, counter, counts, quiet)
+            stack.extend((layer + 1, c) for c in reversed(children))
+            continue
+        (region,), _ = regions_from_patterns(ctx, [(cell.pattern, cell.point, cell.radius)],
+                                             counter, chebyshev)
+        if region.key in seen:
+            raise ToleranceError(
+                f"two cells share the pattern {region.pattern.astype(int)}; the subdivision is "
+                "inconsistent in float64"
+            )
+        seen.add(region.key)
+        yield region
+
