@@ -59,12 +59,13 @@ import numpy as np
 from ..domains import Ball, Box, Domain
 from ..errors import ToleranceError
 from ..exact import RowsFn
-from ..lp import WHOLE_CAP, RowStackLP, SolveCounter, _domain_margin, inscribed_ball
+from ..lp import RowStackLP, SolveCounter, inscribed_ball
 from ..network import Network
 from ..regions import Region, RegionSet
 from ..tolerances import DEFAULT, Tolerances
 from ._branch_l2 import l2_far_test
 from ._common import (
+    domain_radius,
     Context,
     Progress,
     coinciding_bit,
@@ -244,8 +245,7 @@ class BranchSearch:
         r = float((b - A @ x).min()) if b.size else np.inf
         if self._box_cols:  # unit rows +-e_i: the margin is the least coordinate slack
             return min(r, float(np.min(x - self._lo)), float(np.min(self._hi - x)))
-        r = min(r, _domain_margin(x, self.ctx.domain))
-        return min(r, WHOLE_CAP) if not self.ctx.domain.bounded else r
+        return domain_radius(self.ctx, x, r)
 
     def _sync(self, p: Piece) -> RowStackLP:
         """The LP model holding exactly ``p``'s rows (popping and pushing the difference)."""

@@ -27,11 +27,11 @@ import numpy as np
 
 from ..domains import Domain
 from ..errors import ToleranceError
-from ..lp import WHOLE_CAP, SolveCounter, _domain_margin, inscribed_ball
+from ..lp import SolveCounter, inscribed_ball
 from ..network import Network
 from ..regions import Edge, Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances
-from ._common import (Context, Progress, RegionRows, coinciding_bit, domain_keys,
+from ._common import (certified_radius, Context, Progress, RegionRows, coinciding_bit, domain_keys,
                       exact_key_rows, key_rows_fn, merge_window, region_ball, region_rows,
                       rr_keys, same_planes)
 from .facets import meets_domain
@@ -63,13 +63,6 @@ class _Counts:
     tested: int = 0  # decided by a solve
 
 
-def _certified(ctx: Context, A: np.ndarray, b: np.ndarray, x: np.ndarray) -> float:
-    """Radius of a Euclidean ball around ``x`` inside ``{A x <= b}`` ∩ domain (float64)."""
-    r = float((b - A @ x).min()) if b.size else np.inf
-    r = min(r, _domain_margin(x, ctx.domain))
-    return min(r, WHOLE_CAP) if not ctx.domain.bounded else r
-
-
 def _piece(
     ctx: Context, cell: _Cell, k: int, bit: bool, a: np.ndarray, c: float,
     x: np.ndarray | None, counter: SolveCounter,
@@ -84,7 +77,7 @@ def _piece(
     pattern[k] = bit
     keys = cell.keys + [k]
     if x is not None:
-        r = _certified(ctx, A, b, x)
+        r = certified_radius(ctx, A, b, x)
         if r >= ctx.tol.radius and r >= CAP_FRACTION * cell.radius:
             return _Cell(pattern, A, b, x, r, keys)
     res = inscribed_ball(
@@ -329,7 +322,7 @@ def regions_from_patterns(
             )
         index[key] = len(regions)
         if not chebyshev:
-            radius = min(radius, _certified(ctx, rr.A, rr.b, point))
+            radius = min(radius, certified_radius(ctx, rr.A, rr.b, point))
         # the Chebyshev centre when asked for; else only a region decided in exact arithmetic
         # (thinner than the radius tolerance) asks the solver again
         if chebyshev or radius < ctx.tol.radius:

@@ -23,11 +23,12 @@ import numpy as np
 from ..budget import Budget
 from ..domains import Domain, sample
 from ..errors import ToleranceError
-from ..lp import BallResult, SolveCounter, _domain_margin, inscribed_ball
+from ..lp import BallResult, SolveCounter, inscribed_ball
 from ..network import Network
 from ..regions import Edge, Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances
 from ._common import (
+    domain_radius,
     CUT,
     Context,
     Progress,
@@ -90,9 +91,7 @@ def _interior_across(
     (direction ``u``): a point on the ray ``q + t u`` when its inscribed radius passes the
     tolerance, else the region's Chebyshev centre by LP (authoritative)."""
     point, radius = step_inside(nr.A, nr.b, q, u)
-    radius = min(radius, _domain_margin(point, ctx.domain))
-    if not ctx.domain.bounded:
-        radius = min(radius, 1.0)
+    radius = domain_radius(ctx, point, radius)
     if radius >= ctx.tol.radius and ctx.tol.exact != "always":
         return BallResult(True, point, radius)
     return inscribed_ball(nr.A, nr.b, ctx.domain, ctx.tol, counter, what="region",
