@@ -12,7 +12,7 @@ import polyreg
 from polyreg import Ball, Box, Polytope, Whole
 from polyreg.engines import split, traverse
 from polyreg.engines._common import Context, region_rows
-from polyreg.engines.split_engine import facet_edges
+from polyreg.engines.assembly import facet_edges
 from polyreg.engines.facets import find_facets
 from polyreg.lp import SolveCounter
 

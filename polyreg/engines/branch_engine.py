@@ -534,7 +534,7 @@ def branch(
         Report each region's Chebyshev centre and radius (one LP/SOCP per region); by default
         a certified interior point and the radius of a ball around it inside the region.
     edges : bool
-        Compute the facet adjacency afterwards (:func:`polyreg.engines.split_engine.facet_edges`,
+        Compute the facet adjacency afterwards (:func:`polyreg.engines.assembly.facet_edges`,
         about one LP per region and facet: several times the enumeration's own cost). With
         False (what a count needs) the result has no edges and ``stats['edges_computed']`` is
         False.
@@ -632,7 +632,7 @@ def assemble(
     edge_list: list = []
     candidates = 0
     if chebyshev or edges:
-        from .split_engine import facet_edges, regions_from_patterns
+        from .assembly import facet_edges, regions_from_patterns
 
         found = [(r.pattern, r.point, r.radius) for r in regions]
         regions, rows = regions_from_patterns(ctx, found, counter, chebyshev)

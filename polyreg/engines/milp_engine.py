@@ -63,7 +63,7 @@ from ..network import Network
 from ..regions import Edge, Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances
 from ._common import Context, Progress, RegionRows, exact_rows, region_rows
-from .split_engine import facet_edges, regions_from_patterns
+from .assembly import facet_edges, regions_from_patterns
 
 #: default margin ``eps`` relative to the domain's half-width (largest half side of its
 #: bounding box)
@@ -529,7 +529,7 @@ def milp(
     max_regions : int, optional
         Stop with an error once more regions than this are found.
     edges : bool
-        Compute the facet adjacency (:func:`~polyreg.engines.split_engine.facet_edges`) and the
+        Compute the facet adjacency (:func:`~polyreg.engines.assembly.facet_edges`) and the
         closure certificate (see the module docstring); with False, no edges, and
         completeness is certified only for regions holding an L-inf ball of radius ``eps``.
 
