@@ -462,6 +462,20 @@ class BranchSearch:
         """Work on ``p`` until it is a region (returned) or has been split (its far child
         pushed on ``stack``, ``p`` pushed back on top); None when it was split."""
         self._fresh_ids([p])
+        return self._advance(p, stack, stop_at_split=True)
+
+    def _fresh_ids(self, pieces: list[Piece]) -> None:
+        """New row labels continue above every label in ``pieces`` (pieces from elsewhere)."""
+        top = max((max(p.row_ids, default=0) for p in pieces), default=0)
+        self._row_counter = max(getattr(self, "_row_counter", 0), top)
+
+    def _finish(self, p: Piece, stack: list[Piece]) -> Region | None:
+        return self._advance(p, stack, stop_at_split=False)
+
+    def _advance(self, p: Piece, stack: list[Piece], stop_at_split: bool) -> Region | None:
+        """Decide ``p``'s neurons layer by layer (far children of splits go on ``stack``) until
+        it is a region (returned); with ``stop_at_split``, return None at the first split, ``p``
+        pushed back on top of its far child."""
         before = len(stack)
         while True:
             if not p.todo:
@@ -471,24 +485,9 @@ class BranchSearch:
                 continue
             k = p.todo.pop(0)
             self._decide(p, k, stack)
-            if len(stack) > before:
+            if stop_at_split and len(stack) > before:
                 stack.append(p)
                 return None
-
-    def _fresh_ids(self, pieces: list[Piece]) -> None:
-        """New row labels continue above every label in ``pieces`` (pieces from elsewhere)."""
-        top = max((max(p.row_ids, default=0) for p in pieces), default=0)
-        self._row_counter = max(getattr(self, "_row_counter", 0), top)
-
-    def _finish(self, p: Piece, stack: list[Piece]) -> Region | None:
-        while True:
-            if not p.todo:
-                if p.layer + 1 >= self.n_layers:
-                    return self._region(p)
-                self._next_layer(p)
-                continue
-            k = p.todo.pop(0)
-            self._decide(p, k, stack)
 
     def _region(self, p: Piece) -> Region:
         """The region of a finished piece (its last layer's maps give the output map)."""
