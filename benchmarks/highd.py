@@ -51,7 +51,8 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
 import polyreg
-from polyreg.engines import auto, branch, homog, traverse
+from polyreg.engines import auto, homog, traverse
+from polyreg.scale.drive import branch_workers  # noqa: E402
 
 #: half-width of the box compared with the whole space (``box s``): it holds every vertex of the
 #: ``w*`` networks (its count equals the whole space's, checked)
@@ -214,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         if kind == "whole":  # goal 3: homog (one process) against traverse
             engine, opts = homog, {"edges": False}
         else:
-            engine, opts = branch, {"workers": args.workers, "edges": False}
+            engine, opts = branch_workers, {"workers": args.workers, "edges": False}
         st, n_b, lps_b, s_b, c_b, mb = timed(engine, (net, domain), opts, args.timeout)
         st_t, n_t, lps_t, s_t, _, _ = ("skipped", 0, 0, 0.0, 0.0, 0.0)
         if not args.no_traverse:

@@ -51,7 +51,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import polyreg  # noqa: E402
 from polyreg.engines.line import line, transitions  # noqa: E402
 from polyreg.engines.planar import planar  # noqa: E402
-from polyreg.engines.traverse import traverse  # noqa: E402
+from polyreg.engines.traverse_engine import traverse  # noqa: E402
 from polyreg.slices import Path, Slice  # noqa: E402
 
 

@@ -46,7 +46,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import polyreg  # noqa: E402
 from polyreg.engines.skeleton import skeleton  # noqa: E402
-from polyreg.engines.traverse import traverse  # noqa: E402
+from polyreg.engines.traverse_engine import traverse  # noqa: E402
 
 #: (widths, box low, box high, published seconds (lower end), paper's region count)
 CASES = [

@@ -1,12 +1,14 @@
 """Old import paths of modules that moved (issue 16): each old module is a two-line shim
-calling :func:`alias`, kept for one release. Names that moved out of a module that stays
-(:data:`MOVED_NAMES`) are served by the module's ``__getattr__`` calling :func:`moved_name`."""
+calling :func:`alias` (or, where the old path is also the name of a function, :func:`forward`),
+kept for one release. Names that moved out of a module that stays (:data:`MOVED_NAMES`) are
+served by the module's ``__getattr__`` calling :func:`moved_name`."""
 
 from __future__ import annotations
 
 import importlib
 import sys
 import warnings
+from collections.abc import Callable
 
 #: old module -> new module (the old paths warn and give the new module itself)
 MOVED: dict[str, str] = {
@@ -84,3 +86,42 @@ def moved_name(module: str, name: str) -> object:
                   f"{new}", DeprecationWarning, stacklevel=3)
     where, attr = new.split(":")
     return getattr(importlib.import_module(where), attr)
+
+
+#: old engine module -> new module, where the package attribute of the old name is the engine
+#: function (``polyreg.engines.traverse``): the old module stays a module of its own whose
+#: attributes warn and forward (:func:`forward`), so that importing it never rebinds the
+#: package attribute to a module
+FORWARDED: dict[str, str] = {
+    "polyreg.engines.traverse": "polyreg.engines.traverse_engine",
+    "polyreg.engines.branch": "polyreg.engines.branch_engine",
+    "polyreg.engines.split": "polyreg.engines.split_engine",
+    "polyreg.engines.milp": "polyreg.engines.milp_engine",
+}
+
+
+def forward(old: str) -> Callable[[str], object]:
+    """The module-level ``__getattr__`` of the shim module ``old``: every attribute read warns
+    with a ``DeprecationWarning`` and comes from the module it moved to.
+
+    Examples
+    --------
+    >>> import pytest, polyreg.engines.traverse_engine as new
+    >>> getattr_ = forward("polyreg.engines.traverse")
+    >>> with pytest.warns(DeprecationWarning, match="import polyreg.engines.traverse_engine"):
+    ...     walk = getattr_("walk")
+    >>> walk is new.walk
+    True
+    """
+    new = FORWARDED[old]
+
+    def __getattr__(name: str) -> object:
+        module = importlib.import_module(new)
+        if name.startswith("__") or not hasattr(module, name):
+            # the import machinery and tools (pytest's ``pytestmark``) probing: no warning
+            raise AttributeError(f"module {old!r} has no attribute {name!r}")
+        warnings.warn(f"{old} is deprecated and will be removed in the next release: import {new}",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(module, name)
+
+    return __getattr__

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -96,28 +97,32 @@ def enumerate_regions(
 
 def _run(method: str, net: Network, domain: Domain, **options: Any) -> RegionSet:
     """The engine ``method`` on ``(net, domain)``; a ``traverse`` search asked to run in several
-    processes (``workers``, ``parts``, ``client``) goes to its driver in ``polyreg.scale``."""
+    processes (``workers``, ``parts``, ``client``) or a ``branch`` search with ``workers > 1``
+    goes to its driver in ``polyreg.scale`` (``scale/drive.py``)."""
     import inspect
 
     from .engines import ENGINES
     from .engines.auto import choose
-    from .scale.drive import is_parallel, traverse_parallel
+    from .scale.drive import branch_workers, is_parallel, traverse_parallel
 
     if not is_parallel(options):
         return ENGINES[method](net, domain, **options)
-    if method == "traverse":
-        return traverse_parallel(net, domain, **options)
-    if method == "auto" and choose(net, domain) == "traverse":
+    drivers: dict[str, Callable[..., RegionSet]] = {"traverse": traverse_parallel,
+                                                    "branch": branch_workers}
+    if method in drivers:
+        return drivers[method](net, domain, **options)
+    if method == "auto" and (chosen := choose(net, domain)) in drivers:
         # what engines.auto.auto does with the engine it picks, for the parallel driver
         known = {k for name, engine in ENGINES.items() if name != "auto"
                  for k in inspect.signature(engine).parameters}
         unknown = sorted(set(options) - known)
         if unknown:
             raise TypeError(f"no engine takes the option(s) {', '.join(unknown)}")
-        takes = inspect.signature(traverse_parallel).parameters
-        rs = traverse_parallel(net, domain, **{k: v for k, v in options.items() if k in takes})
+        driver = drivers[chosen]
+        takes = inspect.signature(driver).parameters
+        rs = driver(net, domain, **{k: v for k, v in options.items() if k in takes})
         stats = {**rs.stats, "method": "auto"}
-        stats.setdefault("engine", "traverse")
+        stats.setdefault("engine", chosen)
         return replace(rs, method="auto", stats=stats)
     return ENGINES[method](net, domain, **options)
 

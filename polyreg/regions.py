@@ -92,9 +92,16 @@ class Edge:
     u, v : int
         Indices into :attr:`RegionSet.regions`.
     neurons : tuple of int
-        Hidden neurons (pattern indices) whose hyperplane carries the shared facet.
+        *Carried*: the hidden neurons (pattern indices) whose hyperplane (zero set) carries the
+        shared facet. Every flipped neuron is carried (its pre-activation changes sign across
+        the facet, so it vanishes there); a carried neuron may not flip (a zero set that touches
+        the facet, such as ``|x|`` from two ReLUs). ``traverse``, ``split``, ``milp``,
+        ``branch``, ``skeleton`` and ``homog`` test carrying; ``planar`` and ``line`` do not and
+        report the flipped neurons here (equal to the carried ones unless a zero set touches
+        the facet). Stored as ``neurons`` in graphs, stores and fixtures.
     flipped : tuple of int
-        Neurons whose bit differs between the two regions.
+        *Flipped*: the neurons whose bit differs between the two regions (always exact: the
+        patterns' difference).
     point : ndarray or None
         A point in the relative interior of the shared facet.
     """

@@ -19,8 +19,6 @@ DOC = ROOT / "docs" / "architecture.md"
 EXEMPT = {
     ("polyreg.engines.auto", "polyreg.engines"): "reads the ENGINES registry, which lists auto",
     ("polyreg.engines.homog", "polyreg.engines"): "reads the ENGINES registry, which lists homog",
-    ("polyreg.engines.branch", "polyreg.scale.branchpool"):
-        "branch(workers=N) still starts its worker pool; phase 2 moves the choice to api.py",
 }
 
 

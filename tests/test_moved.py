@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from polyreg._moved import MOVED, MOVED_NAMES
+from polyreg._moved import FORWARDED, MOVED, MOVED_NAMES
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -92,3 +92,56 @@ def test_from_import_of_a_moved_name():
     assert _Complex is Complex
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         importlib.import_module("polyreg.engines.skeleton").nothing  # noqa: B018
+
+
+@pytest.mark.parametrize("old", sorted(FORWARDED))
+def test_old_engine_module_forwards(old):
+    # ``polyreg.engines.traverse`` is the engine function; the old module path of its module
+    # (now ``traverse_engine``) forwards each attribute with a warning and stays a separate module
+    import polyreg.engines
+
+    name = old.rsplit(".", 1)[1]
+    new = importlib.import_module(FORWARDED[old])
+    function = getattr(polyreg.engines, name)
+    assert callable(function) and function is getattr(new, name)
+    shim = importlib.import_module(old)  # already imported by polyreg.engines: no rebinding
+    assert shim is not new and getattr(polyreg.engines, name) is function
+    with pytest.warns(DeprecationWarning, match=f"{old} is deprecated.*import {FORWARDED[old]}"):
+        assert getattr(shim, name) is function
+    with pytest.raises(AttributeError):
+        shim.no_such_name  # noqa: B018  (a missing name: no warning, an AttributeError)
+
+
+def test_from_import_of_an_old_engine_module():
+    # the documented behaviours, in a fresh interpreter: ``from ... import`` warns and works;
+    # the package attribute stays the function; ``import polyreg.engines.traverse as m`` gives
+    # the function (``import a.b as m`` reads the attribute ``b`` of ``a``)
+    code = ("import warnings; warnings.simplefilter('error', DeprecationWarning)\n"
+            "try:\n    from polyreg.engines.traverse import walk\nexcept DeprecationWarning as w:\n"
+            "    print('warned:', w)\n"
+            "warnings.simplefilter('ignore', DeprecationWarning)\n"
+            "from polyreg.engines.traverse import walk\n"
+            "from polyreg.engines.traverse_engine import walk as new, traverse\n"
+            "import polyreg.engines\n"
+            "print(walk is new, polyreg.engines.traverse is traverse)\n"
+            "import polyreg.engines.traverse as m\n"
+            "print(m is traverse)\n"
+            "from polyreg.engines import traverse as f\n"
+            "print(f is traverse)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=REPO, timeout=120).stdout.split("\n")
+    assert out[0].startswith("warned: polyreg.engines.traverse is deprecated")
+    assert out[1:4] == ["True True", "True", "True"]
+
+
+def test_internal_code_uses_no_old_engine_module():
+    # importing every engine and driver and running one count warns about no moved module
+    code = ("import warnings; warnings.simplefilter('error', DeprecationWarning)\n"
+            "import polyreg, polyreg.scale.drive, polyreg.scale.stream, polyreg.scale.frontier\n"
+            "net = polyreg.random_network([2, 4, 1], seed=0)\n"
+            "for m in ('traverse', 'branch', 'split', 'milp', 'auto'):\n"
+            "    polyreg.count_regions(net, polyreg.Box.cube(2), method=m)\n"
+            "print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=REPO, timeout=120).stdout
+    assert out.strip() == "ok"

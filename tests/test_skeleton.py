@@ -19,7 +19,7 @@ from polyreg import Ball, Box, Polytope, Whole
 from polyreg.engines import ENGINES
 from polyreg.engines.auto import choose
 from polyreg.engines.skeleton import MAX_DIM, SkeletonRegionSet, skeleton
-from polyreg.engines.traverse import traverse
+from polyreg.engines.traverse_engine import traverse
 from polyreg.errors import InvalidDomain, ToleranceError
 
 from conftest import check_region_set, lines_through, net_from, one_layer, region_volumes

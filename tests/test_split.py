@@ -12,8 +12,8 @@ import polyreg
 from polyreg import Ball, Box, Polytope, Whole
 from polyreg.engines import split, traverse
 from polyreg.engines._common import Context, region_rows
-from polyreg.engines.split import facet_edges
-from polyreg.engines.traverse import find_facets
+from polyreg.engines.assembly import facet_edges
+from polyreg.engines.facets import find_facets
 from polyreg.solvers import SolveCounter
 
 from conftest import check_region_set, one_layer, zaslavsky

@@ -483,7 +483,7 @@ def serra_ramalingam_bound(
     regions of deep rectifier networks", AAAI).
 
     The first ``layers`` hidden layers are counted exactly: their regions in the domain are
-    enumerated with the MILP engine (:func:`polyreg.engines.milp.milp`; the L2 ball and the
+    enumerated with the MILP engine (:func:`polyreg.engines.milp_engine.milp`; the L2 ball and the
     whole space, which it refuses, use ``traverse``). On each such region ``R`` the map
     ``x -> a^layers(x)`` is affine; ``e_R`` is the rank of its Jacobian (at most the number of
     on neurons). The later layers enter through the recursion of :func:`local_bound` with live
@@ -514,7 +514,7 @@ def serra_ramalingam_bound(
     True
     """
     from ..domains import Ball
-    from ..engines.milp import milp
+    from ..engines.milp_engine import milp
 
     domain = domain.for_inputs(net.n_inputs)
     L = len(net.hidden_widths)

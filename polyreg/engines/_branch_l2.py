@@ -41,7 +41,7 @@ from ..domains import Ball
 from ..tolerances import EPS
 
 if TYPE_CHECKING:
-    from .branch import BranchSearch, Piece
+    from .branch_engine import BranchSearch, Piece
 
 #: iterations of the active-set loop (:func:`active_set`)
 ACTIVE_ITER = 16

@@ -15,7 +15,7 @@ from ..geometry import group_rows
 from ..network import LocalMaps, Network
 from ..errors import ToleranceError
 from ..exact import RowsFn
-from ..solvers import SolveCounter, inscribed_ball
+from ..solvers import WHOLE_CAP, SolveCounter, domain_margin as _domain_margin, inscribed_ball
 from ..propagation import Stability
 from ..regions import Edge, Region, RegionSet
 from ..tolerances import Tolerances
@@ -413,6 +413,40 @@ def coinciding_bit(
         if v:
             return v > 0
     return None
+
+
+def domain_radius(ctx: Context, x: np.ndarray, r: float) -> float:
+    """The radius ``r`` of a ball around ``x`` (inside a region's rows) shrunk so that the ball
+    also lies in the domain, capped at :data:`polyreg.lp.WHOLE_CAP` in an unbounded domain (as
+    the solves cap it): the interior-point certificate the engines share (float64). A
+    polyhedral domain's rows are among the region's rows already; a ball's are not.
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> net = polyreg.random_network([2, 4, 1], seed=0)
+    >>> ctx = Context.create(net, polyreg.Ball([0.0, 0.0], 1.0), polyreg.Tolerances())
+    >>> round(float(domain_radius(ctx, np.array([0.75, 0.0]), 0.5)), 6)
+    0.25
+    """
+    r = min(r, _domain_margin(x, ctx.domain))
+    return min(r, WHOLE_CAP) if not ctx.domain.bounded else r
+
+
+def certified_radius(ctx: Context, A: np.ndarray, b: np.ndarray, x: np.ndarray) -> float:
+    """Radius of a Euclidean ball around ``x`` inside ``{A x <= b}`` ∩ domain (float64; rows of
+    unit norm), :func:`domain_radius` of the least row slack.
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> net = polyreg.random_network([2, 4, 1], seed=0)
+    >>> ctx = Context.create(net, polyreg.Box.cube(2), polyreg.Tolerances())
+    >>> round(float(certified_radius(ctx, np.array([[1.0, 0.0]]), np.array([0.1]), np.zeros(2))), 6)
+    0.1
+    """
+    r = float((b - A @ x).min()) if b.size else np.inf
+    return domain_radius(ctx, x, r)
 
 
 def region_ball(

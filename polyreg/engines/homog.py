@@ -77,7 +77,7 @@ from ..network import Network
 from ..regions import Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances
 from ._common import Context, Progress, region_rows
-from .branch import branch
+from .branch_engine import branch
 
 #: largest input dimension (2^d facets)
 MAX_DIM = 10
@@ -287,7 +287,7 @@ def homog(
         Stop with an error once more regions than this are found.
     edges : bool
         Compute the facet adjacency in R^d afterwards
-        (:func:`polyreg.engines.split.facet_edges`, one LP per candidate pair); with False
+        (:func:`polyreg.engines.assembly.facet_edges`, one LP per candidate pair); with False
         (what a count needs) none, and ``stats['edges_computed']`` is False.
     faces : str
         ``"cube"`` (default): the ``1 + 2d`` boxes of the cube ``|x|_inf <= L, 0 < t <= 1``
@@ -370,7 +370,7 @@ def homog(
             except (ToleranceError, SolverFailed):
                 if not fallback:
                     raise exc from None
-                from .traverse import traverse
+                from .traverse_engine import traverse
 
                 rs = traverse(net, whole, tol=tol, progress=progress, chebyshev=False)
                 stats = dict(rs.stats, homog_fallback=str(exc),
@@ -420,7 +420,7 @@ def homog(
     show(len(regions), 0, counter.total, final=True)
     edge_list: list = []
     if edges:
-        from .split import facet_edges
+        from .assembly import facet_edges
 
         rows = [region_rows(ctx, r.pattern) for r in regions]
         edge_list, _ = facet_edges(ctx, rows, counter)

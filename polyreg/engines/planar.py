@@ -11,7 +11,7 @@ Used for 2-input networks on a 2-D ``Box``, ``Polytope`` or ``Ball`` (norm 1, 2 
 any network on a :class:`~polyreg.slices.Slice` (through the composed 2-input network
 :meth:`Slice.network`).
 
-Conventions (the same as :func:`~polyreg.engines.traverse.traverse`)
+Conventions (the same as :func:`~polyreg.engines.traverse_engine.traverse`)
 --------------------------------------------------------------------
 * Coordinates are centred on the domain (a box's midpoint, a ball's centre, the middle of a
   polytope's bounding box) and the first layer's offsets ``b + W centre`` are correctly

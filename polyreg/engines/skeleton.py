@@ -181,7 +181,7 @@ def skeleton(
 
     *Adjacency.* Two cells filling a vertex's zeros differently in one neuron share a facet.
     Regions touching a tie or a sliver instead get their facets from ``traverse``'s exact
-    facet test (:func:`~polyreg.engines.traverse.find_facets`), so facets carried by
+    facet test (:func:`~polyreg.engines.facets.find_facets`), so facets carried by
     coincident neurons, or bridged by slivers, are found as ``traverse`` finds them. Should
     float64 ever produce an impossible skeleton (a 2-face crossed at other than two edges, a
     cell read twice, a neighbour missing) the engine falls back to ``traverse``
@@ -233,7 +233,7 @@ def skeleton(
     try:
         rs = _skeleton(ctx, seed, max_vertices, chebyshev, show, t0)
     except Inconsistent as exc:
-        from .traverse import traverse
+        from .traverse_engine import traverse
 
         trs = traverse(net, domain, tol=tol, progress=progress, chebyshev=chebyshev, seed=seed)
         stats = dict(trs.stats, fallback=str(exc), seconds=time.perf_counter() - t0)

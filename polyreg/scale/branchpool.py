@@ -1,6 +1,6 @@
 """Parallel driver of the ``branch`` engine: independent subtrees of its search in processes.
 
-The search of :class:`polyreg.engines.branch.BranchSearch` is a tree whose subtrees share
+The search of :class:`polyreg.engines.branch_engine.BranchSearch` is a tree whose subtrees share
 nothing: a piece holds its rows, its ball, its bits and the neurons left to decide. So the
 driver searches in this process, depth first, for :data:`SERIAL_SECONDS` (a small search ends
 there, with no process started), then cuts the pieces closest to the root until there are
@@ -17,7 +17,7 @@ import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from ..engines._common import Context, Progress
-from ..engines.branch import BranchCounts, BranchSearch, Piece
+from ..engines.branch_engine import BranchCounts, BranchSearch, Piece
 from ..errors import ToleranceError
 from ..solvers import SolveCounter
 from ..regions import Region
@@ -55,7 +55,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     if "fork" in mp.get_all_start_methods():
         mpctx = mp.get_context("fork")
     else:  # pragma: no cover - platforms without fork
-        mpctx = process_context(["polyreg.engines.branch"])
+        mpctx = process_context(["polyreg.engines.branch_engine"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=mpctx, initializer=exit_with,
                                initargs=(os.getpid(),))
 

@@ -1,11 +1,13 @@
-"""The driver above the engines: one ``traverse`` search run by several processes.
+"""The driver above the engines: one ``traverse`` or ``branch`` search run by several processes.
 
 The engines run in one process and know nothing of workers. Given ``workers > 1``, ``parts``
 or a dask ``client``, :func:`polyreg.enumerate_regions` calls :func:`traverse_parallel`, which
 reduces the dimension when the engine would, then chooses the shared frontier (workers on this
 machine: :mod:`polyreg.scale.frontier`) or domain slabs (``parts`` or a dask client:
 :mod:`polyreg.scale.parallel`), both driving the engine's stepping API
-(:func:`polyreg.engines.traverse.walk` and its events).
+(:func:`polyreg.engines.traverse_engine.walk` and its events). ``branch`` with ``workers > 1`` goes
+to :func:`branch_workers`, which cuts its search tree into pieces for a process pool
+(:mod:`polyreg.scale.branchpool`).
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from typing import Any
 
 from ..budget import Budget, check_engine
 from ..domains import Domain
-from ..engines._common import reduce_dimension
-from ..engines.traverse import lift
+from ..errors import ToleranceError
+from ..engines._common import Context, lift_regions, reduce_dimension
+from ..engines.branch_engine import assemble, branch
+from ..engines.traverse_engine import lift
+from .branchpool import branch_parallel
 from .frontier import traverse_shared
 from ..network import Network
 from .parallel import traverse_parts
@@ -76,3 +81,48 @@ def traverse_parallel(
                                chebyshev=chebyshev, seed=seed)
     return traverse_parts(net, domain, workers=workers, client=client, parts=parts, tol=tol,
                           chebyshev=chebyshev, seed=seed)
+
+
+def branch_workers(
+    net: Network, domain: Domain, *, workers: int | None = None, tol: Tolerances = DEFAULT,
+    progress: bool | None = None, max_regions: int | None = None, chebyshev: bool = False,
+    edges: bool = True, reduce: bool = True,
+) -> RegionSet:
+    """:func:`polyreg.engines.branch` with ``workers`` processes; the same regions and counts.
+
+    The engine's reduction first (as :func:`polyreg.engines.branch` does), then the search tree
+    cut into pieces searched by a process pool
+    (:func:`polyreg.scale.branchpool.branch_parallel`) and the result assembled as the engine
+    assembles it (:func:`polyreg.engines.branch_engine.assemble`). ``workers`` of None or 1 runs the
+    engine itself.
+
+    Raises
+    ------
+    ToleranceError
+        More than ``max_regions`` regions, or a piece too thin to decide in float64.
+
+    Examples
+    --------
+    >>> import polyreg
+    >>> net = polyreg.random_network([3, 8, 1], seed=0)
+    >>> box = polyreg.Box.cube(3)
+    >>> rs = branch_workers(net, box, workers=2, edges=False)
+    >>> rs.patterns == polyreg.engines.branch(net, box, edges=False).patterns, rs.stats["workers"]
+    (True, 2)
+    """
+    if workers is None or workers <= 1:
+        return branch(net, domain, tol=tol, progress=progress, max_regions=max_regions,
+                      chebyshev=chebyshev, edges=edges, workers=workers, reduce=reduce)
+    t0 = time.perf_counter()
+    domain = domain.for_inputs(net.n_inputs)
+    if reduce and (red := reduce_dimension(net, domain)) is not None:
+        small = branch_workers(red.net, red.domain, workers=workers, tol=tol, progress=progress,
+                               max_regions=max_regions, chebyshev=chebyshev, edges=edges)
+        return lift_regions(small, red, net, domain, t0)
+    ctx = Context.create(net, domain, tol)
+    regions, counter, counts = branch_parallel(ctx, workers, max_regions=max_regions,
+                                               progress=progress)
+    if max_regions is not None and len(regions) > max_regions:
+        raise ToleranceError(f"more than max_regions={max_regions} regions")
+    return assemble(ctx, regions, counter, counts, chebyshev=chebyshev, edges=edges,
+                    workers=workers, t0=t0)

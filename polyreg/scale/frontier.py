@@ -1,12 +1,12 @@
 """Shared-frontier search on one machine: ``N`` processes walk one region graph together.
 
 Every region is *owned* by one worker, chosen by a hash of its pattern (:func:`owner_of`).
-Each worker runs the ordinary ``traverse`` search (:func:`polyreg.engines.traverse.walk` with
+Each worker runs the ordinary ``traverse`` search (:func:`polyreg.engines.traverse_engine.walk` with
 ``owns=``) and expands only the regions it owns. Stepping across a facet into a region owned by
 another worker, it computes nothing more about it: it sends the owner the pattern, the facet
 point and the crossing direction (``("r", key, point, direction)``) and the crossing itself
 (``("e", source, target, neurons, point)``), in batches. The owner computes the region's rows
-and certified interior point once (:func:`polyreg.engines.traverse.adopt`, a no-op for a region
+and certified interior point once (:func:`polyreg.engines.traverse_engine.adopt`, a no-op for a region
 it knows) and decides each crossing with the rule :func:`walk` applies to its own: an edge is
 reported from the endpoint with the smaller canonical key. So each region's rows, interior
 point and facets are computed once, by its owner, and the hash spreads the work evenly
@@ -134,7 +134,7 @@ def _search(job: Job, inboxes: list, shared: _Shared, stop: Any) -> dict:
     import numpy as np
 
     from ..engines._common import Context
-    from ..engines.traverse import (
+    from ..engines.traverse_engine import (
         Crossing,
         Expanded,
         Found,
@@ -284,7 +284,7 @@ def run_shared(
 
     if workers < 2:
         raise ValueError(f"the shared frontier needs at least 2 workers, got {workers}")
-    ctx = process_context(["polyreg.scale.frontier", "polyreg.engines.traverse"])
+    ctx = process_context(["polyreg.scale.frontier", "polyreg.engines.traverse_engine"])
     shared = _Shared(ctx, workers)
     inboxes = [ctx.Queue() for _ in range(workers)]
     results = ctx.Queue()

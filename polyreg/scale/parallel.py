@@ -2,7 +2,7 @@
 
 The domain is cut by ``k - 1`` hyperplanes ``x[axis] = c`` into ``k`` *parts* (slabs, convex:
 each part's adjacency graph is connected). Each part runs the ``traverse`` search
-(:func:`polyreg.engines.traverse.walk`) with its cuts added to the constraint rows, so it finds
+(:func:`polyreg.engines.traverse_engine.walk`) with its cuts added to the constraint rows, so it finds
 exactly the regions whose interior meets the part's interior. A region crossing a cut is found
 by the parts on both sides; ownership makes every region count once.
 

@@ -118,7 +118,7 @@ def run_part(job: PartJob) -> PartResult:
     True
     """
     from ..engines._common import Context, region_rows
-    from ..engines.traverse import Expanded, start_state, walk
+    from ..engines.traverse_engine import Expanded, start_state, walk
 
     t0, c0 = time.perf_counter(), time.process_time()
     net, domain, tol = job.net, job.domain.for_inputs(job.net.n_inputs), job.tol

@@ -57,7 +57,7 @@ class PoolRunner:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        ctx = process_context(["polyreg.scale.parallel", "polyreg.engines.traverse"])
+        ctx = process_context(["polyreg.scale.parallel", "polyreg.engines.traverse_engine"])
         #: (job id, regions owned so far) per worker process, for live progress
         self.live = ctx.Array("q", [-1, 0] * workers, lock=False)
         self.next_slot = ctx.Value("i", 0)

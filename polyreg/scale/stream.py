@@ -1,7 +1,7 @@
 """Streaming enumeration: regions as they are found, and counts that keep no region.
 
 :func:`iter_regions` yields each activation region the moment the ``traverse`` search finds it
-(:func:`polyreg.engines.traverse.walk`); nothing is kept but the visited patterns and the
+(:func:`polyreg.engines.traverse_engine.walk`); nothing is kept but the visited patterns and the
 frontier. :func:`count_streaming` counts regions and edges the same way, in one process or part
 by part in several (:mod:`polyreg.scale.parallel`).
 """
@@ -113,7 +113,7 @@ def iter_regions(
         Progress on stderr (None: when stderr is a terminal).
     method : {"traverse", "split"}
         ``traverse``: graph search, memory ~ visited keys + frontier. ``split``: the layer-wise
-        subdivision run depth first (:func:`polyreg.engines.split.iter_split`), memory ~ keys +
+        subdivision run depth first (:func:`polyreg.engines.split_engine.iter_split`), memory ~ keys +
         the cells on the current path; ``seed`` and ``reduce`` do not apply.
     max_regions, time_limit : optional
         Budget (:mod:`polyreg.budget`): stop once at least ``max_regions`` regions have been
@@ -155,14 +155,14 @@ def _iter_regions(net: Network, domain: Domain, tol: Tolerances, chebyshev: bool
                   seed: int, progress: bool | None, method: str, budget: Any,
                   status: dict) -> Iterator[Region]:
     from ..engines._common import Context, ScaleProgress
-    from ..engines.traverse import Found, start_state, walk
+    from ..engines.traverse_engine import Found, start_state, walk
     from ..solvers import SolveCounter
 
     show = ScaleProgress(progress)
     n = 0
     stopped = None
     if method == "split":
-        from ..engines.split import iter_split
+        from ..engines.split_engine import iter_split
 
         try:
             for region in iter_split(net, domain, tol=tol, chebyshev=chebyshev):
@@ -255,7 +255,7 @@ def count_streaming(
     True
     """
     from ..engines._common import Context, ScaleProgress
-    from ..engines.traverse import Expanded, Found, start_state, walk
+    from ..engines.traverse_engine import Expanded, Found, start_state, walk
     from ..solvers import SolveCounter
     from ..budget import Budget, check_engine
     from .parallel import count_parts

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polyreg
 from polyreg import Box
 from polyreg.scale.branchpool import branch_parallel
+from polyreg.scale.drive import branch_workers
 from polyreg.engines import branch
 from polyreg.engines._common import Context
 
@@ -15,7 +16,7 @@ def test_parallel_same_regions():
     net = polyreg.random_network([6, 10, 10, 1], seed=4)
     box = Box.cube(6, -0.5, 0.5)
     serial = branch(net, box, edges=False)
-    par = branch(net, box, workers=2, edges=False)
+    par = branch_workers(net, box, workers=2, edges=False)
     assert par.patterns == serial.patterns and len(par) == len(serial)
     assert par.stats["workers"] == 2
     assert par.stats["decisions"]["lp_kept"] > 0
@@ -35,7 +36,7 @@ def test_max_regions():
 
     net = polyreg.random_network([6, 10, 10, 1], seed=4)
     with pytest.raises(polyreg.ToleranceError, match="max_regions=5"):
-        branch(net, Box.cube(6, -0.5, 0.5), workers=2, max_regions=5, edges=False)
+        branch_workers(net, Box.cube(6, -0.5, 0.5), workers=2, max_regions=5, edges=False)
 
 
 def test_public_entry_points_run_branch_in_parallel(monkeypatch):
@@ -64,7 +65,29 @@ def test_exact_decisions_of_the_workers_are_summed(monkeypatch):
     box = Box.cube(4, -0.5, 0.5)
     tol = polyreg.Tolerances(exact="always")
     serial = branch(net, box, tol=tol, edges=False)
-    par = branch(net, box, tol=tol, workers=2, edges=False)
+    par = branch_workers(net, box, workers=2, tol=tol, edges=False)
     assert par.stats["workers"] == 2 and par.patterns == serial.patterns
     assert par.stats["exact_decisions"] == serial.stats["exact_decisions"] > 0
     assert par.stats["exact_seconds"] > 0
+
+
+def test_engine_runs_in_one_process():
+    # workers belong to the driver above the engines (polyreg.scale.drive), as for traverse
+    import pytest
+
+    net = polyreg.random_network([3, 4, 1], seed=0)
+    with pytest.raises(ValueError, match="enumerate_regions"):
+        branch(net, Box.cube(3), workers=2)
+    assert branch(net, Box.cube(3), workers=1).patterns == branch(net, Box.cube(3)).patterns
+
+
+def test_driver_reduces_as_the_engine():
+    # a rank-1 first layer in an L2 ball: the driver reduces the dimension first, as branch does
+    import numpy as np
+
+    W = np.array([[1.0, 2.0, 0.5]] * 4) * np.array([[1.0], [-1.0], [2.0], [0.5]])
+    net = polyreg.Network.from_layers([(W, np.array([0.1, 0.2, -0.3, 0.0])),
+                                       (np.ones((1, 4)), np.zeros(1))])
+    ball = polyreg.Ball(np.zeros(3), 1.0)
+    par = branch_workers(net, ball, workers=2, edges=False)
+    assert par.patterns == branch(net, ball, edges=False).patterns

@@ -7,7 +7,7 @@ import pytest
 
 import polyreg
 from polyreg import Ball, Box
-from polyreg.engines.traverse import traverse
+from polyreg.engines.traverse_engine import traverse
 from polyreg.scale.drive import is_parallel, traverse_parallel
 
 

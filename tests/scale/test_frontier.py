@@ -158,7 +158,7 @@ def test_adopt_forwards_a_non_canonical_spelling():
     # in the integer network some neuron is identically zero on a region: the spelling with its
     # bit on is not canonical; a receiver that does not own the canonical key marks it foreign
     from polyreg.engines._common import Context, region_rows
-    from polyreg.engines.traverse import WalkState, adopt
+    from polyreg.engines.traverse_engine import WalkState, adopt
     from polyreg.solvers import SolveCounter
     from polyreg.regions import pattern_key
 

@@ -111,7 +111,7 @@ def test_parts_store_matches(tmp_path):
 def test_interrupted_walk_resumes_to_the_same_rows(tmp_path, monkeypatch):
     import importlib
 
-    traverse = importlib.import_module("polyreg.engines.traverse")  # the module, not the engine
+    traverse = importlib.import_module("polyreg.engines.traverse_engine")  # the module, not the engine
 
     net = polyreg.random_network([2, 10, 8, 1], seed=3)
     box = Box.cube(2)

@@ -33,7 +33,7 @@ def exact_edges(
     """Facets of the regions ``which`` found as ``traverse`` finds them (exact). An edge found
     from both sides carries the union of the neurons each side sees on the facet (a neuron
     identically zero on one side carries it only as seen from the other)."""
-    from ..traverse import find_facets
+    from ..facets import find_facets
 
     index = {r.key: i for i, r in enumerate(regions)}
     found: dict[tuple[int, int], tuple[set, np.ndarray]] = {}

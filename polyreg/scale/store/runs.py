@@ -62,7 +62,7 @@ def run_walk(
 def _run_walk(store: RegionStore, progress: bool | None, batch: int,
               batch_seconds: float, budget: Any = None) -> dict:
     from ...engines._common import Context, ScaleProgress, region_rows
-    from ...engines.traverse import Expanded, Found, WalkState, start_state, walk
+    from ...engines.traverse_engine import Expanded, Found, WalkState, start_state, walk
     from ...solvers import SolveCounter
 
     t0 = time.perf_counter()

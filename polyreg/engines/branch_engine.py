@@ -1,0 +1,653 @@
+"""``branch``: depth-first neuron-by-neuron splitting with cheap certificates and warm LPs.
+
+The domain is one *piece*; a piece is a polytope (input-space rows ``A x <= b``: the domain's
+and one per neuron that split an ancestor) with the bits of the neurons decided so far and a
+*certified ball* ``B(x, r)`` inside it (every row's slack at ``x`` re-checked in float64 to be at
+least ``r``). Inside a piece every neuron of the next layer is one affine function (the earlier
+bits are fixed), so the neurons of a layer are decided one at a time, depth first:
+
+1. **Free decisions** (no LP), for all the layer's neurons at once when the piece enters the
+   layer: stable neurons (interval bounds over the domain) and neurons constant on the piece
+   (gradient below ``tol.gradient * scale``; identically zero is off) take their bit; so does
+   a neuron whose hyperplane misses the domain's bounding set (box interval of the affine map
+   on the piece, or the exact range over an L_p ball). Then per neuron and piece: a hyperplane
+   that coincides (within ``tol.merge``) with a row of the piece cannot cut it (repeated,
+   scaled or opposite neurons, a neuron on a side of the domain).
+2. **Certain splits** (no LP): the hyperplane crosses the piece's ball with both caps holding a
+   ball of radius ``>= tol.radius``: the caps' inscribed balls are the children's balls. The
+   same when a known point of the piece (a *witness*: an earlier LP's optimum) lies beyond the
+   hyperplane by ``m > 0``: the convex hull of the ball and the witness lies in the piece and
+   holds the ball of radius ``r m / (m + v + r)`` beyond the hyperplane (``v`` the centre's
+   distance to it), re-certified in float64.
+3. **One LP otherwise**: ``m = max`` of the far-side signed distance over the piece, on one
+   HiGHS model per search kept in sync with the piece's rows (:class:`~polyreg.lp.RowStackLP`:
+   rows pushed and popped along the depth-first path, so every solve is a hot start). ``m <=
+   tol.zero``: no ball of radius above ``tol.zero`` fits beyond the hyperplane (its centre would
+   be that far from it), so the far side is empty or lower-dimensional and the neuron takes the
+   near bit (the ``zero`` semantics of :mod:`polyreg.tolerances`). Otherwise the optimum is a
+   witness as in 2; when its hull ball is below ``tol.radius``, the far side's Chebyshev ball
+   is solved for (:func:`~polyreg.lp.inscribed_ball`, authoritative: full, empty, or
+   :class:`~polyreg.errors.ToleranceError`).
+
+A piece with every neuron decided is an activation region: its pattern is canonical (stable
+bits proven, identically-zero neurons off), its ball is certified against every neuron's row
+(a neuron decided without a split has the whole ball on its side: its distance to the centre
+is folded into ``r``). Every full-dimensional region is found exactly once: the leaves
+partition the domain up to lower-dimensional sets (a dropped side has no ball of radius
+``tol.zero``), every leaf is full-dimensional, and two leaves differ in the bit of the neuron
+that split their last common ancestor, which is not constant there, hence not identically zero
+on either leaf.
+
+Domains: every domain the other engines take. Bounded polyhedral domains (box, polytope,
+L-inf ball, L1 ball with explicit rows) use the warm LP of step 3. An L2 ball answers step 3
+with certificates checked in float64 (:mod:`polyreg.engines._branch_l2`: a witness point
+beyond the hyperplane for a split, a weak-duality bound at most ``tol.zero`` for the near bit,
+both from a small active-set loop, no solver), and :func:`~polyreg.lp.inscribed_ball` (an
+SOCP) only where they do not settle it; with ``reduce`` it works in the first layer's row space
+(the regions are cylinders). The lifted L1 ball and the whole space answer step 3 with
+:func:`~polyreg.lp.inscribed_ball`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..domains import Ball, Box, Domain
+from ..errors import ToleranceError
+from ..exact import RowsFn
+from ..solvers import RowStackLP, SolveCounter, inscribed_ball
+from ..network import Network
+from ..regions import Region, RegionSet
+from ..tolerances import DEFAULT, Tolerances
+from ._branch_l2 import l2_far_test
+from ._common import (
+    domain_radius,
+    Context,
+    Progress,
+    coinciding_bit,
+    domain_keys,
+    key_rows_fn,
+    lift_regions,
+    reduce_dimension,
+)
+
+#: witnesses (LP optima) kept per piece
+MAX_WITNESSES = 12
+#: a child's ball below this fraction of its parent's is replaced by the child's Chebyshev ball
+#: (one LP; small balls make the free decisions fail further down)
+REBALL_FRACTION = 0.0
+
+
+@dataclass
+class Piece:
+    """A piece of the search (picklable: pieces are the units of parallel work).
+
+    Attributes
+    ----------
+    layer : hidden layer (0-based) whose neurons are being decided
+    pattern : bits decided so far (the rest False)
+    A, b : the piece's rows (domain rows first, then one row per split), unit norm
+    x, r : certified ball inside the piece (and the domain)
+    G, c : affine maps of the layer's pre-activations on the piece (``z = G x + c``)
+    todo : neurons of the layer still to decide (pattern indices), in order
+    witnesses : points of the closed piece (LP optima), shape (k, d)
+    """
+
+    layer: int
+    pattern: np.ndarray
+    A: np.ndarray
+    b: np.ndarray
+    x: np.ndarray
+    r: float
+    G: np.ndarray
+    c: np.ndarray
+    N: np.ndarray | None = None  # the rows of G scaled to unit norm (0 for constant ones)
+    E: np.ndarray | None = None
+    todo: list = field(default_factory=list)
+    witnesses: np.ndarray | None = None
+    row_ids: list = field(default_factory=list)  # labels of the split rows (LP model sync)
+    row_neurons: list = field(default_factory=list)  # the neuron of each split row (exact rows)
+
+
+@dataclass
+class BranchCounts:
+    """Decisions by kind (mutable, one per search)."""
+
+    free: int = 0  # stable, constant, missing the domain, coinciding with a row
+    ball: int = 0  # split through the ball
+    witness: int = 0  # split certified by a witness
+    lp_kept: int = 0  # one LP: no split
+    lp_split: int = 0  # one LP: split
+    chebyshev: int = 0  # Chebyshev fallback LPs
+    l2_kept: int = 0  # L2 ball: no split, by a dual bound (no solve, engines._branch_l2)
+    l2_split: int = 0  # L2 ball: split, by a witness of the active-set loop or a walk
+    l2_lp_kept: int = 0  # L2 ball: no split, by the dual bound of one LP's row duals
+    l2_lp_split: int = 0  # L2 ball: split, by one LP's optimum
+
+    def add(self, other: BranchCounts) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+class BranchSearch:
+    """The depth-first search of :func:`branch` (its public stepping API: the parallel driver
+    calls :meth:`root`, :meth:`step` and :meth:`run` on pieces).
+
+    Examples
+    --------
+    >>> import polyreg
+    >>> from polyreg.engines._common import Context
+    >>> net = polyreg.random_network([3, 6, 1], seed=0)
+    >>> s = BranchSearch(Context.create(net, polyreg.Box.cube(3), polyreg.Tolerances()))
+    >>> len(list(s.run([s.root()]))) == len(polyreg.engines.traverse(net, polyreg.Box.cube(3)))
+    True
+    """
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.net = ctx.net
+        self.tol = ctx.tol
+        self.counter = SolveCounter()
+        self.counts = BranchCounts()
+        dom = ctx.domain
+        self.polyhedral = dom.bounded and dom.rows() is not None
+        self.lp: RowStackLP | None = None
+        self._model_rows: list[int] = []  # ids of the rows in the LP model, bottom up
+        self._lo, self._hi = dom.bounding_box()
+        if dom.bounded:
+            self._mid = (self._lo + self._hi) / 2
+            self._half = (self._hi - self._lo) / 2
+        self._box_cols = isinstance(dom, Box) or (isinstance(dom, Ball) and dom.norm == np.inf)
+        # an L2 ball: far sides by certificates before any SOCP (engines._branch_l2)
+        self._l2 = isinstance(dom, Ball) and dom.norm == 2
+        self.n_layers = len(self.net.hidden_widths)
+        self.seen: set[bytes] = set()
+
+    # ----------------------------------------------------------------- start
+    def root(self) -> Piece:
+        """The whole domain, at its inscribed ball, entering the first layer."""
+        ctx = self.ctx
+        start = inscribed_ball(ctx.dom_A, ctx.dom_b, ctx.domain, ctx.tol, self.counter,
+                               what="domain")
+        if not start.full or start.center is None:  # pragma: no cover - full-dimensional domains
+            raise ToleranceError("the domain has no interior at the tolerance")
+        net = self.net
+        if self._box_cols:  # the box is checked directly, its rows are not carried
+            A0, b0 = np.zeros((0, net.n_inputs)), np.zeros(0)
+        else:
+            A0, b0 = ctx.dom_A, ctx.dom_b
+        piece = Piece(0, np.zeros(net.n_hidden, dtype=bool), A0, b0, start.center,
+                      start.radius, net.weights[0], net.biases[0])
+        self._enter(piece)
+        return piece
+
+    # ----------------------------------------------------------------- layers
+    def _enter(self, p: Piece) -> None:
+        """Decide the free neurons of ``p.layer`` (``p.G``, ``p.c`` set) and order the rest."""
+        ctx, net = self.ctx, self.net
+        lo, hi = net.layer_offsets[p.layer], net.layer_offsets[p.layer + 1]
+        idx = np.arange(lo, hi)
+        live = ctx.stab.live[lo:hi]
+        p.pattern[lo:hi] = ctx.stab.on[lo:hi]
+        G, c = p.G, p.c
+        gnorm = np.linalg.norm(G, axis=1)
+        small, small_c = ctx.constant_floor(idx)  # the thresholds region_rows uses
+        constant = live & (gnorm <= small)
+        p.pattern[idx[constant]] = c[constant] > small_c[constant]  # identically zero: off
+        cand = live & ~constant
+        self.counts.free += int(hi - lo - cand.sum())
+        if not cand.any():
+            p.todo = []
+            return
+        safe = np.where(cand, gnorm, 1.0)
+        p.N = G / safe[:, None]
+        p.E = c / safe
+        k = np.flatnonzero(cand)
+        n, e = p.N[k], p.E[k]
+        v = n @ p.x + e  # signed distance of the centre
+        dom = ctx.domain
+        if isinstance(dom, Ball):
+            meets = np.abs(n @ dom.center + e) < dom.radius * np.linalg.norm(
+                n, ord=dom.dual_norm, axis=1)
+        elif dom.bounded:
+            meets = np.abs(n @ self._mid + e) < np.abs(n) @ self._half
+        else:
+            meets = np.ones(k.size, dtype=bool)
+        miss = ~meets
+        if miss.any():
+            p.pattern[idx[k[miss]]] = v[miss] > 0
+            p.r = min(p.r, float(np.abs(v[miss]).min()))
+            self.counts.free += int(miss.sum())
+        k, v = k[meets], v[meets]
+        # far from the centre first: the likeliest not to cut, decided once for all the
+        # pieces below this one
+        order = np.argsort(-np.abs(v), kind="stable")
+        p.todo = [int(i) for i in idx[k[order]]]
+
+    def _next_layer(self, p: Piece) -> None:
+        net = self.net
+        lo, hi = net.layer_offsets[p.layer], net.layer_offsets[p.layer + 1]
+        slope = np.where(p.pattern[lo:hi], 1.0, net.negative_slope)
+        W, b = net.weights[p.layer + 1], net.biases[p.layer + 1]
+        p.G = W @ (slope[:, None] * p.G)
+        p.c = W @ (slope * p.c) + b
+        p.layer += 1
+        if p.layer < self.n_layers:
+            self._enter(p)
+
+    # ----------------------------------------------------------------- certificates
+    def _certify(self, A: np.ndarray, b: np.ndarray, x: np.ndarray) -> float:
+        """Radius of a ball around ``x`` inside ``{A x <= b}`` ∩ domain, in float64."""
+        r = float((b - A @ x).min()) if b.size else np.inf
+        if self._box_cols:  # unit rows +-e_i: the margin is the least coordinate slack
+            return min(r, float(np.min(x - self._lo)), float(np.min(self._hi - x)))
+        return domain_radius(self.ctx, x, r)
+
+    def _sync(self, p: Piece) -> RowStackLP:
+        """The LP model holding exactly ``p``'s rows (popping and pushing the difference)."""
+        if self.lp is None:
+            d = self.net.n_inputs
+            n_dom = self.ctx.dom_b.size
+            if self._box_cols or self._l2:  # the (bounding) box as the columns' bounds
+                self.lp = RowStackLP(self._lo, self._hi, self.tol, self.counter)
+                self._floor = 0
+            else:  # the domain's rows stay at the bottom of the stack
+                self.lp = RowStackLP(np.full(d, -np.inf), np.full(d, np.inf), self.tol,
+                                     self.counter)
+                self.lp.push(self.ctx.dom_A, self.ctx.dom_b)
+                self._floor = n_dom
+            self._model_ids: list[int] = []
+        ids = p.row_ids
+        mine = self._model_ids
+        common = 0
+        limit = min(len(ids), len(mine))
+        while common < limit and ids[common] == mine[common]:
+            common += 1
+        lp = self.lp
+        lp.truncate(self._floor + common)
+        if common < len(ids):
+            lo = self._floor + common
+            lp.push(p.A[lo:], p.b[lo:])
+        self._model_ids = list(ids)
+        return lp
+
+    # ----------------------------------------------------------------- one neuron
+    def _decide(self, p: Piece, k: int, stack: list[Piece]) -> None:
+        """Decide neuron ``k`` on piece ``p``: set its bit, or split ``p`` (the far child goes
+        on ``stack``, ``p`` becomes the near child)."""
+        tol = self.tol
+        i = k - self.net.layer_offsets[p.layer]
+        if p.N is None or p.E is None:  # pragma: no cover - set by _enter before any decision
+            raise RuntimeError("a piece reached a neuron before its layer's maps were set")
+        n, e = p.N[i], float(p.E[i])
+        v = float(n @ p.x) + e
+        near = v > 0
+        s = 1.0 if near else -1.0
+        av = abs(v)
+        # the near side as a row a x <= beta: -s (n x + e) <= 0
+        a_near, b_near = -s * n, s * e
+        r = p.r
+        far_ball: tuple[np.ndarray, float] | None = None
+        if av < r and (r - av) / 2 >= tol.radius:
+            # through the ball: both caps hold a ball
+            xf = p.x - s * n * (r + av) / 2
+            rf = min(self._certify(p.A, p.b, xf), -s * (float(n @ xf) + e))
+            if rf >= tol.radius:
+                far_ball = (xf, rf)
+                self.counts.ball += 1
+        if far_ball is None and p.witnesses is not None and len(p.witnesses):
+            m = -s * (p.witnesses @ n + e)  # distance beyond the hyperplane
+            j = int(np.argmax(m))
+            if m[j] > 0:
+                far_ball = self._hull_ball(p, p.witnesses[j], float(m[j]), av, n, e, s)
+                if far_ball is not None:
+                    self.counts.witness += 1
+        if far_ball is None and self._box_cols and np.max(np.abs(a_near)) > 1 - 1e-6:
+            # on a side of the box (which is not among the piece's rows)?
+            bit = self._on_box_side(p, k, a_near, b_near, near)
+            if bit is not None:
+                p.pattern[k] = bit
+                self.counts.free += 1
+                return
+        if far_ball is None and p.b.size:
+            # a row of the piece on the same hyperplane: the neuron cannot cut the piece
+            # (a ball crossing the hyperplane or a witness beyond it rule this out)
+            dots = p.A @ a_near
+            close = np.flatnonzero(np.abs(dots) > 0.5)
+            if close.size:
+                # "same hyperplane" as region_rows decides it (Context.rows_key)
+                # (float64 where sure, exact rows in the window: _common.merge_window)
+                keys = ([] if self._box_cols else domain_keys(self.ctx)) + p.row_neurons
+                bit = self._coinciding(p, k, p.A[close], p.b[close],
+                                       [keys[i] for i in close], a_near, b_near, near)
+                if bit is not None:
+                    p.pattern[k] = bit
+                    self.counts.free += 1
+                    return
+        if far_ball is None:
+            far_ball = self._far_test(p, n, e, s, av, k)
+            if far_ball is None:
+                p.pattern[k] = near
+                p.r = min(p.r, av)
+                return
+        # split: the far child on the stack, p becomes the near child
+        A_far = np.vstack([p.A, -a_near[None, :]])
+        b_far = np.append(p.b, -b_near)
+        A_near = np.vstack([p.A, a_near[None, :]])
+        b_near_v = np.append(p.b, b_near)
+        if av >= r:
+            near_ball = (p.x, r)
+        else:  # the near cap's ball
+            xn = p.x + s * n * (r - av) / 2
+            near_ball = (xn, min((r + av) / 2, self._certify(A_near, b_near_v, xn)))
+        ids = p.row_ids
+        self._row_counter += 1
+        far_pattern = p.pattern.copy()
+        far_pattern[k] = not near
+        far = Piece(p.layer, far_pattern, A_far, b_far, far_ball[0], far_ball[1], p.G, p.c,
+                    p.N, p.E, list(p.todo), self._filter(p.witnesses, n, e, -s))
+        far.row_ids = ids + [self._row_counter]
+        self._row_counter += 1
+        p.row_ids = ids + [self._row_counter]
+        far.row_neurons = p.row_neurons + [k]
+        p.row_neurons = p.row_neurons + [k]
+        p.pattern[k] = near
+        p.A, p.b = A_near, b_near_v
+        p.x, p.r = near_ball
+        p.witnesses = self._filter(p.witnesses, n, e, s)
+        stack.append(far)
+
+    def _on_box_side(self, p: Piece, k: int, a: np.ndarray, beta: float,
+                     near: bool) -> bool | None:
+        """Neuron ``k``'s bit when its near-side row ``a x <= beta`` is a side of the box
+        (``near``), or one reversed (``not near``), within ``tol.merge``; else None."""
+        return self._coinciding(p, k, self.ctx.dom_A, self.ctx.dom_b, domain_keys(self.ctx),
+                                a, beta, near)
+
+    def _coinciding(self, p: Piece, k: int, A: np.ndarray, b: np.ndarray, keys: list[int],
+                    a: np.ndarray, beta: float, near: bool) -> bool | None:
+        """Neuron ``k``'s bit when one of the rows ``A x <= b`` (named by ``keys``) lies on
+        its hyperplane (:func:`~polyreg.engines._common.coinciding_bit`), else None."""
+        Ak, bk, _ = self.ctx.rows_key(A, b)
+        f = max(1.0, self.ctx.extent)
+        dA, db = Ak - a, bk - beta / f
+        d2_near = np.einsum("ij,ij->i", dA, dA) + db * db
+        dA, db = Ak + a, bk + beta / f
+        d2_far = np.einsum("ij,ij->i", dA, dA) + db * db
+        d2_on, d2_off = (d2_near, d2_far) if near else (d2_far, d2_near)
+        return coinciding_bit(self.ctx, p.pattern, keys, k, d2_on, d2_off, self.counter)
+
+    @staticmethod
+    def _filter(w: np.ndarray | None, n: np.ndarray, e: float, s: float) -> np.ndarray | None:
+        """The witnesses on side ``s`` of the hyperplane (closed)."""
+        if w is None or not len(w):
+            return w
+        return w[s * (w @ n + e) >= 0]
+
+    def _hull_ball(self, p: Piece, w: np.ndarray, m: float, av: float, n: np.ndarray, e: float,
+                   s: float) -> tuple[np.ndarray, float] | None:
+        """A ball beyond the hyperplane inside the hull of ``B(p.x, p.r)`` and ``w`` (``w``
+        at distance ``m`` beyond it, the centre at ``av`` before it), certified in float64."""
+        r = p.r
+        t = (av + r) / (m + av + r)
+        y = p.x + t * (w - p.x)
+        ry = min(self._certify(p.A, p.b, y), -s * (float(n @ y) + e))
+        if ry >= self.tol.radius:
+            return y, ry
+        return None
+
+    def _far_test(self, p: Piece, n: np.ndarray, e: float, s: float, av: float,
+                  k: int) -> tuple[np.ndarray, float] | None:
+        """The far side of neuron ``k`` in ``p``: its certified ball, or None when it has no
+        interior (one LP; a Chebyshev solve when the LP's optimum does not certify)."""
+        tol = self.tol
+        if self.polyhedral:
+            lp = self._sync(p)
+            value, w = lp.maximize(-s * n)
+            if w is None:  # pragma: no cover - the piece holds a ball
+                raise ToleranceError("a piece with a certified ball is infeasible in the LP")
+            m = value - s * e
+            wit = w[None, :]
+            p.witnesses = wit if p.witnesses is None else np.vstack([p.witnesses, wit])[
+                -MAX_WITNESSES:]
+            if m <= tol.zero and tol.exact != "always":
+                self.counts.lp_kept += 1
+                return None
+            ball = self._hull_ball(p, w, m, av, n, e, s)
+            if ball is not None:
+                self.counts.lp_split += 1
+                return ball
+        elif self._l2:
+            decided, ball = l2_far_test(self, p, n, e, s, av)
+            if decided:
+                return ball
+        self.counts.chebyshev += 1
+        A_far = np.vstack([p.A, s * n[None, :]])
+        b_far = np.append(p.b, -s * e)
+        if self._box_cols:
+            A_far = np.vstack([self.ctx.dom_A, A_far])
+            b_far = np.concatenate([self.ctx.dom_b, b_far])
+        res = inscribed_ball(A_far, b_far, self.ctx.domain, tol, self.counter,
+                             what=f"piece of neuron {self.net.neuron_name(k)}",
+                             exact=self._exact_far(p, k, s < 0))
+        if not res.full or res.center is None:
+            return None
+        return res.center, res.radius
+
+    def _exact_far(self, p: Piece, k: int, far_on: bool) -> RowsFn:
+        """The exact rows of ``p``'s far side of neuron ``k`` (row for row like the Chebyshev
+        solve's: the domain's, the split rows', neuron ``k``'s), recomputed in rationals from
+        the network for the piece's bits (a neuron's row depends on earlier layers' bits only,
+        fixed for the piece), called only when a decision goes to rational arithmetic."""
+        pattern = p.pattern.copy()
+        pattern[k] = far_on
+        return key_rows_fn(self.ctx, pattern, domain_keys(self.ctx) + p.row_neurons + [k])
+
+    # ----------------------------------------------------------------- the search
+    def run(self, pieces: list[Piece]) -> Iterator[Region]:
+        """Every region below ``pieces``, depth first."""
+        stack = list(reversed(pieces))
+        self._fresh_ids(stack)
+        while stack:
+            p = stack.pop()
+            region = self._finish(p, stack)
+            if region is not None:
+                yield region
+
+    def step(self, p: Piece, stack: list[Piece]) -> Region | None:
+        """Work on ``p`` until it is a region (returned) or has been split (its far child
+        pushed on ``stack``, ``p`` pushed back on top); None when it was split."""
+        self._fresh_ids([p])
+        return self._advance(p, stack, stop_at_split=True)
+
+    def _fresh_ids(self, pieces: list[Piece]) -> None:
+        """New row labels continue above every label in ``pieces`` (pieces from elsewhere)."""
+        top = max((max(p.row_ids, default=0) for p in pieces), default=0)
+        self._row_counter = max(getattr(self, "_row_counter", 0), top)
+
+    def _finish(self, p: Piece, stack: list[Piece]) -> Region | None:
+        return self._advance(p, stack, stop_at_split=False)
+
+    def _advance(self, p: Piece, stack: list[Piece], stop_at_split: bool) -> Region | None:
+        """Decide ``p``'s neurons layer by layer (far children of splits go on ``stack``) until
+        it is a region (returned); with ``stop_at_split``, return None at the first split, ``p``
+        pushed back on top of its far child."""
+        before = len(stack)
+        while True:
+            if not p.todo:
+                if p.layer + 1 >= self.n_layers:
+                    return self._region(p)
+                self._next_layer(p)
+                continue
+            k = p.todo.pop(0)
+            self._decide(p, k, stack)
+            if stop_at_split and len(stack) > before:
+                stack.append(p)
+                return None
+
+    def _region(self, p: Piece) -> Region:
+        """The region of a finished piece (its last layer's maps give the output map)."""
+        net = self.net
+        lo, hi = net.layer_offsets[p.layer], net.layer_offsets[p.layer + 1]
+        slope = np.where(p.pattern[lo:hi], 1.0, net.negative_slope)
+        out_W = net.weights[-1] @ (slope[:, None] * p.G)
+        out_b = net.weights[-1] @ (slope * p.c) + net.biases[-1]
+        x, r = p.x, p.r
+        if r < self.tol.radius:  # rounding ate the ball: ask the solver (authoritative)
+            from ._common import region_ball, region_rows
+
+            x, r = region_ball(self.ctx, region_rows(self.ctx, p.pattern), self.counter)
+        return Region(p.pattern.copy(), x, r, out_W, out_b)
+
+
+def branch(
+    net: Network,
+    domain: Domain,
+    *,
+    tol: Tolerances = DEFAULT,
+    progress: bool | None = None,
+    max_regions: int | None = None,
+    chebyshev: bool = False,
+    edges: bool = True,
+    workers: int | None = None,
+    reduce: bool = True,
+) -> RegionSet:
+    """Enumerate every activation region whose interior meets the domain's, by a depth-first
+    split of the domain, neuron by neuron (see the module docstring for the method).
+
+    Parameters
+    ----------
+    net : Network
+    domain : Domain
+        Box, Ball (norm 1, 2, inf), Polytope or Whole.
+    tol : Tolerances
+    progress : bool, optional
+        Progress line on stderr; default: only when stderr is a terminal.
+    max_regions : int, optional
+        Stop with an error once more regions than this are found.
+    chebyshev : bool
+        Report each region's Chebyshev centre and radius (one LP/SOCP per region); by default
+        a certified interior point and the radius of a ball around it inside the region.
+    edges : bool
+        Compute the facet adjacency afterwards (:func:`polyreg.engines.assembly.facet_edges`,
+        about one LP per region and facet: several times the enumeration's own cost). With
+        False (what a count needs) the result has no edges and ``stats['edges_computed']`` is
+        False.
+    workers : int, optional
+        Accepted for the signature only: this engine runs in one process. ``workers > 1`` is
+        run by :func:`polyreg.enumerate_regions` (which hands it to
+        :func:`polyreg.scale.drive.branch_parallel`: the search tree cut at a shallow depth into
+        pieces searched by that many processes); given here it raises ``ValueError``.
+    reduce : bool
+        For an L2 ball or the whole space, work in the row space of the first layer when its
+        rank is below the input dimension (exact: the regions are cylinders along the null
+        space, see ``_common.Reduction``), as ``traverse`` does.
+
+    Returns
+    -------
+    RegionSet
+        ``stats`` has the solve counts and ``decisions`` (neuron/piece decisions by kind).
+
+    Raises
+    ------
+    ToleranceError
+        A piece too thin to decide in float64, or more than ``max_regions`` regions.
+
+    Examples
+    --------
+    >>> import polyreg
+    >>> from polyreg.engines import branch, traverse
+    >>> net = polyreg.random_network([3, 8, 6, 1], seed=0)
+    >>> box = polyreg.Box.cube(3, -2, 2)
+    >>> branch(net, box, edges=False).patterns == traverse(net, box).patterns
+    True
+    """
+    t0 = time.perf_counter()
+    domain = domain.for_inputs(net.n_inputs)
+    reduction = reduce_dimension(net, domain) if reduce else None
+    if reduction is not None:
+        small = branch(reduction.net, reduction.domain, tol=tol, progress=progress,
+                       max_regions=max_regions, chebyshev=chebyshev, edges=edges,
+                       workers=workers)
+        return lift_regions(small, reduction, net, domain, t0)
+    if workers is not None and workers > 1:
+        raise ValueError(
+            "the branch engine runs in one process: for workers call "
+            "polyreg.enumerate_regions(net, domain, method='branch', workers=...)")
+    ctx = Context.create(net, domain, tol)
+    search = BranchSearch(ctx)
+    show = Progress(progress)
+    regions = []
+    for region in search.run([search.root()]):
+        regions.append(region)
+        if max_regions is not None and len(regions) > max_regions:
+            raise ToleranceError(f"more than max_regions={max_regions} regions")
+        show(len(regions), -1, search.counter.total)
+    show(len(regions), 0, search.counter.total, final=True)
+    return assemble(ctx, regions, search.counter, search.counts, chebyshev=chebyshev,
+                    edges=edges, workers=1, t0=t0)
+
+
+def assemble(
+    ctx: Context,
+    regions: list[Region],
+    counter: SolveCounter,
+    counts: BranchCounts,
+    *,
+    chebyshev: bool,
+    edges: bool,
+    workers: int,
+    t0: float,
+) -> RegionSet:
+    """The :class:`RegionSet` of a finished ``branch`` search on ``ctx`` (in one process or in
+    several, :func:`polyreg.scale.drive.branch_parallel`): the regions' Chebyshev centres and
+    the facet adjacency when asked, the solve and decision counts in ``stats``.
+
+    Raises
+    ------
+    ToleranceError
+        Two regions with one pattern (the search is inconsistent in float64).
+
+    Examples
+    --------
+    >>> import time, polyreg
+    >>> from polyreg.engines._common import Context
+    >>> ctx = Context.create(polyreg.random_network([2, 4, 1], seed=0), polyreg.Box.cube(2),
+    ...                      polyreg.Tolerances())
+    >>> search = BranchSearch(ctx)
+    >>> regions = list(search.run([search.root()]))
+    >>> rs = assemble(ctx, regions, search.counter, search.counts, chebyshev=False, edges=False,
+    ...               workers=1, t0=time.perf_counter())
+    >>> len(rs) == len(regions), rs.stats["engine"]
+    (True, 'branch')
+    """
+    keys = {r.key for r in regions}
+    if len(keys) != len(regions):
+        raise ToleranceError("two pieces share a pattern; the search is inconsistent in float64")
+    edge_list: list = []
+    candidates = 0
+    if chebyshev or edges:
+        from .assembly import facet_edges, regions_from_patterns
+
+        found = [(r.pattern, r.point, r.radius) for r in regions]
+        regions, rows = regions_from_patterns(ctx, found, counter, chebyshev)
+        if edges:
+            edge_list, candidates = facet_edges(ctx, rows, counter)
+    stats = {
+        "engine": "branch",
+        "lps": counter.lp,
+        "socps": counter.socp,
+        "solves": counter.total,
+        "seconds": time.perf_counter() - t0,
+        "stable_neurons": int((~ctx.stab.live).sum()),
+        "decisions": dict(vars(counts)),
+        "edges_computed": edges,
+        "edge_candidates": candidates,
+        "workers": workers,
+        **counter.exact_stats(),
+    }
+    return RegionSet(tuple(regions), tuple(edge_list), "branch", ctx.domain, ctx.net.widths, stats)
