@@ -2,7 +2,7 @@
 
 Every float64 is a rational number, so every question polyreg asks about a region (is this
 polyhedron full-dimensional, does this row carry a facet) has an exact answer. The engines ask
-it in float64 first (:func:`polyreg.lp.inscribed_ball`); when the float answer lands between
+it in float64 first (:func:`polyreg.solvers.inscribed_ball`); when the float answer lands between
 ``Tolerances.zero`` and ``Tolerances.radius`` (or always, with ``Tolerances(exact="always")``)
 the question is settled here, in rational arithmetic:
 

@@ -1,4 +1,4 @@
-"""Checks specific to the ``milp`` engine and :func:`polyreg.lp.solve_milp`: refused domains,
+"""Checks specific to the ``milp`` engine and :func:`polyreg.solvers.solve_milp`: refused domains,
 options, what is certified (margin ``eps`` and the closure check), and the solver status
 vocabulary."""
 

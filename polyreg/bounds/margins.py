@@ -266,7 +266,7 @@ def lp_distance_to_boundary(
     For each constraint row ``k`` of the region polytope ``P`` (see
     :func:`polyreg.bounds._util.region_polytope`), solve ``min ||y - x||_p`` s.t. ``y in P``,
     row ``k`` tight (an LP for p = 1, inf; a QP for p = 2, through
-    :func:`polyreg.lp.nearest_point`). The boundary of ``P`` is the union of the
+    :func:`polyreg.solvers.nearest_point`). The boundary of ``P`` is the union of the
     ``P ∩ H_k``, so the least answer is the distance to the boundary.
 
     Parameters
@@ -388,7 +388,7 @@ def linear_region_margin(
 
     Algorithm. Enumerate the regions in the ball ``B_p(x, r)`` (starting at ``r = 2 eps_p(x)``);
     for each region whose map differs from ``A_x`` (equality up to ``1e-9`` relative), solve the
-    distance from ``x`` to its closed polytope (:func:`polyreg.lp.nearest_point`). A region at
+    distance from ``x`` to its closed polytope (:func:`polyreg.solvers.nearest_point`). A region at
     distance ``< r`` has interior points in the open ball and is enumerated, so when the least
     distance is ``<= r`` it is the answer; otherwise double ``r`` (up to ``max_radius``).
 

@@ -1,5 +1,5 @@
 """Pre-activation bounds over a domain from the triangle LP relaxation of the ReLUs: tighter
-than interval propagation, sound, and solved through :mod:`polyreg.lp` (HiGHS; Clarabel for
+than interval propagation, sound, and solved through :mod:`polyreg.solvers` (HiGHS; Clarabel for
 the L2 ball). The relaxation and its soundness: docs/theory.md §3."""
 
 from __future__ import annotations

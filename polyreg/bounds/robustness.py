@@ -317,7 +317,7 @@ def robustness_radius(
     :func:`polyreg.enumerate_regions` finds in ``Ball(x, r)``. In each such region ``R`` the
     output is one affine map, so ``S ∩ R`` is a union of polytopes and, for every ``j != c``,
     ``min ||y - x||_p`` s.t. ``y in R``, ``h_j(y) >= 0`` is an LP (p = 1, inf) or a QP (p = 2)
-    (:func:`polyreg.lp.nearest_point`). Regions and classes whose gap cannot reach 0 on the ball
+    (:func:`polyreg.solvers.nearest_point`). Regions and classes whose gap cannot reach 0 on the ball
     (``h_j(x) + r ||grad h_j||_q < 0``) are skipped. With ``r`` slightly above ``u`` one
     enumeration suffices; without an upper bound, ``r`` doubles from ``2 eps_p(x)`` up to
     ``max_radius``. ``max_radius`` is a cap on the enumerated ball even when the adversarial

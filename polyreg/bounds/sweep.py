@@ -10,7 +10,7 @@ Reusing the largest ball. An open activation region ``P`` meets the open ball ``
 close, and they lie in the ball when ``||y - x|| < r``; conversely a common point is at distance
 ``< r``). Every region meeting a smaller ball meets the larger one, so one enumeration of the
 largest ball and one distance per region (an LP for p = 1, inf, a QP for p = 2:
-:func:`polyreg.lp.nearest_point`) give the exact counts of all smaller balls. A distance within
+:func:`polyreg.solvers.nearest_point`) give the exact counts of all smaller balls. A distance within
 ``DISTANCE_BAND`` ``tol.radius`` (in the ball's scale) of a radius cannot be compared in float64
 with confidence: that radius is then enumerated directly instead (``source == "enumerated"``).
 
@@ -63,7 +63,7 @@ from ._util import norm_name, parse_norm, region_polytope
 #: enumerated directly. The distances are re-checked solver answers, accurate to far better
 #: than this (constraint violations are refused above 1e-6 relative, and are ~1e-10 in practice)
 DISTANCE_BAND = 1e3
-#: absolute optimality gap of the L2 distance QP (``polyreg.lp``'s Clarabel settings): when its
+#: absolute optimality gap of the L2 distance QP (``polyreg.solvers``'s Clarabel settings): when its
 #: answer cannot be polished onto the active rows, the distance near ``r`` may exceed the true
 #: one by up to ``2 QP_GAP / r``, added to the band for the L2 norm
 QP_GAP = 1e-10
@@ -118,7 +118,7 @@ def _enumerate(net: Network, ball: Ball, max_regions: int | None,
 def region_distances(net: Network, x: np.ndarray, patterns: np.ndarray, norm: object,
                      tol: Tolerances = DEFAULT) -> np.ndarray:
     """L_p distance from ``x`` to the closure of each activation region (one LP or QP per
-    region not containing ``x``; :func:`polyreg.lp.nearest_point`).
+    region not containing ``x``; :func:`polyreg.solvers.nearest_point`).
 
     Examples
     --------

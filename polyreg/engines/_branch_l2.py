@@ -25,7 +25,7 @@ settled by certificates checked in float64, from an approximate primal-dual pair
   ``tol.radius`` it does not count.
 
 What neither settles (a hyperplane nearly tangent to the sphere inside the piece, or an
-active set that did not converge) goes to the SOCP of :func:`~polyreg.lp.inscribed_ball`,
+active set that did not converge) goes to the SOCP of :func:`~polyreg.solvers.inscribed_ball`,
 authoritative as before (full, empty, the exact path, or
 :class:`~polyreg.errors.ToleranceError`). So a split is always backed by a certified ball and
 the near bit by a float64 upper bound at most ``zero``: the regions are those of the SOCP path.

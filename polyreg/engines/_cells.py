@@ -6,7 +6,7 @@ the point's distance to the cell's own boundary proves (a polygon's centroid in 
 forward pass at the cell's vertex mean in ``skeleton``). A cell whose certificate reaches
 ``tol.radius`` counts. The others, except those the engine knows are hopeless (an upper bound
 on the inscribed radius at most ``tol.zero``), are decided by one inscribed-ball solve on the
-cell's rows (:func:`polyreg.lp.inscribed_ball`, which decides in rationals what float64 cannot,
+cell's rows (:func:`polyreg.solvers.inscribed_ball`, which decides in rationals what float64 cannot,
 on the exact rows when the engine supplies them); with ``tol.exact == "always"`` every cell
 is. Solves happen in the order of the cells, so their counts are reproducible.
 """
@@ -50,7 +50,7 @@ def certify_cells(
     rows : callable
         ``rows(i)`` -> ``(A, b, exact)``, cell ``i``'s rows for a solve.
     domain, tol, counter
-        As for :func:`polyreg.lp.inscribed_ball` (``counter`` counts the solves).
+        As for :func:`polyreg.solvers.inscribed_ball` (``counter`` counts the solves).
     what : str
         What a cell is, for the solver's messages (``"planar cell"``).
     hopeless : ndarray of bool, optional

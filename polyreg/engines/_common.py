@@ -327,7 +327,7 @@ def exact_key_rows(
 def key_rows_fn(ctx: Context, pattern: np.ndarray, keys: list[int]) -> RowsFn:
     """The exact rows ``(A, b)`` named by ``keys`` (:func:`exact_key_rows`; a neuron's row on
     the side of its bit in ``pattern``), computed when called (an ``exact=`` argument of
-    :func:`polyreg.lp.inscribed_ball`)."""
+    :func:`polyreg.solvers.inscribed_ball`)."""
     pattern = pattern.copy()
     keys = list(keys)
 
@@ -417,7 +417,7 @@ def coinciding_bit(
 
 def domain_radius(ctx: Context, x: np.ndarray, r: float) -> float:
     """The radius ``r`` of a ball around ``x`` (inside a region's rows) shrunk so that the ball
-    also lies in the domain, capped at :data:`polyreg.lp.WHOLE_CAP` in an unbounded domain (as
+    also lies in the domain, capped at :data:`polyreg.solvers.WHOLE_CAP` in an unbounded domain (as
     the solves cap it): the interior-point certificate the engines share (float64). A
     polyhedral domain's rows are among the region's rows already; a ball's are not.
 
@@ -453,7 +453,7 @@ def region_ball(
     ctx: Context, rr: RegionRows, counter: SolveCounter, what: str = "region"
 ) -> tuple[np.ndarray, float]:
     """A certified interior point and inscribed radius of the region ``rr`` from the solver,
-    decided in exact arithmetic where float64 cannot (:func:`polyreg.lp.inscribed_ball` with
+    decided in exact arithmetic where float64 cannot (:func:`polyreg.solvers.inscribed_ball` with
     :func:`exact_rows`); :class:`~polyreg.errors.ToleranceError` when it has no interior."""
     ball = inscribed_ball(rr.A, rr.b, ctx.domain, ctx.tol, counter, what=what,
                           exact=exact_rows(ctx, rr))

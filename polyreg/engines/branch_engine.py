@@ -20,13 +20,13 @@ bits are fixed), so the neurons of a layer are decided one at a time, depth firs
    holds the ball of radius ``r m / (m + v + r)`` beyond the hyperplane (``v`` the centre's
    distance to it), re-certified in float64.
 3. **One LP otherwise**: ``m = max`` of the far-side signed distance over the piece, on one
-   HiGHS model per search kept in sync with the piece's rows (:class:`~polyreg.lp.RowStackLP`:
+   HiGHS model per search kept in sync with the piece's rows (:class:`~polyreg.solvers.RowStackLP`:
    rows pushed and popped along the depth-first path, so every solve is a hot start). ``m <=
    tol.zero``: no ball of radius above ``tol.zero`` fits beyond the hyperplane (its centre would
    be that far from it), so the far side is empty or lower-dimensional and the neuron takes the
    near bit (the ``zero`` semantics of :mod:`polyreg.tolerances`). Otherwise the optimum is a
    witness as in 2; when its hull ball is below ``tol.radius``, the far side's Chebyshev ball
-   is solved for (:func:`~polyreg.lp.inscribed_ball`, authoritative: full, empty, or
+   is solved for (:func:`~polyreg.solvers.inscribed_ball`, authoritative: full, empty, or
    :class:`~polyreg.errors.ToleranceError`).
 
 A piece with every neuron decided is an activation region: its pattern is canonical (stable
@@ -42,10 +42,10 @@ Domains: every domain the other engines take. Bounded polyhedral domains (box, p
 L-inf ball, L1 ball with explicit rows) use the warm LP of step 3. An L2 ball answers step 3
 with certificates checked in float64 (:mod:`polyreg.engines._branch_l2`: a witness point
 beyond the hyperplane for a split, a weak-duality bound at most ``tol.zero`` for the near bit,
-both from a small active-set loop, no solver), and :func:`~polyreg.lp.inscribed_ball` (an
+both from a small active-set loop, no solver), and :func:`~polyreg.solvers.inscribed_ball` (an
 SOCP) only where they do not settle it; with ``reduce`` it works in the first layer's row space
 (the regions are cylinders). The lifted L1 ball and the whole space answer step 3 with
-:func:`~polyreg.lp.inscribed_ball`.
+:func:`~polyreg.solvers.inscribed_ball`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 shared by the engines that cross or check facets (``traverse``, ``milp``, ``skeleton``) and the
 domain filter ``split`` uses. Each facet comes with a point in its relative interior: the foot of
 the perpendicular from the region's centre when it provably lies inside the facet, else a point
-from one LP on the facet's hyperplane (:func:`polyreg.lp.inscribed_ball`)."""
+from one LP on the facet's hyperplane (:func:`polyreg.solvers.inscribed_ball`)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """``milp``: every activation region from a mixed-integer model, one solve per region.
 
-The model (HiGHS branch and bound through :func:`polyreg.lp.solve_milp`) has the input ``x``,
+The model (HiGHS branch and bound through :func:`polyreg.solvers.solve_milp`) has the input ``x``,
 every hidden activation ``a``, a binary ``delta_k`` per live neuron (``z_k > 0`` is on) and,
 per live neuron, the local gradient ``g_k`` of its pre-activation under the chosen pattern.
 With big-M constants ``L_k <= z_k <= U_k`` over the domain (interval propagation, tightened by
@@ -26,7 +26,7 @@ LP over the triangle relaxation):
   found too (a fixed margin on ``z`` alone would miss every region where some live neuron is
   identically zero).
 
-Each solution is verified with :func:`~polyreg.lp.inscribed_ball` on the region's own rows and
+Each solution is verified with :func:`~polyreg.solvers.inscribed_ball` on the region's own rows and
 then cut off by a no-good cut; the loop ends when the model is infeasible. By default
 (``decompose=True``) the loop runs layer by layer: the model truncated after layer ``l``, with
 the bits of the earlier layers fixed to one of their patterns found before, enumerates the

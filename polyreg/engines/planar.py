@@ -41,7 +41,7 @@ Certificates. A region's ``point`` is its polygon's centroid and ``radius`` the 
 distance to the nearest edge line (a disk of that radius lies in region ∩ domain; the
 inscribed radius is at most 1.5 times it). Only a cell whose centroid certificate falls below
 ``tol.radius`` while it may still be wider than ``tol.zero`` is settled by one LP (SOCP for a
-disk) with :func:`polyreg.lp.inscribed_ball`; such solves are counted in ``stats``.
+disk) with :func:`polyreg.solvers.inscribed_ball`; such solves are counted in ``stats``.
 
 Disks (2-D L2 balls). Cells are clipped to the regular 64-gon circumscribing the disk and a
 cell counts when its polygon's distance to the centre is below the radius (its interior meets

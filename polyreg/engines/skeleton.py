@@ -176,7 +176,7 @@ def skeleton(
     *Certificates.* A cell's radius is ``min_k s_k z_k(p) / scale_k`` over live neurons (one
     forward pass; ``scale_k`` bounds the gradient norm on every region) and the domain's
     slack; below ``tol.radius``, the least slack of its ``region_rows``; below that,
-    :func:`~polyreg.lp.inscribed_ball` decides (slivers come out empty, too thin to decide
+    :func:`~polyreg.solvers.inscribed_ball` decides (slivers come out empty, too thin to decide
     raises :class:`~polyreg.errors.ToleranceError` as in ``traverse``).
 
     *Adjacency.* Two cells filling a vertex's zeros differently in one neuron share a facet.

@@ -3,7 +3,7 @@
 Start from the domain as one cell. Inside a cell the bits of the layers processed so far are
 fixed, so every neuron of the next layer is an affine function there; cut each cell by those
 neurons' hyperplanes one at a time, keeping only pieces with interior (certified by
-:func:`~polyreg.lp.inscribed_ball`). After the last hidden layer the cells are exactly the
+:func:`~polyreg.solvers.inscribed_ball`). After the last hidden layer the cells are exactly the
 activation regions. Adjacency is computed afterwards (:func:`facet_edges`), independently of
 the subdivision.
 

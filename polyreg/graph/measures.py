@@ -359,7 +359,7 @@ def boundary_regions(
       (:func:`polyreg.geometry.polar_facets`, as ``traverse`` uses) classifies every row; a
       row it leaves undecided is certified by the foot of the perpendicular from the
       region's point, else decided by one LP on the row's hyperplane
-      (:func:`polyreg.lp.inscribed_ball` with ``on_row``).
+      (:func:`polyreg.solvers.inscribed_ball` with ``on_row``).
     * An L2 ball (or an L1 ball without rows): the region's polyhedron is not inside the ball,
       decided from the vertices of the polyhedron clipped to twice the ball's bounding box
       (input dimension <= 8).
