@@ -360,28 +360,8 @@ def _dual_simplex(
     T = [T[r] for r in keep]
     basis = [basis[r] for r in keep]
     # phase 2 with Bland's rule (minimise cost)
-    while True:
-        red = list(cost) + [_ZERO]
-        for i, j in enumerate(basis):
-            cj = cost[j]
-            if cj:
-                Ti = T[i]
-                red = [a - cj * c for a, c in zip(red, Ti, strict=True)]
-        enter = next((j for j in range(n) if red[j] < 0), None)
-        if enter is None:
-            break
-        best: Q = None
-        leave = -1
-        for i, Ti in enumerate(T):
-            a = Ti[enter]
-            if a > 0:
-                ratio = Ti[n] / a
-                if leave < 0 or ratio < best or (ratio == best and basis[i] < basis[leave]):
-                    best, leave = ratio, i
-        if leave < 0:
-            return None, None  # dual unbounded: the primal is infeasible
-        _pivot(T, leave, enter)
-        basis[leave] = enter
+    if _bland(T, basis, cost, n, n) is not None:
+        return None, None  # dual unbounded: the primal is infeasible
     t_star = sum((cost[j] * T[i][n] for i, j in enumerate(basis)), _ZERO)
     # primal vertex: the dual constraints of the basic columns are tight (free x_r set to 0)
     B = [[cols[j][r] for r in keep] for j in basis]
@@ -397,6 +377,34 @@ def _dual_simplex(
     ):  # pragma: no cover - exact arithmetic
         raise ArithmeticError("exact simplex: the primal vertex does not check out")
     return t_star, x
+
+
+def _bland(T: list[list[Q]], basis: list[int], cost: list[Q], allowed: int, rhs: int) -> int | None:
+    """Minimise ``cost`` by the simplex method with Bland's rule (no cycling) on the tableau ``T``
+    (right-hand side in column ``rhs``) with basis ``basis``, both updated in place, entering
+    only columns ``< allowed``. Returns None at the optimum, or the entering column of an
+    unbounded direction."""
+    while True:
+        red = list(cost) + [_ZERO]
+        for i, j in enumerate(basis):
+            cj = cost[j]
+            if cj:
+                red = [a - cj * v for a, v in zip(red, T[i], strict=True)]
+        enter = next((j for j in range(allowed) if red[j] < 0), None)
+        if enter is None:
+            return None
+        best: Q = None
+        leave = -1
+        for i, Ti in enumerate(T):
+            a = Ti[enter]
+            if a > 0:
+                ratio = Ti[rhs] / a
+                if leave < 0 or ratio < best or (ratio == best and basis[i] < basis[leave]):
+                    best, leave = ratio, i
+        if leave < 0:
+            return enter
+        _pivot(T, leave, enter)
+        basis[leave] = enter
 
 
 def _pivot(T: list[list[Q]], r: int, j: int) -> None:
@@ -697,33 +705,8 @@ def _linear_simplex(c: QVec, M: QMat, m: QVec, n: int) -> LinearResult:
     ncol = rows_m + n
     basis = [rows_m + k for k in range(n)]
 
-    def run(cost: list[Q], allowed: int) -> int | None:
-        """Bland's rule on columns ``< allowed``; the entering column of an unbounded
-        direction, or None at the optimum."""
-        while True:
-            red = list(cost) + [_ZERO]
-            for i, j in enumerate(basis):
-                cj = cost[j]
-                if cj:
-                    red = [a - cj * v for a, v in zip(red, T[i], strict=True)]
-            enter = next((j for j in range(allowed) if red[j] < 0), None)
-            if enter is None:
-                return None
-            best: Q = None
-            leave = -1
-            for i, Ti in enumerate(T):
-                a = Ti[enter]
-                if a > 0:
-                    ratio = Ti[ncol] / a
-                    if leave < 0 or ratio < best or (ratio == best and basis[i] < basis[leave]):
-                        best, leave = ratio, i
-            if leave < 0:
-                return enter
-            _pivot(T, leave, enter)
-            basis[leave] = enter
-
     # phase 1: minimise the artificials
-    run([_ZERO] * rows_m + [_ONE] * n, ncol)
+    _bland(T, basis, [_ZERO] * rows_m + [_ONE] * n, ncol, ncol)
     if any(T[i][ncol] > 0 for i, j in enumerate(basis) if j >= rows_m):
         raise ValueError("exact LP: the dual is infeasible (objective unbounded below?)")
     drop = []
@@ -740,7 +723,7 @@ def _linear_simplex(c: QVec, M: QMat, m: QVec, n: int) -> LinearResult:
         del basis[i]
     # phase 2: min m . y over the dual's columns (artificials never enter)
     cost = list(m) + [_ZERO] * n
-    enter = run(cost, rows_m)
+    enter = _bland(T, basis, cost, rows_m, ncol)
     if enter is not None:  # a ray y(s) = y + s d, d >= 0, M^T d = 0, m . d < 0
         d = [_ZERO] * rows_m
         d[enter] = _ONE
