@@ -36,7 +36,6 @@ import single_thread_blas  # noqa: F401  (first: BLAS threads are fixed at numpy
 
 import argparse
 import json
-import multiprocessing as mp
 import os
 import platform
 import subprocess
@@ -53,6 +52,7 @@ sys.path.insert(0, str(ROOT.parent))
 import polyreg
 from polyreg.engines import auto, homog, traverse
 from polyreg.scale.drive import branch_workers  # noqa: E402
+from forked import run_forked  # noqa: E402  (benchmarks/forked.py, next to this script)
 
 #: half-width of the box compared with the whole space (``box s``): it holds every vertex of the
 #: ``w*`` networks (its count equals the whole space's, checked)
@@ -133,18 +133,7 @@ def _child(conn, fn, args, kwargs) -> None:
 def timed(fn, args, kwargs, timeout: float) -> tuple[str, int, int, float, float, float]:
     """Run ``fn`` in a forked child with a wall-clock limit:
     (status, regions, lps, wall s, CPU s, peak MB)."""
-    ctx = mp.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, fn, args, kwargs))
-    proc.start()
-    child.close()
-    if parent.poll(timeout):
-        out = parent.recv()
-        proc.join()
-        return out
-    proc.kill()
-    proc.join()
-    return ("timeout", 0, 0, timeout, 0.0, 0.0)
+    return run_forked(_child, fn, args, kwargs, timeout, ("timeout", 0, 0, timeout, 0.0, 0.0))
 
 
 def nnenum_python() -> str | None:

@@ -22,7 +22,6 @@ seed=0)`` in L2 balls at the origin (``benchmarks/run.py``'s ``ball8``).
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import os
 import platform
 import sys
@@ -36,6 +35,7 @@ sys.path.insert(0, str(ROOT.parent))
 
 import polyreg  # noqa: E402  (after the sys.path insertion)
 from polyreg.engines import branch, traverse  # noqa: E402
+from forked import run_forked  # noqa: E402  (benchmarks/forked.py, next to this script)
 
 # name: (kind, spec, in --quick)
 CASES = {
@@ -76,18 +76,7 @@ def _child(conn, fn, args, kwargs) -> None:
 def timed(fn, args, kwargs, timeout: float) -> tuple[str, int, int, int, float, float]:
     """Run ``fn`` in a forked child with a wall-clock limit:
     (status, regions, LPs, SOCPs, wall s, CPU s)."""
-    ctx = mp.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, fn, args, kwargs))
-    proc.start()
-    child.close()
-    if parent.poll(timeout):
-        out = parent.recv()
-        proc.join()
-        return out
-    proc.kill()
-    proc.join()
-    return ("timeout", 0, 0, 0, timeout, 0.0)
+    return run_forked(_child, fn, args, kwargs, timeout, ("timeout", 0, 0, 0, timeout, 0.0))
 
 
 def main(argv: list[str] | None = None) -> int:
