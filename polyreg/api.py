@@ -99,10 +99,8 @@ def _run(method: str, net: Network, domain: Domain, **options: Any) -> RegionSet
     """The engine ``method`` on ``(net, domain)``; a ``traverse`` search asked to run in several
     processes (``workers``, ``parts``, ``client``) or a ``branch`` search with ``workers > 1``
     goes to its driver in ``polyreg.scale`` (``scale/drive.py``)."""
-    import inspect
-
     from .engines import ENGINES
-    from .engines.auto import choose
+    from .engines.auto import choose, run_as_auto
     from .scale.drive import branch_workers, is_parallel, traverse_parallel
 
     if not is_parallel(options):
@@ -112,18 +110,7 @@ def _run(method: str, net: Network, domain: Domain, **options: Any) -> RegionSet
     if method in drivers:
         return drivers[method](net, domain, **options)
     if method == "auto" and (chosen := choose(net, domain)) in drivers:
-        # what engines.auto.auto does with the engine it picks, for the parallel driver
-        known = {k for name, engine in ENGINES.items() if name != "auto"
-                 for k in inspect.signature(engine).parameters}
-        unknown = sorted(set(options) - known)
-        if unknown:
-            raise TypeError(f"no engine takes the option(s) {', '.join(unknown)}")
-        driver = drivers[chosen]
-        takes = inspect.signature(driver).parameters
-        rs = driver(net, domain, **{k: v for k, v in options.items() if k in takes})
-        stats = {**rs.stats, "method": "auto"}
-        stats.setdefault("engine", chosen)
-        return replace(rs, method="auto", stats=stats)
+        return run_as_auto(chosen, drivers[chosen], net, domain, options)
     return ENGINES[method](net, domain, **options)
 
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import replace
+from collections.abc import Callable
 
 import numpy as np
 
@@ -130,8 +131,28 @@ def auto(net: Network, domain: Domain, **opts: object) -> RegionSet:
     from . import ENGINES
 
     name = choose(net, domain)
-    engine = ENGINES[name]
-    params = inspect.signature(engine).parameters
+    return run_as_auto(name, ENGINES[name], net, domain, opts)
+
+
+def run_as_auto(
+    name: str, run: Callable[..., RegionSet], net: Network, domain: Domain, opts: dict
+) -> RegionSet:
+    """``run`` (the engine ``name`` that :func:`choose` picked, or the parallel driver of that
+    engine) with the options it takes, labelled as ``auto``'s result (:func:`auto`'s
+    contract: an option no registered engine takes is a ``TypeError``).
+
+    Examples
+    --------
+    >>> import polyreg
+    >>> from polyreg.engines import ENGINES
+    >>> net = polyreg.random_network([3, 8, 1], seed=0)
+    >>> rs = run_as_auto("skeleton", ENGINES["skeleton"], net, polyreg.Box.cube(3), {"reduce": True})
+    >>> rs.method, rs.stats["engine"]
+    ('auto', 'skeleton')
+    """
+    from . import ENGINES
+
+    params = inspect.signature(run).parameters
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     known: set[str] = set()
     for other in ENGINES.values():
@@ -141,7 +162,7 @@ def auto(net: Network, domain: Domain, **opts: object) -> RegionSet:
     if unknown:
         raise TypeError(f"no engine takes the option(s) {', '.join(unknown)}")
     kwargs = {k: v for k, v in opts.items() if takes_any or k in params}
-    rs = engine(net, domain, **kwargs)
+    rs = run(net, domain, **kwargs)
     stats = dict(rs.stats)
     stats.setdefault("engine", name)
     stats["method"] = "auto"
