@@ -107,6 +107,7 @@ class Piece:
     c: np.ndarray
     N: np.ndarray | None = None  # the rows of G scaled to unit norm (0 for constant ones)
     E: np.ndarray | None = None
+    axis: np.ndarray | None = None  # N's rows that may be a side of the box (|N_ij| ~ 1)
     todo: list = field(default_factory=list)
     witnesses: np.ndarray | None = None
     row_ids: list = field(default_factory=list)  # labels of the split rows (LP model sync)
@@ -199,13 +200,17 @@ class BranchSearch:
         constant = live & (gnorm <= small)
         p.pattern[idx[constant]] = c[constant] > small_c[constant]  # identically zero: off
         cand = live & ~constant
-        self.counts.free += int(hi - lo - cand.sum())
-        if not cand.any():
+        n_cand = int(np.count_nonzero(cand))
+        self.counts.free += int(hi - lo - n_cand)
+        if not n_cand:
             p.todo = []
             return
         safe = np.where(cand, gnorm, 1.0)
         p.N = G / safe[:, None]
         p.E = c / safe
+        # rows that may be a side of the box (|N_ij| ~ 1): _on_box_side is asked for them only
+        p.axis = (np.abs(p.N).max(axis=1) > 1 - 1e-6 if self._box_cols
+                  else np.zeros(hi - lo, dtype=bool))
         k = np.flatnonzero(cand)
         n, e = p.N[k], p.E[k]
         v = n @ p.x + e  # signed distance of the centre
@@ -226,7 +231,7 @@ class BranchSearch:
         # far from the centre first: the likeliest not to cut, decided once for all the
         # pieces below this one
         order = np.argsort(-np.abs(v), kind="stable")
-        p.todo = [int(i) for i in idx[k[order]]]
+        p.todo = idx[k[order]].tolist()
 
     def _next_layer(self, p: Piece) -> None:
         net = self.net
@@ -263,10 +268,11 @@ class BranchSearch:
             self._model_ids: list[int] = []
         ids = p.row_ids
         mine = self._model_ids
-        common = 0
-        limit = min(len(ids), len(mine))
-        while common < limit and ids[common] == mine[common]:
-            common += 1
+        # a label is given to one child only, so the paths agree up to the last place where
+        # their labels agree: scan back from the shorter length (usually a step or two)
+        common = min(len(ids), len(mine))
+        while common and ids[common - 1] != mine[common - 1]:
+            common -= 1
         lp = self.lp
         lp.truncate(self._floor + common)
         if common < len(ids):
@@ -281,7 +287,7 @@ class BranchSearch:
         on ``stack``, ``p`` becomes the near child)."""
         tol = self.tol
         i = k - self.net.layer_offsets[p.layer]
-        if p.N is None or p.E is None:  # pragma: no cover - set by _enter before any decision
+        if p.N is None or p.E is None or p.axis is None:  # pragma: no cover - set by _enter
             raise RuntimeError("a piece reached a neuron before its layer's maps were set")
         n, e = p.N[i], float(p.E[i])
         v = float(n @ p.x) + e
@@ -299,67 +305,116 @@ class BranchSearch:
             if rf >= tol.radius:
                 far_ball = (xf, rf)
                 self.counts.ball += 1
-        if far_ball is None and p.witnesses is not None and len(p.witnesses):
-            m = -s * (p.witnesses @ n + e)  # distance beyond the hyperplane
-            j = int(np.argmax(m))
+        w = p.witnesses
+        if far_ball is None and w is not None and len(w):
+            m = -s * (w @ n + e)  # distance beyond the hyperplane
+            j = int(m.argmax())
             if m[j] > 0:
-                far_ball = self._hull_ball(p, p.witnesses[j], float(m[j]), av, n, e, s)
+                far_ball = self._hull_ball(p, w[j], float(m[j]), av, n, e, s)
                 if far_ball is not None:
                     self.counts.witness += 1
-        if far_ball is None and self._box_cols and np.max(np.abs(a_near)) > 1 - 1e-6:
-            # on a side of the box (which is not among the piece's rows)?
-            bit = self._on_box_side(p, k, a_near, b_near, near)
+        if far_ball is None:
+            bit: bool | None = None
+            if self._box_cols and p.axis[i]:
+                # on a side of the box (which is not among the piece's rows)?
+                bit = self._on_box_side(p, k, a_near, b_near, near)
+            optimum = None
+            if bit is None and self.polyhedral:
+                # one LP first: a far side with no room settles the bit (the near one, which a
+                # row of the piece on the same hyperplane would give too)
+                optimum = self._far_lp(p, n, e, s)
+                if optimum is None:
+                    p.pattern[k] = near
+                    p.r = min(p.r, av)
+                    return
+            if bit is None and (optimum is None or self._may_coincide(p, optimum, av)):
+                # a row of the piece on the same hyperplane: the neuron cannot cut the piece
+                # (a ball crossing the hyperplane or a witness beyond it rule this out)
+                bit = self._on_piece_row(p, k, a_near, b_near, near)
             if bit is not None:
                 p.pattern[k] = bit
                 self.counts.free += 1
                 return
-        if far_ball is None and p.b.size:
-            # a row of the piece on the same hyperplane: the neuron cannot cut the piece
-            # (a ball crossing the hyperplane or a witness beyond it rule this out)
-            dots = p.A @ a_near
-            close = np.flatnonzero(np.abs(dots) > 0.5)
-            if close.size:
-                # "same hyperplane" as region_rows decides it (Context.rows_key)
-                # (float64 where sure, exact rows in the window: _common.merge_window)
-                keys = ([] if self._box_cols else domain_keys(self.ctx)) + p.row_neurons
-                bit = self._coinciding(p, k, p.A[close], p.b[close],
-                                       [keys[i] for i in close], a_near, b_near, near)
-                if bit is not None:
-                    p.pattern[k] = bit
-                    self.counts.free += 1
-                    return
-        if far_ball is None:
-            far_ball = self._far_test(p, n, e, s, av, k)
+            far_ball = self._far_test(p, n, e, s, av, k, optimum)
             if far_ball is None:
                 p.pattern[k] = near
                 p.r = min(p.r, av)
                 return
-        # split: the far child on the stack, p becomes the near child
-        A_far = np.vstack([p.A, -a_near[None, :]])
-        b_far = np.append(p.b, -b_near)
-        A_near = np.vstack([p.A, a_near[None, :]])
-        b_near_v = np.append(p.b, b_near)
+            self._split(p, k, n, e, s, av, far_ball, stack, far_first=optimum is not None)
+            return
+        self._split(p, k, n, e, s, av, far_ball, stack)
+
+    def _split(self, p: Piece, k: int, n: np.ndarray, e: float, s: float, av: float,
+               far_ball: tuple[np.ndarray, float], stack: list[Piece],
+               far_first: bool = False) -> None:
+        """Split ``p`` at neuron ``k``'s hyperplane (its ball ``far_ball`` beyond it): ``p``
+        becomes the near child and the far one goes on ``stack``, or the other way round with
+        ``far_first`` (after an LP split: the LP's last optimum lies in the far child, so the
+        next LP there starts from a feasible basis)."""
+        row = s * n  # the far side as a row: s n x <= -s e
+        r = p.r
+        A_far = np.concatenate((p.A, row[None, :]))
+        b_far = np.concatenate((p.b, (-s * e,)))
+        A_near = np.concatenate((p.A, -row[None, :]))
+        b_near = np.concatenate((p.b, (s * e,)))
         if av >= r:
             near_ball = (p.x, r)
         else:  # the near cap's ball
             xn = p.x + s * n * (r - av) / 2
-            near_ball = (xn, min((r + av) / 2, self._certify(A_near, b_near_v, xn)))
-        ids = p.row_ids
-        self._row_counter += 1
+            near_ball = (xn, min((r + av) / 2, self._certify(A_near, b_near, xn)))
+        w = p.witnesses
+        w_far = w_near = w
+        if w is not None and len(w):
+            t = s * (w @ n + e)  # the witnesses' side (closed)
+            w_far, w_near = w[t <= 0], w[t >= 0]
         far_pattern = p.pattern.copy()
-        far_pattern[k] = not near
-        far = Piece(p.layer, far_pattern, A_far, b_far, far_ball[0], far_ball[1], p.G, p.c,
-                    p.N, p.E, list(p.todo), self._filter(p.witnesses, n, e, -s))
-        far.row_ids = ids + [self._row_counter]
-        self._row_counter += 1
-        p.row_ids = ids + [self._row_counter]
-        far.row_neurons = p.row_neurons + [k]
-        p.row_neurons = p.row_neurons + [k]
-        p.pattern[k] = near
-        p.A, p.b = A_near, b_near_v
+        far_pattern[k] = s < 0
+        p.pattern[k] = s > 0
+        other = Piece(p.layer, far_pattern, A_far, b_far, far_ball[0], far_ball[1], p.G, p.c,
+                      p.N, p.E, p.axis, list(p.todo), w_far)
+        # row labels: the far child's split row is labelled first (the LP model's sync)
+        self._row_counter += 2
+        ids, neurons = p.row_ids, p.row_neurons + [k]
+        other.row_ids, other.row_neurons = ids + [self._row_counter - 1], neurons
+        p.row_ids, p.row_neurons = ids + [self._row_counter], list(neurons)
+        p.A, p.b, p.witnesses = A_near, b_near, w_near
         p.x, p.r = near_ball
-        p.witnesses = self._filter(p.witnesses, n, e, s)
-        stack.append(far)
+        if far_first:  # swap the children's contents: p continues beyond the hyperplane
+            for name in ("pattern", "A", "b", "x", "r", "witnesses", "row_ids"):
+                mine, theirs = getattr(p, name), getattr(other, name)
+                setattr(p, name, theirs)
+                setattr(other, name, mine)
+        stack.append(other)
+
+    def _may_coincide(self, p: Piece, optimum: tuple[float, np.ndarray], av: float) -> bool:
+        """Whether a row of ``p`` can be on the neuron's hyperplane within ``tol.merge``
+        (:meth:`_on_piece_row`), given the LP ``optimum`` ``(m, w)`` beyond it and the
+        centre's distance ``av`` before it. Rows within the merge reach (normals within
+        ``merge / f``, offsets within ``merge``, ``f = max(1, extent)``; unit normals) differ
+        at a point ``y`` by at most ``merge / f * sqrt(|y|^2 + f^2)`` (Cauchy-Schwarz): the same
+        side's row bounds ``m`` by that at ``w``, the opposite side's bounds ``av`` by that at
+        the centre. Twice that bound for rounding; False means :meth:`_on_piece_row` finds
+        nothing."""
+        m, w = optimum
+        f = max(1.0, self.ctx.extent)
+        c = 2.0 * self.tol.merge / f
+        return (m <= c * np.sqrt(float(w @ w) + f * f)
+                or av <= c * np.sqrt(float(p.x @ p.x) + f * f))
+
+    def _on_piece_row(self, p: Piece, k: int, a: np.ndarray, beta: float,
+                      near: bool) -> bool | None:
+        """Neuron ``k``'s bit when its near-side row ``a x <= beta`` lies on one of ``p``'s rows
+        (or on one reversed) within ``tol.merge``, as region_rows decides "same hyperplane"
+        (:meth:`Context.rows_key`: float64 where sure, exact rows in the window,
+        :func:`~polyreg.engines._common.merge_window`); else None."""
+        if not p.b.size:
+            return None
+        close = np.flatnonzero(np.abs(p.A @ a) > 0.5)
+        if not close.size:
+            return None
+        keys = ([] if self._box_cols else domain_keys(self.ctx)) + p.row_neurons
+        return self._coinciding(p, k, p.A[close], p.b[close], [keys[i] for i in close], a,
+                                beta, near)
 
     def _on_box_side(self, p: Piece, k: int, a: np.ndarray, beta: float,
                      near: bool) -> bool | None:
@@ -381,13 +436,6 @@ class BranchSearch:
         d2_on, d2_off = (d2_near, d2_far) if near else (d2_far, d2_near)
         return coinciding_bit(self.ctx, p.pattern, keys, k, d2_on, d2_off, self.counter)
 
-    @staticmethod
-    def _filter(w: np.ndarray | None, n: np.ndarray, e: float, s: float) -> np.ndarray | None:
-        """The witnesses on side ``s`` of the hyperplane (closed)."""
-        if w is None or not len(w):
-            return w
-        return w[s * (w @ n + e) >= 0]
-
     def _hull_ball(self, p: Piece, w: np.ndarray, m: float, av: float, n: np.ndarray, e: float,
                    s: float) -> tuple[np.ndarray, float] | None:
         """A ball beyond the hyperplane inside the hull of ``B(p.x, p.r)`` and ``w`` (``w``
@@ -400,24 +448,34 @@ class BranchSearch:
             return y, ry
         return None
 
-    def _far_test(self, p: Piece, n: np.ndarray, e: float, s: float, av: float,
-                  k: int) -> tuple[np.ndarray, float] | None:
+    def _far_lp(self, p: Piece, n: np.ndarray, e: float,
+                s: float) -> tuple[float, np.ndarray] | None:
+        """One LP: ``(m, w)``, the largest distance ``m`` beyond neuron ``n, e``'s hyperplane
+        (far side ``-s``) over the polyhedral piece ``p`` and a point ``w`` reaching it (kept
+        among ``p``'s witnesses); None when ``m <= tol.zero`` (no room beyond, unless
+        ``tol.exact`` is ``"always"``)."""
+        lp = self._sync(p)
+        value, w = lp.maximize(-s * n)
+        if w is None:  # pragma: no cover - the piece holds a ball
+            raise ToleranceError("a piece with a certified ball is infeasible in the LP")
+        m = value - s * e
+        wit = w[None, :]
+        p.witnesses = wit if p.witnesses is None else np.concatenate((p.witnesses, wit))[
+            -MAX_WITNESSES:]
+        if m <= self.tol.zero and self.tol.exact != "always":
+            self.counts.lp_kept += 1
+            return None
+        return m, w
+
+    def _far_test(self, p: Piece, n: np.ndarray, e: float, s: float, av: float, k: int,
+                  optimum: tuple[float, np.ndarray] | None = None,
+                  ) -> tuple[np.ndarray, float] | None:
         """The far side of neuron ``k`` in ``p``: its certified ball, or None when it has no
-        interior (one LP; a Chebyshev solve when the LP's optimum does not certify)."""
+        interior (from the LP ``optimum`` of :meth:`_far_lp` for a polyhedral piece; a
+        Chebyshev solve when that does not certify)."""
         tol = self.tol
-        if self.polyhedral:
-            lp = self._sync(p)
-            value, w = lp.maximize(-s * n)
-            if w is None:  # pragma: no cover - the piece holds a ball
-                raise ToleranceError("a piece with a certified ball is infeasible in the LP")
-            m = value - s * e
-            wit = w[None, :]
-            p.witnesses = wit if p.witnesses is None else np.vstack([p.witnesses, wit])[
-                -MAX_WITNESSES:]
-            if m <= tol.zero and tol.exact != "always":
-                self.counts.lp_kept += 1
-                return None
-            ball = self._hull_ball(p, w, m, av, n, e, s)
+        if optimum is not None:
+            ball = self._hull_ball(p, optimum[1], optimum[0], av, n, e, s)
             if ball is not None:
                 self.counts.lp_split += 1
                 return ball

@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+import numpy as np
+
 from ..engines._common import Context, Progress
 from ..engines.branch_engine import BranchCounts, BranchSearch, Piece
 from ..errors import ToleranceError
@@ -31,9 +33,27 @@ SERIAL_SECONDS = 0.15
 _WORKER: dict = {}
 
 
+def _pack(regions: list[Region]) -> tuple[np.ndarray, ...]:
+    """Regions as a few stacked arrays (one pickle of five arrays instead of five per region:
+    a worker's results cross the process boundary about ten times faster)."""
+    if not regions:
+        return (np.zeros(0),) * 5
+    return (np.array([r.pattern for r in regions], dtype=bool),
+            np.array([r.point for r in regions]), np.array([r.radius for r in regions]),
+            np.array([r.out_W for r in regions]), np.array([r.out_b for r in regions]))
+
+
+def _unpack(packed: tuple[np.ndarray, ...]) -> list[Region]:
+    """The regions of :func:`_pack`."""
+    patterns, points, radii, out_W, out_b = packed
+    return [Region(patterns[i], points[i], float(radii[i]), out_W[i], out_b[i])
+            for i in range(len(radii))]
+
+
 def _run_pieces(ctx: Context, token: int, pieces: list[Piece]
-                ) -> tuple[list[Region], SolveCounter, BranchCounts]:
-    """Worker task: every region below ``pieces`` (``token`` names the enumeration)."""
+                ) -> tuple[tuple[np.ndarray, ...], SolveCounter, BranchCounts]:
+    """Worker task: every region below ``pieces`` (``token`` names the enumeration), packed
+    (:func:`_pack`)."""
     search = _WORKER.get(token)
     if search is None:
         _WORKER.clear()
@@ -44,7 +64,7 @@ def _run_pieces(ctx: Context, token: int, pieces: list[Piece]
         search.lp.truncate(search._floor)
         search._model_ids = []
     regions = list(search.run(pieces))
-    return regions, search.counter, search.counts
+    return _pack(regions), search.counter, search.counts
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -123,7 +143,7 @@ def branch_parallel(
             done, futures = wait(futures, return_when=FIRST_COMPLETED)
             for f in done:
                 found, c, k = f.result()
-                regions.extend(found)
+                regions.extend(_unpack(found))
                 counter.lp += c.lp
                 counter.socp += c.socp
                 counter.exact += c.exact

@@ -63,6 +63,7 @@ class RowStackLP:
         self._idx = np.arange(self.d, dtype=np.int32)
         self.height = 0
         self._what = "LP over a cell"
+        self._layouts: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def push(self, A: np.ndarray, b: np.ndarray) -> None:
         """Add the rows ``A x <= b`` on top of the stack."""
@@ -70,12 +71,19 @@ class RowStackLP:
         m = A.shape[0]
         if m == 0:
             return
-        inf = self._hs.kHighsInf
-        starts = (np.arange(m, dtype=np.int32) * self.d)
-        index = np.tile(self._idx, m)
-        self.h.addRows(m, np.full(m, -inf), np.asarray(b, dtype=np.float64), m * self.d,
-                       starts, index, A.ravel())
+        starts, index, lower = self._layout(m)
+        self.h.addRows(m, lower, np.asarray(b, dtype=np.float64), m * self.d, starts, index,
+                       A.ravel())
         self.height += m
+
+    def _layout(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Row starts, column indices and lower bounds (``-inf``) of ``m`` dense rows (cached:
+        a search pushes one or two rows at a time)."""
+        got = self._layouts.get(m)
+        if got is None:
+            got = self._layouts[m] = (np.arange(m, dtype=np.int32) * self.d,
+                                      np.tile(self._idx, m), np.full(m, -self._hs.kHighsInf))
+        return got
 
     def truncate(self, height: int) -> None:
         """Pop rows until ``height`` remain."""
