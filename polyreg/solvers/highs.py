@@ -5,6 +5,11 @@ ball asks (:func:`solve_lp`).
 Solver choice (measured, see ``benchmarks/``): the LPs are for HiGHS' primal simplex with
 presolve off (:data:`FAST_LP`: about 70 us per small LP here, against 180 us with the defaults
 and 900 us through ``scipy.optimize.linprog``), on one reused instance per thread.
+
+highspy 1.16.0 is excluded in ``pyproject.toml``: its ``Highs.run`` counts the physical cores
+(five files read under ``/sys/devices/system/cpu`` and a ``sched_getaffinity`` call) on every
+call, whatever the ``threads`` option, which took a hot-started 10-variable LP from about 61 us
+(1.12-1.15) to 96 us, and the ``branch`` engine's search on a 10-input network from 2.1 to 2.5 s.
 """
 
 from __future__ import annotations
