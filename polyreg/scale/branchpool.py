@@ -27,7 +27,7 @@ from ..regions import Region
 #: pieces handed out per worker (more balances the load better; each costs a task round trip)
 PIECES_PER_WORKER = 24
 #: seconds of search in this process before any worker starts (small searches end here)
-SERIAL_SECONDS = 0.03
+SERIAL_SECONDS = 0.15
 
 #: the search of this worker process, reused across its tasks (its HiGHS model stays warm)
 _WORKER: dict = {}
