@@ -50,19 +50,23 @@ def _unpack(packed: tuple[np.ndarray, ...]) -> list[Region]:
             for i in range(len(radii))]
 
 
-def _run_pieces(ctx: Context, token: int, pieces: list[Piece]
+def _run_pieces(ctx: Context, token: int, top: int, pieces: list[Piece]
                 ) -> tuple[tuple[np.ndarray, ...], SolveCounter, BranchCounts]:
-    """Worker task: every region below ``pieces`` (``token`` names the enumeration), packed
-    (:func:`_pack`)."""
+    """Worker task: every region below ``pieces`` (``token`` names the enumeration, ``top`` is
+    the largest row label the driver gave out), packed (:func:`_pack`).
+
+    The worker's search and its LP model live on across its tasks: the pieces' row labels are
+    the driver's (unique, at most ``top``) and the worker's own start above ``top``, so the
+    model keeps the rows a new piece shares with the last one (its basis stays warm: a cold
+    start costs hundreds of simplex iterations in hundreds of inputs)."""
     search = _WORKER.get(token)
     if search is None:
         _WORKER.clear()
         search = _WORKER[token] = BranchSearch(ctx)
     search.counter, search.counts = SolveCounter(), BranchCounts()
-    if search.lp is not None:  # row labels of other tasks mean nothing here: start afresh
+    if search.lp is not None:
         search.lp.counter = search.counter
-        search.lp.truncate(search._floor)
-        search._model_ids = []
+    search._row_counter = max(getattr(search, "_row_counter", 0), top)
     regions = list(search.run(pieces))
     return _pack(regions), search.counter, search.counts
 
@@ -138,7 +142,8 @@ def branch_parallel(
     try:
         # the bottom of the stack is closest to the root: the largest subtrees go first
         token = int.from_bytes(os.urandom(8), "little")
-        futures = {pool.submit(_run_pieces, ctx, token, [p]) for p in stack}
+        top = search._row_counter
+        futures = {pool.submit(_run_pieces, ctx, token, top, [p]) for p in stack}
         while futures:
             done, futures = wait(futures, return_when=FIRST_COMPLETED)
             for f in done:

@@ -91,3 +91,23 @@ def test_driver_reduces_as_the_engine():
     ball = polyreg.Ball(np.zeros(3), 1.0)
     par = branch_workers(net, ball, workers=2, edges=False)
     assert par.patterns == branch(net, ball, edges=False).patterns
+
+
+def test_workers_keep_their_model_across_tasks(monkeypatch):
+    # many small pieces per worker: each worker's LP model lives on from task to task and syncs
+    # with a new piece by row labels (the driver's and its own never collide); the regions are
+    # those of one process, on a box (the columns' bounds) and on a polytope (rows at the bottom)
+    import numpy as np
+
+    import polyreg.scale.branchpool as bp
+
+    monkeypatch.setattr(bp, "SERIAL_SECONDS", 0.0)
+    monkeypatch.setattr(bp, "PIECES_PER_WORKER", 40)
+    net = polyreg.random_network([5, 10, 8, 1], seed=7)
+    eye = np.eye(5)
+    poly = polyreg.Polytope(np.vstack([eye, -eye, np.ones((1, 5))]),
+                            np.concatenate([np.full(10, 0.6), [1.0]]))
+    for dom in (Box.cube(5, -0.6, 0.6), poly):
+        serial = branch(net, dom, edges=False)
+        par = branch_workers(net, dom, workers=2, edges=False)
+        assert par.patterns == serial.patterns and len(par) == len(serial) > 40
