@@ -175,3 +175,32 @@ def test_high_dimension_against_traverse():
     net = polyreg.random_network([16, 12, 12, 1], seed=3)
     agree(net, Box.cube(16, -0.05, 0.05))
     agree(net, Ball(np.full(16, 0.02), 0.05, norm="inf"))
+
+
+def test_piece_crosses_processes_without_its_maps():
+    # a pickled piece leaves its layer maps behind; the receiving search recomputes them from
+    # the bits, the same floats as the search that made it
+    import pickle
+
+    import numpy as np
+
+    from polyreg.engines._common import Context
+    from polyreg.engines.branch_engine import BranchSearch
+
+    net = polyreg.random_network([4, 8, 6, 5, 1], seed=3)
+    ctx = Context.create(net, Box.cube(4, -0.5, 0.5), polyreg.Tolerances())
+    search = BranchSearch(ctx)
+    stack = [search.root()]
+    deep = []
+    while stack and len(deep) < 30:
+        p = stack.pop()
+        if search.step(p, stack) is None and stack[-1].layer > 0:
+            deep.append(stack[-2])
+    assert deep and max(p.layer for p in deep) >= 1
+    other = BranchSearch(ctx)
+    for p in deep:
+        q = pickle.loads(pickle.dumps(p))
+        assert q.G is None and q.N is None
+        other._restore(q)
+        for name in ("G", "c", "N", "E", "axis"):
+            assert np.array_equal(getattr(q, name), getattr(p, name)), name

@@ -113,6 +113,15 @@ class Piece:
     row_ids: list = field(default_factory=list)  # labels of the split rows (LP model sync)
     row_neurons: list = field(default_factory=list)  # the neuron of each split row (exact rows)
 
+    def __getstate__(self) -> dict:
+        """Pickled without the layer maps (``G``, ``c``, ``N``, ``E``, ``axis``: two
+        ``width x d`` matrices, most of a piece's bytes in hundreds of inputs); the receiving
+        search recomputes them from the bits (``BranchSearch._restore``)."""
+        state = dict(self.__dict__)
+        for name in ("G", "c", "N", "E", "axis"):
+            state[name] = None
+        return state
+
 
 @dataclass
 class BranchCounts:
@@ -194,10 +203,8 @@ class BranchSearch:
         idx = np.arange(lo, hi)
         live = ctx.stab.live[lo:hi]
         p.pattern[lo:hi] = ctx.stab.on[lo:hi]
-        G, c = p.G, p.c
-        gnorm = np.linalg.norm(G, axis=1)
-        small, small_c = ctx.constant_floor(idx)  # the thresholds region_rows uses
-        constant = live & (gnorm <= small)
+        c = p.c
+        constant, small_c, N, E = self._unit_maps(p)
         p.pattern[idx[constant]] = c[constant] > small_c[constant]  # identically zero: off
         cand = live & ~constant
         n_cand = int(np.count_nonzero(cand))
@@ -205,14 +212,8 @@ class BranchSearch:
         if not n_cand:
             p.todo = []
             return
-        safe = np.where(cand, gnorm, 1.0)
-        p.N = G / safe[:, None]
-        p.E = c / safe
-        # rows that may be a side of the box (|N_ij| ~ 1): _on_box_side is asked for them only
-        p.axis = (np.abs(p.N).max(axis=1) > 1 - 1e-6 if self._box_cols
-                  else np.zeros(hi - lo, dtype=bool))
         k = np.flatnonzero(cand)
-        n, e = p.N[k], p.E[k]
+        n, e = N[k], E[k]
         v = n @ p.x + e  # signed distance of the centre
         dom = ctx.domain
         if isinstance(dom, Ball):
@@ -232,6 +233,41 @@ class BranchSearch:
         # pieces below this one
         order = np.argsort(-np.abs(v), kind="stable")
         p.todo = idx[k[order]].tolist()
+
+    def _unit_maps(self, p: Piece) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Set ``p.N``, ``p.E`` (the layer's maps ``p.G``, ``p.c`` scaled to unit normals; rows
+        constant on the piece left as they are) and ``p.axis``; returns the constant rows' mask
+        and the offsets' floor (:meth:`Context.constant_floor`, the thresholds region_rows
+        uses), and ``p.N``, ``p.E``."""
+        net = self.net
+        lo, hi = net.layer_offsets[p.layer], net.layer_offsets[p.layer + 1]
+        G = p.G
+        gnorm = np.linalg.norm(G, axis=1)
+        small, small_c = self.ctx.constant_floor(np.arange(lo, hi))
+        live = self.ctx.stab.live[lo:hi]
+        constant = live & (gnorm <= small)
+        safe = np.where(live & ~constant, gnorm, 1.0)
+        p.N = G / safe[:, None]
+        p.E = p.c / safe
+        # rows that may be a side of the box (|N_ij| ~ 1): _on_box_side is asked for them only
+        p.axis = (np.abs(p.N).max(axis=1) > 1 - 1e-6 if self._box_cols
+                  else np.zeros(hi - lo, dtype=bool))
+        return constant, small_c, p.N, p.E
+
+    def _restore(self, p: Piece) -> None:
+        """The layer maps of a piece that crossed a process boundary without them
+        (:meth:`Piece.__getstate__`): the same products :meth:`_next_layer` took, in the same
+        order (the same floats), from the piece's bits."""
+        net = self.net
+        G, c = net.weights[0], net.biases[0]
+        for layer in range(p.layer):
+            lo, hi = net.layer_offsets[layer], net.layer_offsets[layer + 1]
+            slope = np.where(p.pattern[lo:hi], 1.0, net.negative_slope)
+            W, b = net.weights[layer + 1], net.biases[layer + 1]
+            G = W @ (slope[:, None] * G)
+            c = W @ (slope * c) + b
+        p.G, p.c = G, c
+        self._unit_maps(p)
 
     def _next_layer(self, p: Piece) -> None:
         net = self.net
@@ -510,6 +546,9 @@ class BranchSearch:
         """Every region below ``pieces``, depth first."""
         stack = list(reversed(pieces))
         self._fresh_ids(stack)
+        for p in stack:
+            if p.G is None:
+                self._restore(p)
         while stack:
             p = stack.pop()
             region = self._finish(p, stack)
@@ -520,6 +559,8 @@ class BranchSearch:
         """Work on ``p`` until it is a region (returned) or has been split (its far child
         pushed on ``stack``, ``p`` pushed back on top); None when it was split."""
         self._fresh_ids([p])
+        if p.G is None:
+            self._restore(p)
         return self._advance(p, stack, stop_at_split=True)
 
     def _fresh_ids(self, pieces: list[Piece]) -> None:

@@ -29,7 +29,8 @@ PIECES_PER_WORKER = 24
 #: seconds of search in this process before any worker starts (small searches end here)
 SERIAL_SECONDS = 0.15
 
-#: the search of this worker process, reused across its tasks (its HiGHS model stays warm)
+#: this worker process's context ("ctx", from the pool's initialiser) and its search, reused across
+#: its tasks (its HiGHS model stays warm)
 _WORKER: dict = {}
 
 
@@ -50,7 +51,18 @@ def _unpack(packed: tuple[np.ndarray, ...]) -> list[Region]:
             for i in range(len(radii))]
 
 
-def _run_pieces(ctx: Context, token: int, top: int, pieces: list[Piece]
+def _start_worker(main_pid: int, ctx: Context) -> None:
+    """Worker initialiser: the enumeration's context, given once per worker (inherited, not
+    pickled, under ``fork``; a domain's rows in hundreds of inputs are megabytes), and
+    :func:`~polyreg.scale.processes.exit_with`."""
+    from .processes import exit_with
+
+    _WORKER.clear()
+    _WORKER["ctx"] = ctx
+    exit_with(main_pid)
+
+
+def _run_pieces(token: int, top: int, pieces: list[Piece]
                 ) -> tuple[tuple[np.ndarray, ...], SolveCounter, BranchCounts]:
     """Worker task: every region below ``pieces`` (``token`` names the enumeration, ``top`` is
     the largest row label the driver gave out), packed (:func:`_pack`).
@@ -61,8 +73,7 @@ def _run_pieces(ctx: Context, token: int, top: int, pieces: list[Piece]
     start costs hundreds of simplex iterations in hundreds of inputs)."""
     search = _WORKER.get(token)
     if search is None:
-        _WORKER.clear()
-        search = _WORKER[token] = BranchSearch(ctx)
+        search = _WORKER[token] = BranchSearch(_WORKER["ctx"])
     search.counter, search.counts = SolveCounter(), BranchCounts()
     if search.lp is not None:
         search.lp.counter = search.counter
@@ -71,17 +82,17 @@ def _run_pieces(ctx: Context, token: int, top: int, pieces: list[Piece]
     return _pack(regions), search.counter, search.counts
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
+def _pool(workers: int, ctx: Context) -> ProcessPoolExecutor:
     import multiprocessing as mp
 
-    from .processes import exit_with, process_context
+    from .processes import process_context
 
     if "fork" in mp.get_all_start_methods():
         mpctx = mp.get_context("fork")
     else:  # pragma: no cover - platforms without fork
         mpctx = process_context(["polyreg.engines.branch_engine"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mpctx, initializer=exit_with,
-                               initargs=(os.getpid(),))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mpctx,
+                               initializer=_start_worker, initargs=(os.getpid(), ctx))
 
 
 def branch_parallel(
@@ -137,13 +148,13 @@ def branch_parallel(
     counter, counts = search.counter, search.counts
     if not stack:
         return regions, counter, counts
-    pool = _pool(workers)
+    pool = _pool(workers, ctx)
     finished = False
     try:
         # the bottom of the stack is closest to the root: the largest subtrees go first
         token = int.from_bytes(os.urandom(8), "little")
         top = search._row_counter
-        futures = {pool.submit(_run_pieces, ctx, token, top, [p]) for p in stack}
+        futures = {pool.submit(_run_pieces, token, top, [p]) for p in stack}
         while futures:
             done, futures = wait(futures, return_when=FIRST_COMPLETED)
             for f in done:
