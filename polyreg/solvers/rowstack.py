@@ -3,11 +3,13 @@ search (the ``branch`` engine)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..errors import SolverFailed
 from ..tolerances import Tolerances
-from .highs import FAST_LP, configure, feasibility, new_highs
+from .highs import FAST_LP, configure, feasibility, new_highs, retry
 from .status import SolveCounter
 
 
@@ -51,15 +53,14 @@ class RowStackLP:
         self._hs = highspy
         self.d = int(np.asarray(col_lo).size)
         self.counter = counter
-        # a new objective keeps the basis primal feasible: primal simplex from it (about 7%
-        # less CPU than HiGHS' default choice here)
-        h = configure(new_highs(), {**FAST_LP, **feasibility(tol.solver_feasibility)})
+        self._feasibility = tol.solver_feasibility
+        h = self._instance()
         inf = highspy.kHighsInf
         lo = np.where(np.isfinite(col_lo), col_lo, -inf).astype(np.float64)
         hi = np.where(np.isfinite(col_hi), col_hi, inf).astype(np.float64)
         h.addVars(self.d, lo, hi)
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        self.h = h
+        self.h = self._solved = h
         self._idx = np.arange(self.d, dtype=np.int32)
         self.height = 0
         self._what = "LP over a cell"
@@ -75,6 +76,12 @@ class RowStackLP:
         self.h.addRows(m, lower, np.asarray(b, dtype=np.float64), m * self.d, starts, index,
                        A.ravel())
         self.height += m
+
+    def _instance(self) -> Any:
+        """A new HiGHS instance with this model's settings: a new objective keeps the basis
+        primal feasible, so the primal simplex from it (about 7 % less CPU than HiGHS' default
+        choice here)."""
+        return configure(new_highs(), {**FAST_LP, **feasibility(self._feasibility)})
 
     def _layout(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Row starts, column indices and lower bounds (``-inf``) of ``m`` dense rows (cached:
@@ -107,14 +114,20 @@ class RowStackLP:
         MS = self._hs.HighsModelStatus
         status = h.getModelStatus()
         if status not in (MS.kOptimal, MS.kInfeasible):
-            # a hot start gone wrong (seen in 784 dimensions): once more from scratch, with
-            # HiGHS' default strategy
+            # a hot start gone wrong (seen in 784 dimensions, and after long sequences of rows
+            # pushed and popped, where even a cleared solver on the same instance stays
+            # 'Unknown'): the same model on a new instance, which is kept from now on, then
+            # the other settings of solvers.highs.retry on instances of their own
             self.counter.lp += 1
-            h.clearSolver()
-            h.setOptionValue("simplex_strategy", 0)
+            lp = h.getLp()
+            h = self.h = self._instance()
+            h.passModel(lp)
             h.run()
-            h.setOptionValue("simplex_strategy", 4)
             status = h.getModelStatus()
+            if status not in (MS.kOptimal, MS.kInfeasible):
+                self.counter.lp += 1
+                h, status = retry(lp, self._feasibility, status)
+        self._solved = h
         if status == MS.kOptimal:
             x = np.asarray(h.getSolution().col_value, dtype=np.float64)
             return float(np.dot(u, x)), x
@@ -140,4 +153,4 @@ class RowStackLP:
         >>> lp.row_duals().round(9).tolist()
         [0.6, 0.4]
         """
-        return np.asarray(self.h.getSolution().row_dual, dtype=np.float64)
+        return np.asarray(self._solved.getSolution().row_dual, dtype=np.float64)

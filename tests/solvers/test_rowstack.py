@@ -56,3 +56,41 @@ def test_unbounded_raises():
     lp.push(np.array([[1.0, 0.0]]), np.array([1.0]))
     with pytest.raises(SolverFailed, match="HiGHS returned status"):
         lp.maximize(np.array([0.0, 1.0]))
+
+
+class _Stuck:
+    """A HiGHS instance whose next ``times`` runs end in status 'Unknown' (what a hot start
+    gone wrong gives), every other call passed through."""
+
+    def __init__(self, h, times):
+        self._h, self._times = h, times
+
+    def __getattr__(self, name):
+        return getattr(self._h, name)
+
+    def getModelStatus(self):
+        import highspy
+
+        if self._times > 0:
+            self._times -= 1
+            return highspy.HighsModelStatus.kUnknown
+        return self._h.getModelStatus()
+
+
+def test_a_stuck_instance_is_replaced_by_a_fresh_one():
+    # an instance that stays 'Unknown' is replaced by a new one holding the same rows: the
+    # answer is the LP's, the next solves run on the new instance, the row duals are its
+    rng = np.random.default_rng(1)
+    lp = RowStackLP(np.full(3, -1.0), np.full(3, 1.0), Tolerances(), SolveCounter())
+    A, b = rng.normal(size=(4, 3)), rng.uniform(0.1, 0.5, 4)
+    lp.push(A, b)
+    u = np.array([1.0, -0.5, 0.25])
+    want, x_want = lp.maximize(u)
+    lp.h = _Stuck(lp.h, times=1)
+    got, x = lp.maximize(u)
+    assert not isinstance(lp.h, _Stuck) and lp.height == 4
+    assert abs(got - want) <= 1e-9 and np.allclose(x, x_want, atol=1e-9)
+    assert np.all(A @ x <= b + 1e-9)
+    lp.truncate(2)
+    assert lp.maximize(u)[0] >= want - 1e-9
+    assert lp.row_duals().shape == (2,)
