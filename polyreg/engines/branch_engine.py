@@ -176,6 +176,11 @@ class BranchSearch:
         self._l2 = isinstance(dom, Ball) and dom.norm == 2
         self.n_layers = len(self.net.hidden_widths)
         self.seen: set[bytes] = set()
+        # row labels (the LP model's sync, _sync): this search draws them from the residue
+        # class ``label_slot`` modulo ``label_stride``, so that searches in several processes
+        # exchanging pieces never give one label to two rows (set by the parallel driver)
+        self.label_slot, self.label_stride = 0, 1
+        self._row_counter = 0
 
     # ----------------------------------------------------------------- start
     def root(self) -> Piece:
@@ -409,10 +414,9 @@ class BranchSearch:
         other = Piece(p.layer, far_pattern, A_far, b_far, far_ball[0], far_ball[1], p.G, p.c,
                       p.N, p.E, p.axis, list(p.todo), w_far)
         # row labels: the far child's split row is labelled first (the LP model's sync)
-        self._row_counter += 2
         ids, neurons = p.row_ids, p.row_neurons + [k]
-        other.row_ids, other.row_neurons = ids + [self._row_counter - 1], neurons
-        p.row_ids, p.row_neurons = ids + [self._row_counter], list(neurons)
+        other.row_ids, other.row_neurons = ids + [self._label()], neurons
+        p.row_ids, p.row_neurons = ids + [self._label()], list(neurons)
         p.A, p.b, p.witnesses = A_near, b_near, w_near
         p.x, p.r = near_ball
         if far_first:  # swap the children's contents: p continues beyond the hyperplane
@@ -563,10 +567,17 @@ class BranchSearch:
             self._restore(p)
         return self._advance(p, stack, stop_at_split=True)
 
-    def _fresh_ids(self, pieces: list[Piece]) -> None:
-        """New row labels continue above every label in ``pieces`` (pieces from elsewhere)."""
-        top = max((max(p.row_ids, default=0) for p in pieces), default=0)
-        self._row_counter = max(getattr(self, "_row_counter", 0), top)
+    def _label(self) -> int:
+        """A new row label (of this search's residue class)."""
+        self._row_counter += self.label_stride
+        return self._row_counter
+
+    def _fresh_ids(self, pieces: list[Piece], top: int = 0) -> None:
+        """New row labels continue above ``top`` and every label in ``pieces`` (pieces from
+        elsewhere), in this search's residue class."""
+        top = max(top, max((max(p.row_ids, default=0) for p in pieces), default=0))
+        if top > self._row_counter:
+            self._row_counter = top + (self.label_slot - top) % self.label_stride
 
     def _finish(self, p: Piece, stack: list[Piece]) -> Region | None:
         return self._advance(p, stack, stop_at_split=False)

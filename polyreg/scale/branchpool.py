@@ -4,17 +4,21 @@ The search of :class:`polyreg.engines.branch_engine.BranchSearch` is a tree whos
 nothing: a piece holds its rows, its ball, its bits and the neurons left to decide. So the
 driver searches in this process, depth first, for :data:`SERIAL_SECONDS` (a small search ends
 there, with no process started), then cuts the pieces closest to the root until there are
-:data:`PIECES_PER_WORKER` per worker (the regions met on the way are kept), hands each piece to
+:data:`PIECES_PER_WORKER` per worker (the regions met on the way are kept) and hands them to
 a process pool (``fork`` where available: the workers start in milliseconds; each keeps one
-search and its HiGHS model across its tasks), largest first, and collects the regions. Pieces are
-disjoint and every region lies
-below exactly one of them, so the union is the enumeration, with no de-duplication.
+search and its HiGHS model across its tasks), largest first, two waiting per worker. A task
+is a time slice (:data:`SLICE_SECONDS`): the worker returns its regions and the pieces it has
+not finished (its stack), which go back to the front of the queue, so a large subtree is cut
+again and shared whenever it outlasts a slice (no worker idles long while another holds most
+of the work). Pieces are disjoint and every region lies below exactly one of them, so the
+union is the enumeration, with no de-duplication.
 """
 
 from __future__ import annotations
 
 import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Any
 
 import numpy as np
 
@@ -25,9 +29,12 @@ from ..solvers import SolveCounter
 from ..regions import Region
 
 #: pieces handed out per worker (more balances the load better; each costs a task round trip)
-PIECES_PER_WORKER = 24
+PIECES_PER_WORKER = 8
 #: seconds of search in this process before any worker starts (small searches end here)
-SERIAL_SECONDS = 0.15
+SERIAL_SECONDS = 0.05
+#: seconds a worker searches below its pieces before it returns what is left (the largest
+#: subtrees are so cut again and shared while others idle)
+SLICE_SECONDS = 0.1
 
 #: this worker process's context ("ctx", from the pool's initialiser) and its search, reused across
 #: its tasks (its HiGHS model stays warm)
@@ -51,35 +58,54 @@ def _unpack(packed: tuple[np.ndarray, ...]) -> list[Region]:
             for i in range(len(radii))]
 
 
-def _start_worker(main_pid: int, ctx: Context) -> None:
+def _start_worker(main_pid: int, ctx: Context, slots: Any, stride: int) -> None:
     """Worker initialiser: the enumeration's context, given once per worker (inherited, not
-    pickled, under ``fork``; a domain's rows in hundreds of inputs are megabytes), and
+    pickled, under ``fork``; a domain's rows in hundreds of inputs are megabytes), this
+    worker's residue class of row labels (``slots``: a shared counter), and
     :func:`~polyreg.scale.processes.exit_with`."""
     from .processes import exit_with
 
+    with slots.get_lock():
+        slots.value += 1
+        slot = slots.value
     _WORKER.clear()
-    _WORKER["ctx"] = ctx
+    _WORKER["ctx"], _WORKER["slot"], _WORKER["stride"] = ctx, slot, stride
     exit_with(main_pid)
 
 
-def _run_pieces(token: int, top: int, pieces: list[Piece]
-                ) -> tuple[tuple[np.ndarray, ...], SolveCounter, BranchCounts]:
-    """Worker task: every region below ``pieces`` (``token`` names the enumeration, ``top`` is
-    the largest row label the driver gave out), packed (:func:`_pack`).
+def _run_pieces(token: int, top: int, pieces: list[Piece], budget: float
+                ) -> tuple[tuple[np.ndarray, ...], list[Piece], SolveCounter, BranchCounts]:
+    """Worker task: the regions below ``pieces`` found within ``budget`` seconds, packed
+    (:func:`_pack`), and the pieces left (the search's stack, bottom first: the largest), for
+    the driver to hand out again. ``token`` names the enumeration, ``top`` is the largest row
+    label the driver gave out.
 
-    The worker's search and its LP model live on across its tasks: the pieces' row labels are
-    the driver's (unique, at most ``top``) and the worker's own start above ``top``, so the
-    model keeps the rows a new piece shares with the last one (its basis stays warm: a cold
-    start costs hundreds of simplex iterations in hundreds of inputs)."""
+    The worker's search and its LP model live on across its tasks. Row labels are unique
+    across the processes (the driver's are at most ``top``; each worker draws its own above
+    ``top`` from a residue class of its own, ``BranchSearch.label_slot``), so the model keeps
+    the rows a new piece shares with the last one, whoever split it (its basis stays warm: a
+    cold start costs hundreds of simplex iterations in hundreds of inputs)."""
+    import time
+
     search = _WORKER.get(token)
     if search is None:
         search = _WORKER[token] = BranchSearch(_WORKER["ctx"])
+        search.label_slot, search.label_stride = _WORKER["slot"], _WORKER["stride"]
+        search._row_counter = search.label_slot
     search.counter, search.counts = SolveCounter(), BranchCounts()
     if search.lp is not None:
         search.lp.counter = search.counter
-    search._row_counter = max(getattr(search, "_row_counter", 0), top)
-    regions = list(search.run(pieces))
-    return _pack(regions), search.counter, search.counts
+    search._fresh_ids(pieces, top)
+    regions = []
+    stack = list(reversed(pieces))
+    t_end = time.perf_counter() + budget
+    while stack:  # one step at least: every task makes progress
+        region = search.step(stack.pop(), stack)
+        if region is not None:
+            regions.append(region)
+        if time.perf_counter() >= t_end:
+            break
+    return _pack(regions), stack, search.counter, search.counts
 
 
 def _pool(workers: int, ctx: Context) -> ProcessPoolExecutor:
@@ -91,8 +117,10 @@ def _pool(workers: int, ctx: Context) -> ProcessPoolExecutor:
         mpctx = mp.get_context("fork")
     else:  # pragma: no cover - platforms without fork
         mpctx = process_context(["polyreg.engines.branch_engine"])
+    slots = mpctx.Value("i", 0)
     return ProcessPoolExecutor(max_workers=workers, mp_context=mpctx,
-                               initializer=_start_worker, initargs=(os.getpid(), ctx))
+                               initializer=_start_worker,
+                               initargs=(os.getpid(), ctx, slots, workers + 1))
 
 
 def branch_parallel(
@@ -144,30 +172,35 @@ def branch_parallel(
         if region is not None:
             regions.append(region)
         queue.extend(out)
-    stack = list(queue)
     counter, counts = search.counter, search.counts
-    if not stack:
+    if not queue:
         return regions, counter, counts
     pool = _pool(workers, ctx)
     finished = False
     try:
-        # the bottom of the stack is closest to the root: the largest subtrees go first
         token = int.from_bytes(os.urandom(8), "little")
         top = search._row_counter
-        futures = {pool.submit(_run_pieces, token, top, [p]) for p in stack}
-        while futures:
+        futures: set = set()
+        while queue or futures:
+            # the front of the queue is closest to the root (the largest pieces): handed out
+            # first, two waiting per worker; a task returns the pieces it did not finish
+            # within its time slice, which go back to the front
+            while queue and len(futures) < 2 * workers:
+                futures.add(pool.submit(_run_pieces, token, top, [queue.popleft()],
+                                        SLICE_SECONDS))
             done, futures = wait(futures, return_when=FIRST_COMPLETED)
             for f in done:
-                found, c, k = f.result()
+                found, left, c, k = f.result()
                 regions.extend(_unpack(found))
+                queue.extendleft(reversed(left))
                 counter.lp += c.lp
                 counter.socp += c.socp
                 counter.exact += c.exact
                 counter.exact_seconds += c.exact_seconds
                 counts.add(k)
-                if max_regions is not None and len(regions) > max_regions:
-                    raise ToleranceError(f"more than max_regions={max_regions} regions")
-                show(len(regions), len(futures), counter.total)
+            if max_regions is not None and len(regions) > max_regions:
+                raise ToleranceError(f"more than max_regions={max_regions} regions")
+            show(len(regions), len(futures) + len(queue), counter.total)
         finished = True
     finally:
         # on success the idle workers exit at once; on an error nothing waits for them

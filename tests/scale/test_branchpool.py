@@ -111,3 +111,35 @@ def test_workers_keep_their_model_across_tasks(monkeypatch):
         serial = branch(net, dom, edges=False)
         par = branch_workers(net, dom, workers=2, edges=False)
         assert par.patterns == serial.patterns and len(par) == len(serial) > 40
+
+
+def test_time_slices_pass_pieces_between_workers(monkeypatch):
+    # slices of one step: every task returns its stack, which the next task (often in the
+    # other worker) takes up; labels of the two workers never meet (residue classes), so each
+    # worker's LP model syncs correctly with pieces the other one split
+    import numpy as np
+
+    import polyreg.scale.branchpool as bp
+
+    monkeypatch.setattr(bp, "SERIAL_SECONDS", 0.0)
+    monkeypatch.setattr(bp, "PIECES_PER_WORKER", 1)
+    monkeypatch.setattr(bp, "SLICE_SECONDS", 0.0)
+    net = polyreg.random_network([5, 9, 7, 1], seed=11)
+    for dom in (Box.cube(5, -0.7, 0.7), polyreg.Ball(np.full(5, 0.1), 0.8)):
+        serial = branch(net, dom, edges=False)
+        par = branch_workers(net, dom, workers=2, edges=False)
+        assert par.patterns == serial.patterns and len(par) == len(serial) > 30
+        check_points(net, dom, par)
+
+
+def test_labels_keep_to_their_residue_class():
+    from polyreg.engines.branch_engine import BranchSearch
+
+    ctx = Context.create(polyreg.random_network([3, 6, 1], seed=0), Box.cube(3),
+                         polyreg.Tolerances())
+    search = BranchSearch(ctx)
+    search.label_slot, search.label_stride = 2, 3
+    search._row_counter = 2
+    search._fresh_ids([], top=10)
+    labels = [search._label() for _ in range(4)]
+    assert all(x > 10 and x % 3 == 2 for x in labels) and len(set(labels)) == 4
