@@ -408,22 +408,25 @@ class BranchSearch:
         if w is not None and len(w):
             t = s * (w @ n + e)  # the witnesses' side (closed)
             w_far, w_near = w[t <= 0], w[t >= 0]
-        far_pattern = p.pattern.copy()
-        far_pattern[k] = s < 0
-        p.pattern[k] = s > 0
-        other = Piece(p.layer, far_pattern, A_far, b_far, far_ball[0], far_ball[1], p.G, p.c,
-                      p.N, p.E, p.axis, list(p.todo), w_far)
-        # row labels: the far child's split row is labelled first (the LP model's sync)
+        # the child that stays in p and the one that goes on the stack (a new Piece)
+        pattern = p.pattern.copy()
         ids, neurons = p.row_ids, p.row_neurons + [k]
-        other.row_ids, other.row_neurons = ids + [self._label()], neurons
-        p.row_ids, p.row_neurons = ids + [self._label()], list(neurons)
-        p.A, p.b, p.witnesses = A_near, b_near, w_near
-        p.x, p.r = near_ball
-        if far_first:  # swap the children's contents: p continues beyond the hyperplane
-            for name in ("pattern", "A", "b", "x", "r", "witnesses", "row_ids"):
-                mine, theirs = getattr(p, name), getattr(other, name)
-                setattr(p, name, theirs)
-                setattr(other, name, mine)
+        far_id, near_id = self._label(), self._label()  # the far row is labelled first
+        if far_first:  # p continues beyond the hyperplane
+            pattern[k] = s > 0
+            p.pattern[k] = s < 0
+            other = Piece(p.layer, pattern, A_near, b_near, near_ball[0], near_ball[1], p.G,
+                          p.c, p.N, p.E, p.axis, list(p.todo), w_near, ids + [near_id], neurons)
+            p.A, p.b, p.witnesses, p.row_ids = A_far, b_far, w_far, ids + [far_id]
+            p.x, p.r = far_ball
+        else:
+            pattern[k] = s < 0
+            p.pattern[k] = s > 0
+            other = Piece(p.layer, pattern, A_far, b_far, far_ball[0], far_ball[1], p.G, p.c,
+                          p.N, p.E, p.axis, list(p.todo), w_far, ids + [far_id], neurons)
+            p.A, p.b, p.witnesses, p.row_ids = A_near, b_near, w_near, ids + [near_id]
+            p.x, p.r = near_ball
+        p.row_neurons = list(neurons)
         stack.append(other)
 
     def _may_coincide(self, p: Piece, optimum: tuple[float, np.ndarray], av: float) -> bool:
