@@ -60,7 +60,7 @@ def train(net: polyreg.Network, seed: int, steps: int = 300, n: int = 120) -> po
     Ws, bs = [W.copy() for W in net.weights], [b.copy() for b in net.biases]
     for _ in range(steps):
         acts, zs = [X], []
-        for W, b in zip(Ws[:-1], bs[:-1]):
+        for W, b in zip(Ws[:-1], bs[:-1], strict=True):
             zs.append(acts[-1] @ W.T + b)
             acts.append(np.maximum(zs[-1], 0))
         logits = acts[-1] @ Ws[-1].T + bs[-1]
@@ -73,7 +73,7 @@ def train(net: polyreg.Network, seed: int, steps: int = 300, n: int = 120) -> po
                 delta = (delta @ Ws[layer]) * (zs[layer - 1] > 0)
             Ws[layer] -= 0.3 * gW
             bs[layer] -= 0.3 * gb
-    return polyreg.Network.from_layers(list(zip(Ws, bs)))
+    return polyreg.Network.from_layers(list(zip(Ws, bs, strict=True)))
 
 
 def networks(seeds: int):
@@ -97,7 +97,7 @@ def count_table(seeds: int) -> tuple[list[str], int]:
     holds: dict[str, list[bool]] = defaultdict(list)
     cases = 0
     rng = np.random.default_rng(0)
-    for kind, widths, _seed, net in networks(seeds):
+    for _kind, widths, _seed, net in networks(seeds):
         c = rng.normal(scale=0.5, size=widths[0])
         for dom in (polyreg.Box(c - 0.5, c + 0.5), polyreg.Ball(c, 0.4, norm=1),
                     polyreg.Ball(c, 0.4, norm=2)):

@@ -40,8 +40,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import polyreg  # noqa: E402
-from polyreg.engines import milp, split, traverse  # noqa: E402
+import polyreg
+from polyreg.engines import milp, split, traverse
 
 CASES = {
     "mlp2": [2, 8, 8, 1],

@@ -50,8 +50,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-import polyreg
-from polyreg.engines import auto, homog, traverse
+import polyreg  # noqa: E402
+from polyreg.engines import auto, homog, traverse  # noqa: E402
 from polyreg.scale.drive import branch_workers  # noqa: E402
 from forked import run_forked  # noqa: E402  (benchmarks/forked.py, next to this script)
 
@@ -252,10 +252,10 @@ def main(argv: list[str] | None = None) -> int:
         ])
         print(f"  {name}: {what}: " + " | ".join(rows[-1][2:]), file=sys.stderr)
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     print("  ".join("-" * w for w in widths))
     for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
     print(f"\nloadavg_1min at the end {os.getloadavg()[0]:.2f}")
     return 1 if failed else 0
 

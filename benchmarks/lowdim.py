@@ -111,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     print(head)
     print("-" * len(head))
     for name, net, dom, net_t, dom_t, large in planar_cases():
-        sec, rs = best_of(lambda: planar(net, dom, progress=False), args.repeat)
+        sec, rs = best_of(lambda net=net, dom=dom: planar(net, dom, progress=False),
+                          args.repeat)
         row = {"case": name, "regions": len(rs), "planar_s": sec, "regions_per_s": len(rs) / sec}
         trav = ratio = "-"
         check = "ok (planar only)"
@@ -125,13 +126,15 @@ def main(argv: list[str] | None = None) -> int:
             check = "ok" if ok else f"FAIL ({len(tr)} traverse regions)"
             failed |= not ok
         rows["planar"].append(row)
-        print(f"{name:<24} {len(rs):>8,} {sec:>9.3f} {len(rs) / sec:>9,.0f} {trav:>8} {ratio:>7}  {check}")
+        print(f"{name:<24} {len(rs):>8,} {sec:>9.3f} {len(rs) / sec:>9,.0f} {trav:>8} "
+              f"{ratio:>7}  {check}")
     print()
-    head = f"{'case':<40} {'breakpoints':>11} {'line s':>8} {'bp/s':>9} {'exact':>7} {'sampled (K)':>14}  check"
+    head = (f"{'case':<40} {'breakpoints':>11} {'line s':>8} {'bp/s':>9} {'exact':>7} "
+            f"{'sampled (K)':>14}  check")
     print(head)
     print("-" * len(head))
     for name, net, path, K in line_cases():
-        sec, res = best_of(lambda: line(net, path), args.repeat)
+        sec, res = best_of(lambda net=net, path=path: line(net, path), args.repeat)
         n_bp = int(res.breakpoints.size)
         sampled = transitions(net, path, samples=K)
         ok = sampled <= res.transitions

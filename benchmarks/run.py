@@ -295,7 +295,7 @@ def naive_split(name: str) -> NaiveResult:
     if not isinstance(domain, polyreg.Box):
         raise ValueError("the naive baseline supports box domains only")
     d = net.n_inputs
-    bounds = list(zip(domain.lo.tolist(), domain.hi.tolist()))
+    bounds = list(zip(domain.lo.tolist(), domain.hi.tolist(), strict=True))
     alpha = net.negative_slope
     lps = 0
 
@@ -316,9 +316,9 @@ def naive_split(name: str) -> NaiveResult:
     cells: list[tuple[np.ndarray, np.ndarray, list[bool], np.ndarray, np.ndarray]] = [
         (np.zeros((0, d)), np.zeros(0), [], np.eye(d), np.zeros(d))
     ]
-    for W, bias in zip(net.weights[:-1], net.biases[:-1]):
+    for W, bias in zip(net.weights[:-1], net.biases[:-1], strict=True):
         maps = [(W @ M, W @ m + bias) for (_, _, _, M, m) in cells]
-        work = [(A, b, bits, Z, zc) for (A, b, bits, _, _), (Z, zc) in zip(cells, maps)]
+        work = [(A, b, bits, Z, zc) for (A, b, bits, _, _), (Z, zc) in zip(cells, maps, strict=True)]
         for j in range(W.shape[0]):
             nxt = []
             for A, b, bits, Z, zc in work:
@@ -485,7 +485,7 @@ def format_table(headers: list[str], rows: list[list[str]]) -> str:
 
     def line(cells: list[str]) -> str:  # the first two columns left-aligned, numbers right
         return "  ".join(c.ljust(w) if i < 2 else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths)))
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
 
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
 

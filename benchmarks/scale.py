@@ -193,16 +193,15 @@ def child_store(n: int) -> dict:
     W, b = np.zeros((1, 2)), np.zeros(1)
     res = PartResult(Part(0, None, None), owned=n, found=n)
     res.regions = [Region(p, rng.random(2), 0.1, W, b) for p in pats]
-    with tempfile.TemporaryDirectory() as d:
-        with RegionStore.create(Path(d) / "s.sqlite", net, polyreg.Box.cube(2),
-                                mode="parts") as store:
-            store.conn.execute("INSERT INTO parts (axis, lo, hi, weight, status) "
-                               "VALUES (0, NULL, NULL, 1, 'pending')")
-            t0 = time.perf_counter()
-            _StoreSink(store, {res.part: 1}).add(res)
-            dt = time.perf_counter() - t0
-            size = os.path.getsize(Path(d) / "s.sqlite") + sum(
-                os.path.getsize(p) for p in Path(d).glob("s.sqlite-*"))
+    with tempfile.TemporaryDirectory() as d, RegionStore.create(
+            Path(d) / "s.sqlite", net, polyreg.Box.cube(2), mode="parts") as store:
+        store.conn.execute("INSERT INTO parts (axis, lo, hi, weight, status) "
+                           "VALUES (0, NULL, NULL, 1, 'pending')")
+        t0 = time.perf_counter()
+        _StoreSink(store, {res.part: 1}).add(res)
+        dt = time.perf_counter() - t0
+        size = os.path.getsize(Path(d) / "s.sqlite") + sum(
+            os.path.getsize(p) for p in Path(d).glob("s.sqlite-*"))
     return {"regions": n, "seconds": dt, "bytes": size}
 
 

@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{'paper s':>7} {'target s':>8} {'x paper':>7} {'trav s':>8} {'x trav':>7}  check")
     print(head)
     rows, failed = [], False
-    for i, (widths, lo, hi, paper, _) in enumerate(CASES):
+    for widths, lo, hi, paper, _ in CASES:
         with_traverse = not (args.quick and widths[0] == 2)
         row = run_case(widths, lo, hi, paper, max(1, args.repeat), with_traverse)
         rows.append(row)
