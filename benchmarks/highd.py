@@ -190,11 +190,13 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown case(s) {', '.join(unknown)}; known: {', '.join(CASES)}")
     t_limit = args.traverse_timeout or (10.0 if args.quick else 120.0)
     py = nnenum_python()
-    import highspy
+    from importlib.metadata import version
+
+    import highspy  # noqa: F401  (imported before any timing, as nnenum's imports are)
 
     print(f"machine: nproc {os.cpu_count()}, {platform.platform()}, python "
           f"{platform.python_version()}, numpy {np.__version__}, highspy "
-          f"{getattr(highspy, '__version__', '?')}, loadavg_1min {os.getloadavg()[0]:.2f}")
+          f"{version('highspy')}, loadavg_1min {os.getloadavg()[0]:.2f}")
     print(f"branch workers {args.workers}; nnenum: {py or 'not found (ratio vs traverse)'}"
           f" with {args.workers} processes; traverse limit {t_limit:g} s\n")
     header = ["case", "d", "regions", "engine s", "cpu s", "LP/reg", "reg/s", "MB", "traverse s",

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from typing import Any
 
 import numpy as np
 
@@ -31,7 +30,7 @@ from ..regions import Region
 #: pieces handed out per worker (more balances the load better; each costs a task round trip)
 PIECES_PER_WORKER = 8
 #: seconds of search in this process before any worker starts (small searches end here)
-SERIAL_SECONDS = 0.05
+SERIAL_SECONDS = 0.03
 #: seconds a worker searches below its pieces before it returns what is left (the largest
 #: subtrees are so cut again and shared while others idle)
 SLICE_SECONDS = 0.1
@@ -58,18 +57,20 @@ def _unpack(packed: tuple[np.ndarray, ...]) -> list[Region]:
             for i in range(len(radii))]
 
 
-def _start_worker(main_pid: int, ctx: Context, slots: Any, stride: int) -> None:
+#: row label classes of the worker processes: a worker labels rows in the residue class of its
+#: process id modulo this (above the largest process id on Linux, 2**22), so labels of two live
+#: processes never meet
+LABEL_STRIDE = 1 << 22
+
+
+def _start_worker(main_pid: int, ctx: Context) -> None:
     """Worker initialiser: the enumeration's context, given once per worker (inherited, not
-    pickled, under ``fork``; a domain's rows in hundreds of inputs are megabytes), this
-    worker's residue class of row labels (``slots``: a shared counter), and
+    pickled, under ``fork``; a domain's rows in hundreds of inputs are megabytes), and
     :func:`~polyreg.scale.processes.exit_with`."""
     from .processes import exit_with
 
-    with slots.get_lock():
-        slots.value += 1
-        slot = slots.value
     _WORKER.clear()
-    _WORKER["ctx"], _WORKER["slot"], _WORKER["stride"] = ctx, slot, stride
+    _WORKER["ctx"] = ctx
     exit_with(main_pid)
 
 
@@ -82,7 +83,7 @@ def _run_pieces(token: int, top: int, pieces: list[Piece], budget: float
 
     The worker's search and its LP model live on across its tasks. Row labels are unique
     across the processes (the driver's are at most ``top``; each worker draws its own above
-    ``top`` from a residue class of its own, ``BranchSearch.label_slot``), so the model keeps
+    ``top`` from the residue class of its process id, :data:`LABEL_STRIDE`), so the model keeps
     the rows a new piece shares with the last one, whoever split it (its basis stays warm: a
     cold start costs hundreds of simplex iterations in hundreds of inputs)."""
     import time
@@ -90,7 +91,7 @@ def _run_pieces(token: int, top: int, pieces: list[Piece], budget: float
     search = _WORKER.get(token)
     if search is None:
         search = _WORKER[token] = BranchSearch(_WORKER["ctx"])
-        search.label_slot, search.label_stride = _WORKER["slot"], _WORKER["stride"]
+        search.label_slot, search.label_stride = os.getpid() % LABEL_STRIDE, LABEL_STRIDE
         search._row_counter = search.label_slot
     search.counter, search.counts = SolveCounter(), BranchCounts()
     if search.lp is not None:
@@ -117,10 +118,8 @@ def _pool(workers: int, ctx: Context) -> ProcessPoolExecutor:
         mpctx = mp.get_context("fork")
     else:  # pragma: no cover - platforms without fork
         mpctx = process_context(["polyreg.engines.branch_engine"])
-    slots = mpctx.Value("i", 0)
     return ProcessPoolExecutor(max_workers=workers, mp_context=mpctx,
-                               initializer=_start_worker,
-                               initargs=(os.getpid(), ctx, slots, workers + 1))
+                               initializer=_start_worker, initargs=(os.getpid(), ctx))
 
 
 def branch_parallel(
