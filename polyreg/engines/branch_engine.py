@@ -181,6 +181,14 @@ class BranchSearch:
         # exchanging pieces never give one label to two rows (set by the parallel driver)
         self.label_slot, self.label_stride = 0, 1
         self._row_counter = 0
+        # per hidden layer: its neurons' pattern indices, stability masks and constant floors
+        self._layers = []
+        for layer in range(self.n_layers):
+            lo, hi = self.net.layer_offsets[layer], self.net.layer_offsets[layer + 1]
+            idx = np.arange(lo, hi)
+            small, small_c = ctx.constant_floor(idx)
+            self._layers.append((lo, hi, idx, ctx.stab.live[lo:hi], ctx.stab.on[lo:hi], small,
+                                 small_c))
 
     # ----------------------------------------------------------------- start
     def root(self) -> Piece:
@@ -203,11 +211,9 @@ class BranchSearch:
     # ----------------------------------------------------------------- layers
     def _enter(self, p: Piece) -> None:
         """Decide the free neurons of ``p.layer`` (``p.G``, ``p.c`` set) and order the rest."""
-        ctx, net = self.ctx, self.net
-        lo, hi = net.layer_offsets[p.layer], net.layer_offsets[p.layer + 1]
-        idx = np.arange(lo, hi)
-        live = ctx.stab.live[lo:hi]
-        p.pattern[lo:hi] = ctx.stab.on[lo:hi]
+        ctx = self.ctx
+        lo, hi, idx, live, on, _, _ = self._layers[p.layer]
+        p.pattern[lo:hi] = on
         c = p.c
         constant, small_c, N, E = self._unit_maps(p)
         p.pattern[idx[constant]] = c[constant] > small_c[constant]  # identically zero: off
@@ -244,12 +250,9 @@ class BranchSearch:
         constant on the piece left as they are) and ``p.axis``; returns the constant rows' mask
         and the offsets' floor (:meth:`Context.constant_floor`, the thresholds region_rows
         uses), and ``p.N``, ``p.E``."""
-        net = self.net
-        lo, hi = net.layer_offsets[p.layer], net.layer_offsets[p.layer + 1]
+        lo, hi, _, live, _, small, small_c = self._layers[p.layer]
         G = p.G
-        gnorm = np.linalg.norm(G, axis=1)
-        small, small_c = self.ctx.constant_floor(np.arange(lo, hi))
-        live = self.ctx.stab.live[lo:hi]
+        gnorm = np.sqrt(np.add.reduce(G * G, axis=1))  # np.linalg.norm's own sum, unwrapped
         constant = live & (gnorm <= small)
         safe = np.where(live & ~constant, gnorm, 1.0)
         p.N = G / safe[:, None]
@@ -319,7 +322,7 @@ class BranchSearch:
         if common < len(ids):
             lo = self._floor + common
             lp.push(p.A[lo:], p.b[lo:])
-        self._model_ids = list(ids)
+        self._model_ids = ids  # never changed in place (a split makes new lists)
         return lp
 
     # ----------------------------------------------------------------- one neuron

@@ -109,7 +109,8 @@ class RowStackLP:
         """
         h = self.h
         self.counter.lp += 1
-        h.changeColsCost(self.d, self._idx, np.asarray(u, dtype=np.float64))
+        u = np.asarray(u, dtype=np.float64)
+        h.changeColsCost(self.d, self._idx, u)
         h.run()
         MS = self._hs.HighsModelStatus
         status = h.getModelStatus()
