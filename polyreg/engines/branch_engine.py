@@ -213,37 +213,38 @@ class BranchSearch:
         """Decide the free neurons of ``p.layer`` (``p.G``, ``p.c`` set) and order the rest."""
         ctx = self.ctx
         lo, hi, idx, live, on, _, _ = self._layers[p.layer]
-        p.pattern[lo:hi] = on
+        pattern = p.pattern[lo:hi]  # a view: the layer's bits
+        pattern[:] = on
         c = p.c
         constant, small_c, N, E = self._unit_maps(p)
-        p.pattern[idx[constant]] = c[constant] > small_c[constant]  # identically zero: off
+        if constant.any():
+            pattern[constant] = c[constant] > small_c[constant]  # identically zero: off
         cand = live & ~constant
         n_cand = int(np.count_nonzero(cand))
         self.counts.free += int(hi - lo - n_cand)
         if not n_cand:
             p.todo = []
             return
-        k = np.flatnonzero(cand)
-        n, e = N[k], E[k]
-        v = n @ p.x + e  # signed distance of the centre
+        # every row of the layer at once (the others are masked out by cand)
+        v = N @ p.x + E  # signed distance of the centre
         dom = ctx.domain
         if isinstance(dom, Ball):
-            meets = np.abs(n @ dom.center + e) < dom.radius * np.linalg.norm(
-                n, ord=dom.dual_norm, axis=1)
+            meets = np.abs(N @ dom.center + E) < dom.radius * np.linalg.norm(
+                N, ord=dom.dual_norm, axis=1)
         elif dom.bounded:
-            meets = np.abs(n @ self._mid + e) < np.abs(n) @ self._half
+            meets = np.abs(N @ self._mid + E) < np.abs(N) @ self._half
         else:
-            meets = np.ones(k.size, dtype=bool)
-        miss = ~meets
+            meets = np.ones(hi - lo, dtype=bool)
+        miss = cand & ~meets
         if miss.any():
-            p.pattern[idx[k[miss]]] = v[miss] > 0
+            pattern[miss] = v[miss] > 0
             p.r = min(p.r, float(np.abs(v[miss]).min()))
-            self.counts.free += int(miss.sum())
-        k, v = k[meets], v[meets]
+            self.counts.free += int(np.count_nonzero(miss))
+        keep = cand & meets
         # far from the centre first: the likeliest not to cut, decided once for all the
         # pieces below this one
-        order = np.argsort(-np.abs(v), kind="stable")
-        p.todo = idx[k[order]].tolist()
+        order = np.argsort(np.where(keep, -np.abs(v), np.inf), kind="stable")
+        p.todo = idx[order[:int(np.count_nonzero(keep))]].tolist()
 
     def _unit_maps(self, p: Piece) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Set ``p.N``, ``p.E`` (the layer's maps ``p.G``, ``p.c`` scaled to unit normals; rows
