@@ -181,6 +181,7 @@ class BranchSearch:
         # exchanging pieces never give one label to two rows (set by the parallel driver)
         self.label_slot, self.label_stride = 0, 1
         self._row_counter = 0
+        self._last_optimum: np.ndarray | None = None  # of the LP model's last solve
         # per hidden layer: its neurons' pattern indices, stability masks and constant floors
         self._layers = []
         for layer in range(self.n_layers):
@@ -387,15 +388,18 @@ class BranchSearch:
                 return
             self._split(p, k, n, e, s, av, far_ball, stack, far_first=optimum is not None)
             return
-        self._split(p, k, n, e, s, av, far_ball, stack)
+        # continue on the side of the LP model's last optimum (its basis stays feasible there)
+        last = self._last_optimum
+        far_first = last is not None and s * (float(n @ last) + e) < 0
+        self._split(p, k, n, e, s, av, far_ball, stack, far_first=far_first)
 
     def _split(self, p: Piece, k: int, n: np.ndarray, e: float, s: float, av: float,
                far_ball: tuple[np.ndarray, float], stack: list[Piece],
                far_first: bool = False) -> None:
         """Split ``p`` at neuron ``k``'s hyperplane (its ball ``far_ball`` beyond it): ``p``
         becomes the near child and the far one goes on ``stack``, or the other way round with
-        ``far_first`` (after an LP split: the LP's last optimum lies in the far child, so the
-        next LP there starts from a feasible basis)."""
+        ``far_first`` (where the LP model's last optimum lies in the far child, as after every
+        LP split: the next LP there starts from a feasible basis)."""
         row = s * n  # the far side as a row: s n x <= -s e
         r = p.r
         A_far = np.concatenate((p.A, row[None, :]))
@@ -506,6 +510,7 @@ class BranchSearch:
         if w is None:  # pragma: no cover - the piece holds a ball
             raise ToleranceError("a piece with a certified ball is infeasible in the LP")
         m = value - s * e
+        self._last_optimum = w
         wit = w[None, :]
         p.witnesses = wit if p.witnesses is None else np.concatenate((p.witnesses, wit))[
             -MAX_WITNESSES:]
