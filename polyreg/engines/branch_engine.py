@@ -64,11 +64,11 @@ from ..network import Network
 from ..regions import Region, RegionSet
 from ..tolerances import DEFAULT, Tolerances
 from ._branch_l2 import l2_far_test
+from ._branch_rows import may_coincide, on_box_side, on_piece_row
 from ._common import (
     domain_radius,
     Context,
     Progress,
-    coinciding_bit,
     domain_keys,
     key_rows_fn,
     lift_regions,
@@ -259,7 +259,7 @@ class BranchSearch:
         safe = np.where(live & ~constant, gnorm, 1.0)
         p.N = G / safe[:, None]
         p.E = p.c / safe
-        # rows that may be a side of the box (|N_ij| ~ 1): _on_box_side is asked for them only
+        # rows that may be a side of the box (|N_ij| ~ 1): on_box_side is asked for them only
         p.axis = (np.abs(p.N).max(axis=1) > 1 - 1e-6 if self._box_cols
                   else np.zeros(hi - lo, dtype=bool))
         return constant, small_c, p.N, p.E
@@ -363,7 +363,7 @@ class BranchSearch:
             bit: bool | None = None
             if self._box_cols and p.axis[i]:
                 # on a side of the box (which is not among the piece's rows)?
-                bit = self._on_box_side(p, k, a_near, b_near, near)
+                bit = on_box_side(self, p, k, a_near, b_near, near)
             optimum = None
             if bit is None and self.polyhedral:
                 # one LP first: a far side with no room settles the bit (the near one, which a
@@ -373,10 +373,10 @@ class BranchSearch:
                     p.pattern[k] = near
                     p.r = min(p.r, av)
                     return
-            if bit is None and (optimum is None or self._may_coincide(p, optimum, av)):
+            if bit is None and (optimum is None or may_coincide(self, p, optimum, av)):
                 # a row of the piece on the same hyperplane: the neuron cannot cut the piece
                 # (a ball crossing the hyperplane or a witness beyond it rule this out)
-                bit = self._on_piece_row(p, k, a_near, b_near, near)
+                bit = on_piece_row(self, p, k, a_near, b_near, near)
             if bit is not None:
                 p.pattern[k] = bit
                 self.counts.free += 1
@@ -436,56 +436,6 @@ class BranchSearch:
             p.x, p.r = near_ball
         p.row_neurons = list(neurons)
         stack.append(other)
-
-    def _may_coincide(self, p: Piece, optimum: tuple[float, np.ndarray], av: float) -> bool:
-        """Whether a row of ``p`` can be on the neuron's hyperplane within ``tol.merge``
-        (:meth:`_on_piece_row`), given the LP ``optimum`` ``(m, w)`` beyond it and the
-        centre's distance ``av`` before it. Rows within the merge reach (normals within
-        ``merge / f``, offsets within ``merge``, ``f = max(1, extent)``; unit normals) differ
-        at a point ``y`` by at most ``merge / f * sqrt(|y|^2 + f^2)`` (Cauchy-Schwarz): the same
-        side's row bounds ``m`` by that at ``w``, the opposite side's bounds ``av`` by that at
-        the centre. Twice that bound for rounding; False means :meth:`_on_piece_row` finds
-        nothing."""
-        m, w = optimum
-        f = max(1.0, self.ctx.extent)
-        c = 2.0 * self.tol.merge / f
-        return (m <= c * np.sqrt(float(w @ w) + f * f)
-                or av <= c * np.sqrt(float(p.x @ p.x) + f * f))
-
-    def _on_piece_row(self, p: Piece, k: int, a: np.ndarray, beta: float,
-                      near: bool) -> bool | None:
-        """Neuron ``k``'s bit when its near-side row ``a x <= beta`` lies on one of ``p``'s rows
-        (or on one reversed) within ``tol.merge``, as region_rows decides "same hyperplane"
-        (:meth:`Context.rows_key`: float64 where sure, exact rows in the window,
-        :func:`~polyreg.engines._common.merge_window`); else None."""
-        if not p.b.size:
-            return None
-        close = np.flatnonzero(np.abs(p.A @ a) > 0.5)
-        if not close.size:
-            return None
-        keys = ([] if self._box_cols else domain_keys(self.ctx)) + p.row_neurons
-        return self._coinciding(p, k, p.A[close], p.b[close], [keys[i] for i in close], a,
-                                beta, near)
-
-    def _on_box_side(self, p: Piece, k: int, a: np.ndarray, beta: float,
-                     near: bool) -> bool | None:
-        """Neuron ``k``'s bit when its near-side row ``a x <= beta`` is a side of the box
-        (``near``), or one reversed (``not near``), within ``tol.merge``; else None."""
-        return self._coinciding(p, k, self.ctx.dom_A, self.ctx.dom_b, domain_keys(self.ctx),
-                                a, beta, near)
-
-    def _coinciding(self, p: Piece, k: int, A: np.ndarray, b: np.ndarray, keys: list[int],
-                    a: np.ndarray, beta: float, near: bool) -> bool | None:
-        """Neuron ``k``'s bit when one of the rows ``A x <= b`` (named by ``keys``) lies on
-        its hyperplane (:func:`~polyreg.engines._common.coinciding_bit`), else None."""
-        Ak, bk, _ = self.ctx.rows_key(A, b)
-        f = max(1.0, self.ctx.extent)
-        dA, db = Ak - a, bk - beta / f
-        d2_near = np.einsum("ij,ij->i", dA, dA) + db * db
-        dA, db = Ak + a, bk + beta / f
-        d2_far = np.einsum("ij,ij->i", dA, dA) + db * db
-        d2_on, d2_off = (d2_near, d2_far) if near else (d2_far, d2_near)
-        return coinciding_bit(self.ctx, p.pattern, keys, k, d2_on, d2_off, self.counter)
 
     def _hull_ball(self, p: Piece, w: np.ndarray, m: float, av: float, n: np.ndarray, e: float,
                    s: float) -> tuple[np.ndarray, float] | None:
