@@ -264,28 +264,28 @@ class BranchSearch:
                   else np.zeros(hi - lo, dtype=bool))
         return constant, small_c, p.N, p.E
 
+    def _forward(self, pattern: np.ndarray, layer: int, G: np.ndarray,
+                 c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The affine maps of layer ``layer + 1`` (the output layer after the last hidden one)
+        on a piece, from those of ``layer`` (``z = G x + c``) and the piece's bits there."""
+        net = self.net
+        lo, hi = net.layer_offsets[layer], net.layer_offsets[layer + 1]
+        slope = np.where(pattern[lo:hi], 1.0, net.negative_slope)
+        W, b = net.weights[layer + 1], net.biases[layer + 1]
+        return W @ (slope[:, None] * G), W @ (slope * c) + b
+
     def _restore(self, p: Piece) -> None:
         """The layer maps of a piece that crossed a process boundary without them
-        (:meth:`Piece.__getstate__`): the same products :meth:`_next_layer` took, in the same
-        order (the same floats), from the piece's bits."""
-        net = self.net
-        G, c = net.weights[0], net.biases[0]
+        (:meth:`Piece.__getstate__`): the same products :meth:`_next_layer` took (one
+        :meth:`_forward` per layer, the same floats), from the piece's bits."""
+        G, c = self.net.weights[0], self.net.biases[0]
         for layer in range(p.layer):
-            lo, hi = net.layer_offsets[layer], net.layer_offsets[layer + 1]
-            slope = np.where(p.pattern[lo:hi], 1.0, net.negative_slope)
-            W, b = net.weights[layer + 1], net.biases[layer + 1]
-            G = W @ (slope[:, None] * G)
-            c = W @ (slope * c) + b
+            G, c = self._forward(p.pattern, layer, G, c)
         p.G, p.c = G, c
         self._unit_maps(p)
 
     def _next_layer(self, p: Piece) -> None:
-        net = self.net
-        lo, hi = net.layer_offsets[p.layer], net.layer_offsets[p.layer + 1]
-        slope = np.where(p.pattern[lo:hi], 1.0, net.negative_slope)
-        W, b = net.weights[p.layer + 1], net.biases[p.layer + 1]
-        p.G = W @ (slope[:, None] * p.G)
-        p.c = W @ (slope * p.c) + b
+        p.G, p.c = self._forward(p.pattern, p.layer, p.G, p.c)
         p.layer += 1
         if p.layer < self.n_layers:
             self._enter(p)
@@ -386,9 +386,8 @@ class BranchSearch:
                 p.pattern[k] = near
                 p.r = min(p.r, av)
                 return
-            self._split(p, k, n, e, s, av, far_ball, stack, far_first=optimum is not None)
-            return
-        # continue on the side of the LP model's last optimum (its basis stays feasible there)
+        # continue on the side of the LP model's last optimum (its basis stays feasible there):
+        # beyond the hyperplane after an LP split
         last = self._last_optimum
         far_first = last is not None and s * (float(n @ last) + e) < 0
         self._split(p, k, n, e, s, av, far_ball, stack, far_first=far_first)
@@ -416,25 +415,21 @@ class BranchSearch:
         if w is not None and len(w):
             t = s * (w @ n + e)  # the witnesses' side (closed)
             w_far, w_near = w[t <= 0], w[t >= 0]
-        # the child that stays in p and the one that goes on the stack (a new Piece)
-        pattern = p.pattern.copy()
-        ids, neurons = p.row_ids, p.row_neurons + [k]
+        # the two children: (bit of k, rows, ball, witnesses, label of the split row); one
+        # stays in p, the other goes on the stack as a new Piece
         far_id, near_id = self._label(), self._label()  # the far row is labelled first
-        if far_first:  # p continues beyond the hyperplane
-            pattern[k] = s > 0
-            p.pattern[k] = s < 0
-            other = Piece(p.layer, pattern, A_near, b_near, near_ball[0], near_ball[1], p.G,
-                          p.c, p.N, p.E, p.axis, list(p.todo), w_near, ids + [near_id], neurons)
-            p.A, p.b, p.witnesses, p.row_ids = A_far, b_far, w_far, ids + [far_id]
-            p.x, p.r = far_ball
-        else:
-            pattern[k] = s < 0
-            p.pattern[k] = s > 0
-            other = Piece(p.layer, pattern, A_far, b_far, far_ball[0], far_ball[1], p.G, p.c,
-                          p.N, p.E, p.axis, list(p.todo), w_far, ids + [far_id], neurons)
-            p.A, p.b, p.witnesses, p.row_ids = A_near, b_near, w_near, ids + [near_id]
-            p.x, p.r = near_ball
-        p.row_neurons = list(neurons)
+        far = (s < 0, A_far, b_far, far_ball, w_far, far_id)
+        near = (s > 0, A_near, b_near, near_ball, w_near, near_id)
+        stay, go = (far, near) if far_first else (near, far)
+        ids, neurons = p.row_ids, p.row_neurons + [k]
+        bit, A, b, (x, r), wit, label = go
+        pattern = p.pattern.copy()
+        pattern[k] = bit
+        other = Piece(p.layer, pattern, A, b, x, r, p.G, p.c, p.N, p.E, p.axis, list(p.todo),
+                      wit, ids + [label], neurons)
+        bit, p.A, p.b, (p.x, p.r), p.witnesses, label = stay
+        p.pattern[k] = bit
+        p.row_ids, p.row_neurons = ids + [label], list(neurons)
         stack.append(other)
 
     def _hull_ball(self, p: Piece, w: np.ndarray, m: float, av: float, n: np.ndarray, e: float,
@@ -563,11 +558,7 @@ class BranchSearch:
 
     def _region(self, p: Piece) -> Region:
         """The region of a finished piece (its last layer's maps give the output map)."""
-        net = self.net
-        lo, hi = net.layer_offsets[p.layer], net.layer_offsets[p.layer + 1]
-        slope = np.where(p.pattern[lo:hi], 1.0, net.negative_slope)
-        out_W = net.weights[-1] @ (slope[:, None] * p.G)
-        out_b = net.weights[-1] @ (slope * p.c) + net.biases[-1]
+        out_W, out_b = self._forward(p.pattern, p.layer, p.G, p.c)
         x, r = p.x, p.r
         if r < self.tol.radius:  # rounding ate the ball: ask the solver (authoritative)
             from ._common import region_ball, region_rows
