@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import SolverFailed
 from ..tolerances import Tolerances
-from .highs import FAST_LP, configure, feasibility, new_highs, retry
+from .highs import FAST_LP, configure, feasibility, new_highs, run
 from .status import SolveCounter
 
 
@@ -117,17 +117,13 @@ class RowStackLP:
         if status not in (MS.kOptimal, MS.kInfeasible):
             # a hot start gone wrong (seen in 784 dimensions, and after long sequences of rows
             # pushed and popped, where even a cleared solver on the same instance stays
-            # 'Unknown'): the same model on a new instance, which is kept from now on, then
-            # the other settings of solvers.highs.retry on instances of their own
+            # 'Unknown'): the same model on a new instance, which is kept from now on
+            # (solvers.highs.run: then its retry settings on instances of their own)
             self.counter.lp += 1
-            lp = h.getLp()
-            h = self.h = self._instance()
-            h.passModel(lp)
-            h.run()
-            status = h.getModelStatus()
-            if status not in (MS.kOptimal, MS.kInfeasible):
+            fresh = self.h = self._instance()
+            h, status = run(fresh, h.getLp(), self._feasibility)
+            if h is not fresh:  # solvers.highs.run went on to its retry settings
                 self.counter.lp += 1
-                h, status = retry(lp, self._feasibility, status)
         self._solved = h
         if status == MS.kOptimal:
             x = np.asarray(h.getSolution().col_value, dtype=np.float64)
