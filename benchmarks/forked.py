@@ -1,4 +1,5 @@
-"""Run one measurement in a forked child with a wall-clock limit (shared by the benchmarks).
+"""Run one measurement in a forked child with a wall-clock limit, and print the result table
+(shared by the benchmarks ``highd.py`` and ``l2.py``).
 
 The child runs ``child(conn, fn, args, kwargs)``, which measures ``fn(*args, **kwargs)`` and
 sends one row through ``conn``; past ``timeout`` seconds the child is killed and the caller's
@@ -8,6 +9,7 @@ sends one row through ``conn``; past ``timeout`` seconds the child is killed and
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 from collections.abc import Callable
 
 
@@ -26,3 +28,14 @@ def run_forked(child: Callable, fn: Callable, args: tuple, kwargs: dict, timeout
     proc.kill()
     proc.join()
     return timeout_row
+
+
+def print_table(header: list[str], rows: list[list[str]]) -> None:
+    """Print ``rows`` under ``header`` in aligned columns, then the load average (the
+    measurements' context on a shared machine)."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+    print(f"\nloadavg_1min at the end {os.getloadavg()[0]:.2f}")

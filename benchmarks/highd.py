@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT.parent))
 import polyreg  # noqa: E402
 from polyreg.engines import auto, homog, traverse  # noqa: E402
 from polyreg.scale.drive import branch_workers  # noqa: E402
-from forked import run_forked  # noqa: E402  (benchmarks/forked.py, next to this script)
+from forked import print_table, run_forked  # noqa: E402  (benchmarks/forked.py, next to this script)
 
 #: half-width of the box compared with the whole space (``box s``): it holds every vertex of the
 #: ``w*`` networks (its count equals the whole space's, checked)
@@ -253,12 +253,7 @@ def main(argv: list[str] | None = None) -> int:
             "ok" if ok else "FAIL",
         ])
         print(f"  {name}: {what}: " + " | ".join(rows[-1][2:]), file=sys.stderr)
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
-    print(f"\nloadavg_1min at the end {os.getloadavg()[0]:.2f}")
+    print_table(header, rows)
     return 1 if failed else 0
 
 
