@@ -49,7 +49,17 @@ def agree(net: polyreg.Network, domain: polyreg.Domain, *, check: bool = True,
             assert set(e.neurons) <= set(carry_s[tuple(sorted((rt[e.u].hex, rt[e.v].hex)))])
     if check:
         check_region_set(net, domain, rs, n_samples=500, edges_flip_carried=False)
+    same_without_edges(rs, skeleton(net, domain, edges=False))
     return rs
+
+
+def same_without_edges(rs: SkeletonRegionSet, bare: SkeletonRegionSet) -> None:
+    """``edges=False`` gives the same regions (patterns, points, radii, in order), no edges."""
+    assert bare.edges == () and bare.stats["edges_computed"] is False
+    assert rs.stats["edges_computed"] is True
+    assert [r.pattern.tobytes() for r in bare] == [r.pattern.tobytes() for r in rs]
+    np.testing.assert_allclose([r.point for r in bare], [r.point for r in rs], rtol=0, atol=0)
+    assert [r.radius for r in bare] == [r.radius for r in rs]
 
 
 def euler_2d(rs: SkeletonRegionSet) -> None:

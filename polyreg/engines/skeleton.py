@@ -49,9 +49,9 @@ from ._cells import gc_paused
 from ._centred import check_extent
 from ._common import Context, exact_rows, region_rows
 from ._skeleton.adjacency import exact_edges, flipped_neurons
-from ._skeleton.cells import read_cells, read_cells_min
+from ._skeleton.cells import Cells, read_cells, read_cells_min
 from ._skeleton.certify import certify, out_maps
-from ._skeleton.complex import Inconsistent, SkeletonProgress, build
+from ._skeleton.complex import Complex, Inconsistent, SkeletonProgress, build
 
 #: largest input dimension accepted (the 1-skeleton grows quickly with d)
 MAX_DIM = 8
@@ -110,6 +110,7 @@ def skeleton(
     chebyshev: bool = False,
     seed: int = 0,
     max_vertices: int | None = None,
+    edges: bool = True,
 ) -> SkeletonRegionSet:
     """Enumerate every activation region of a polyhedral domain by vertex/edge subdivision.
 
@@ -137,6 +138,12 @@ def skeleton(
         Default: as many as fit in :data:`MEMORY_BUDGET` bytes (a vertex takes about
         ``M + 28 d + 8 w + 25`` bytes, ``M`` the domain facets plus the neurons, ``w`` the
         widest layer; arrays grow by doubling).
+    edges : bool
+        Compute the facet adjacency (default). With False (what a count needs) the result has
+        no edges, ``stats['edges_computed']`` is False, and the exact facet tests around
+        degenerate spots (one LP per candidate facet of each region touching a tie or a
+        sliver: most of the time on degenerate networks) are skipped; regions, points and
+        radii are the same.
 
     Returns
     -------
@@ -231,7 +238,7 @@ def skeleton(
         per_vertex = rows + 28 * net.n_inputs + 8 * max(net.widths) + 25
         max_vertices = MEMORY_BUDGET // (2 * per_vertex)
     try:
-        rs = _skeleton(ctx, seed, max_vertices, chebyshev, show, t0)
+        rs = _skeleton(ctx, seed, max_vertices, chebyshev, show, t0, edges)
     except Inconsistent as exc:
         from .traverse_engine import traverse
 
@@ -253,7 +260,8 @@ def skeleton(
 
 
 def _skeleton(
-    ctx: Context, seed: int, max_vertices: int, chebyshev: bool, show: SkeletonProgress, t0: float
+    ctx: Context, seed: int, max_vertices: int, chebyshev: bool, show: SkeletonProgress,
+    t0: float, want_edges: bool = True,
 ) -> SkeletonRegionSet:
     net = ctx.net
     counter = SolveCounter()
@@ -272,7 +280,7 @@ def _skeleton(
     live = np.arange(net.n_hidden)  # every neuron has a column (stable ones a constant sign)
     while True:
         if cells is None:
-            cells = read_cells(cx)
+            cells = read_cells(cx, facets=want_edges)
         P, best, points, radius = certify(ctx, cx, cells, live, counter)
         C, R = P.shape[0], best.size
         slivers = C - R
@@ -288,28 +296,11 @@ def _skeleton(
     out_W, out_b = out_maps(net, patterns)
     with gc_paused():  # many small objects: the cyclic collector would rescan them
         regions = list(map(Region, patterns, points, radius.tolist(), out_W, out_b))
-    # adjacency: skeleton facets, and exact facet tests around degenerate spots
-    ra, rb = cell_region[cells.f_off], cell_region[cells.f_on]
-    ok = (ra >= 0) & (rb >= 0)
+    edges: list = []
     affected = np.zeros(R, dtype=bool)
-    if degenerate:
-        sus = cx.sus[: cx.nV].copy()
-        assert cells.inc_cell is not None and cells.inc_vert is not None  # re-read above
-        sus[cells.inc_vert[cell_region[cells.inc_cell] < 0]] = True
-        cell_aff = np.bincount(cells.inc_cell, weights=sus[cells.inc_vert], minlength=C) > 0
-        affected = cell_aff[best]
-        ok &= ~affected[np.maximum(ra, 0)] & ~affected[np.maximum(rb, 0)]
-    ra, rb = ra[ok], rb[ok]
-    neuron = live[cells.f_col[ok]]
-    fpoint = cells.f_point[ok]
-    flipped = flipped_neurons(patterns, ra, rb, neuron) if degenerate else None
-    lo, hi = np.minimum(ra, rb).tolist(), np.maximum(ra, rb).tolist()
-    single = [(k,) for k in range(net.n_hidden)]
-    carried = list(map(single.__getitem__, neuron.tolist()))
-    with gc_paused():
-        edges = list(map(Edge, lo, hi, carried, flipped or carried, fpoint))
-    if affected.any():
-        edges.extend(exact_edges(ctx, regions, np.flatnonzero(affected), counter))
+    if want_edges:  # skeleton facets, and exact facet tests around degenerate spots
+        edges, affected = _adjacency(ctx, cx, cells, regions, patterns, best, cell_region,
+                                     live, degenerate, counter)
     if chebyshev:
         regions = [_chebyshev(ctx, r, counter) for r in regions]
     seconds = time.perf_counter() - t0
@@ -332,6 +323,7 @@ def _skeleton(
         "ties": cx.ties,
         "slivers": int(slivers),
         "degenerate_regions": int(affected.sum()),
+        "edges_computed": want_edges,
     }
     return SkeletonRegionSet(
         tuple(regions), tuple(edges), "skeleton", ctx.domain, net.widths, stats,
@@ -339,6 +331,39 @@ def _skeleton(
     )
 
 
+
+
+def _adjacency(
+    ctx: Context, cx: Complex, cells: Cells, regions: list, patterns: np.ndarray,
+    best: np.ndarray, cell_region: np.ndarray, live: np.ndarray, degenerate: bool,
+    counter: SolveCounter,
+) -> tuple[list, np.ndarray]:
+    """The facet adjacency of the regions: two cells filling a vertex's zeros differently in
+    one neuron, and the exact facet tests for regions touching a tie or a sliver; returns the
+    edges and which regions those tests covered."""
+    net, R = ctx.net, len(regions)
+    ra, rb = cell_region[cells.f_off], cell_region[cells.f_on]
+    ok = (ra >= 0) & (rb >= 0)
+    affected = np.zeros(R, dtype=bool)
+    if degenerate:
+        sus = cx.sus[: cx.nV].copy()
+        assert cells.inc_cell is not None and cells.inc_vert is not None  # re-read above
+        sus[cells.inc_vert[cell_region[cells.inc_cell] < 0]] = True
+        cell_aff = np.bincount(cells.inc_cell, weights=sus[cells.inc_vert], minlength=cell_region.size) > 0
+        affected = cell_aff[best]
+        ok &= ~affected[np.maximum(ra, 0)] & ~affected[np.maximum(rb, 0)]
+    ra, rb = ra[ok], rb[ok]
+    neuron = live[cells.f_col[ok]]
+    fpoint = cells.f_point[ok]
+    flipped = flipped_neurons(patterns, ra, rb, neuron) if degenerate else None
+    lo, hi = np.minimum(ra, rb).tolist(), np.maximum(ra, rb).tolist()
+    single = [(k,) for k in range(net.n_hidden)]
+    carried = list(map(single.__getitem__, neuron.tolist()))
+    with gc_paused():
+        edges = list(map(Edge, lo, hi, carried, flipped or carried, fpoint))
+    if affected.any():
+        edges.extend(exact_edges(ctx, regions, np.flatnonzero(affected), counter))
+    return edges, affected
 
 
 def _chebyshev(ctx: Context, region: Region, counter: SolveCounter) -> Region:

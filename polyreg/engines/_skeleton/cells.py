@@ -35,10 +35,11 @@ def _fill_signs(m: int) -> np.ndarray:
     return np.where((np.arange(1 << m)[:, None] >> np.arange(m)) & 1, 1, -1).astype(np.int64)
 
 
-def read_cells(cx: Complex) -> Cells:
+def read_cells(cx: Complex, facets: bool = True) -> Cells:
     """Every cell around every vertex: a vertex with ``m`` neuron zeros borders the ``2**m``
     cells obtained by filling them with +/- (all exist in general position, which the symbolic
-    perturbation guarantees); facets are the pairs of fillings differing in one zero."""
+    perturbation guarantees); facets are the pairs of fillings differing in one zero (none
+    read with ``facets=False``: the cells are the same)."""
     nV, d, ndom = cx.nV, cx.d, cx.ndom
     Zc = cx.Zc[:nV]
     isn = Zc >= ndom
@@ -82,7 +83,7 @@ def read_cells(cx: Complex) -> Cells:
     ) / count[:, None]
     # facets: at each vertex, fillings f (bit i off) and f | 1 << i share the facet on zero i
     offs, ons, fcols, fverts = [], [], [], []
-    for mm, vg, Zn, start in groups:
+    for mm, vg, Zn, start in groups if facets else ():
         F = 1 << mm
         base = start + np.arange(vg.size)[:, None] * F
         for i in range(mm):
