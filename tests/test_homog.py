@@ -111,6 +111,19 @@ def test_side_network_is_the_homogenised_one(seed, d):
         assert np.isclose(np.abs(y).max() * t, half)  # on the side |x|_inf = L
 
 
+@pytest.mark.parametrize("d, seed", [(6, 4), (5, 3)])
+def test_sides_degenerate_at_infinity(d, seed):
+    # at t = 0 a second-layer neuron whose inputs are all off is identically zero: the sides
+    # are degenerate along tau = 0 (skeleton resolves the ties, no facet tests): the regions
+    # are those of a box holding every vertex (checked here against branch on that box)
+    net = polyreg.random_network([d, 8, 8, 1], seed=seed)
+    rs = homog(net, edges=False)
+    assert rs.stats["facet_method"] == "auto" and rs.stats["facets_retried"] == 0
+    ref = polyreg.enumerate_regions(net, Box.cube(d, -1e4, 1e4), method="branch", edges=False)
+    assert rs.patterns == ref.patterns
+    check_points(net, Whole(d), rs)
+
+
 def test_one_layer_counts_and_stats():
     rng = np.random.default_rng(1)
     net = one_layer(rng.normal(size=(5, 3)), rng.normal(size=5))

@@ -36,9 +36,12 @@ no extra neuron — and the ``2d`` sides ``x_i = ±L`` with ``0 <= t <= 1``, eac
 ``[-L, L]^{d-1} x [0, L]`` in ``w = (x without x_i, tau = L t)`` (:func:`side_network`; the
 relative interior has ``t > 0``). So ``1 + 2d`` boxes instead of ``2^d`` simplices, and what
 lies within ``L`` of the origin is solved undistorted on the top face. The sides hold the
-arrangement beyond ``L``; far away the pattern depends on the direction only, so there the
-sides' hyperplanes are nearly parallel to the ``tau`` axis and their vertices ill-conditioned:
-from 6 inputs on they go to ``branch`` (no vertices) instead of ``skeleton``.
+arrangement beyond ``L``, and every unbounded region of R^d meets them; at ``tau = 0`` (the
+directions at infinity) a deeper neuron whose inputs are all off there is identically zero
+(``t = 0`` removes the biases), so the sides are degenerate along ``tau = 0``: ``skeleton``
+resolves those ties symbolically and certifies the cells around them, and since no face's
+adjacency is needed (R^d's is computed afterwards) it skips the facet tests around them, which
+were most of its time there.
 
 The cross-polytope (``faces="cross"``)
 --------------------------------------
@@ -81,11 +84,6 @@ from .branch_engine import branch
 
 #: largest input dimension (2^d facets)
 MAX_DIM = 10
-#: with ``facet_method="auto"``, the cube's side faces go to ``skeleton`` up to this many inputs
-#: and to ``branch`` above: the sides hold the arrangement far away, whose hyperplanes are nearly
-#: parallel to the ``tau`` axis there, and skeleton's vertices become ill-conditioned (6 inputs:
-#: 107 s with skeleton on the sides, 20 s with branch; 5 inputs: 0.7 s against 7 s)
-SIDE_SKELETON_MAX_DIM = 5
 #: regions whose maps are computed together when the merged regions are assembled
 ASSEMBLY_CHUNK = 2048
 
@@ -281,8 +279,7 @@ def homog(
     progress : bool, optional
     facet_method : str
         Engine for the facets (a bounded polyhedral domain): ``"auto"`` (``skeleton`` up to 8
-        inputs; the cube's side faces by ``branch`` above :data:`SIDE_SKELETON_MAX_DIM`
-        inputs), ``"skeleton"``, ``"branch"``, ``"traverse"``, ...
+        inputs, without its adjacency), ``"skeleton"``, ``"branch"``, ``"traverse"``, ...
     max_regions : int, optional
         Stop with an error once more regions than this are found.
     edges : bool
@@ -352,11 +349,7 @@ def homog(
         (facet_network(net, s), simplex(s), keep, _cross_point(s)) for s in facets(d)]
     for fnet, fdom, fkeep, to_point in todo:
         try:
-            if fkeep is not None and faces == "cube" and facet_method == "auto" and (
-                    d > SIDE_SKELETON_MAX_DIM):
-                rs = branch(fnet, fdom, tol=tol, progress=False, edges=False)
-            else:
-                rs = engine(fnet, fdom, tol=tol, progress=False, **extra)
+            rs = engine(fnet, fdom, tol=tol, progress=False, **extra)
         except (ToleranceError, SolverFailed) as exc:
             # far from the origin the projection shrinks regions (a region of inradius rho at
             # distance D has inradius about rho / D^2 on the facet); skeleton's exact
