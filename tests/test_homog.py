@@ -54,7 +54,7 @@ def test_cube_faces_any_half_width(net, scale):
     orig = mod.cube_half_width
     try:
         mod.cube_half_width = lambda n: half
-        rs = homog(net, edges=False)
+        rs = homog(net, edges=False, prove_sides=False)
     finally:
         mod.cube_half_width = orig
     assert rs.patterns == ref.patterns and rs.stats["cube_half_width"] == half
@@ -114,14 +114,82 @@ def test_side_network_is_the_homogenised_one(seed, d):
 @pytest.mark.parametrize("d, seed", [(6, 4), (5, 3)])
 def test_sides_degenerate_at_infinity(d, seed):
     # at t = 0 a second-layer neuron whose inputs are all off is identically zero: the sides
-    # are degenerate along tau = 0 (skeleton resolves the ties, no facet tests): the regions
-    # are those of a box holding every vertex (checked here against branch on that box)
+    # are degenerate along tau = 0; the vertex scan shifts that side inwards and proves every
+    # side empty of new regions: the regions are those of a box holding every vertex (checked
+    # here against branch on that box)
     net = polyreg.random_network([d, 8, 8, 1], seed=seed)
     rs = homog(net, edges=False)
     assert rs.stats["facet_method"] == "auto" and rs.stats["facets_retried"] == 0
+    assert rs.stats["sides_skipped"] == 2 * d
     ref = polyreg.enumerate_regions(net, Box.cube(d, -1e4, 1e4), method="branch", edges=False)
     assert rs.patterns == ref.patterns
     check_points(net, Whole(d), rs)
+
+
+@given(net=small_networks())
+def test_proven_sides_agree_with_every_side(net):
+    # the sides the vertex scan proves empty of new regions are skipped: the same regions
+    every = homog(net, edges=False, prove_sides=False)
+    rs = homog(net, edges=False)
+    assert rs.patterns == every.patterns
+    check_points(net, Whole(net.n_inputs), rs)
+
+
+@given(net=integer_networks(max_d=3, max_width=4))
+def test_proven_sides_degenerate(net):
+    try:
+        ref = traverse(net, Whole(net.n_inputs), chebyshev=False)
+    except polyreg.ToleranceError:
+        assume(False)
+    assert homog(net, edges=False).patterns == ref.patterns
+
+
+def _two_lines(k):
+    # y = 0 and y = 2^-k x + 1: they cross at x = -2^k, and the region between them beyond
+    # that point exists only there
+    return polyreg.Network.from_layers([(np.array([[0.0, 1.0], [-2.0**-k, 1.0]]),
+                                         np.array([0.0, -1.0])), (np.ones((1, 2)), [0.0])])
+
+
+@pytest.mark.parametrize("k, moved", [(4, False), (20, True), (30, False), (39, False)])
+def test_far_vertex(k, moved):
+    # k = 20: the scan finds the vertex and moves the cube beyond it (no side enumerated);
+    # k = 30, 39: beyond FAR_MAX, the side holding it is enumerated
+    import sys
+
+    mod = sys.modules["polyreg.engines.homog"]
+    rs = homog(_two_lines(k), edges=False)
+    assert len(rs) == 4
+    if moved:
+        assert rs.stats["top_half_width"] > 2.0**k and rs.stats["sides_skipped"] == 4
+    if k >= 30:
+        assert rs.stats["sides_skipped"] < 4
+    assert rs.stats["far_rounds"] <= mod.FAR_ROUNDS
+
+
+def test_neuron_vertices_ignore_a_neuron_zero_along_the_side():
+    from polyreg.engines._skeleton.far import neuron_vertices
+
+    # relu(y) is identically zero along y = 0 (the side shifted inwards), and y itself lies on
+    # it: no vertex of two hyperplanes off the side; x = 0 and y = 0.5 meet at (0, 0.5)
+    net = polyreg.Network.from_layers([([[0.0, 1.0], [1.0, 0.0]], [0.0, 0.0]),
+                                       ([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])])
+    assert neuron_vertices(net, Box([-1.0, 0.0], [1.0, 1.0]), 1).shape == (0, 2)
+    net = polyreg.Network.from_layers([([[0.0, 1.0], [1.0, 0.0]], [-0.5, 0.0]),
+                                       ([[1.0, 1.0]], [0.0])])
+    assert neuron_vertices(net, Box([-1.0, 0.0], [1.0, 1.0]), 1).tolist() == [[0.0, 0.5]]
+
+
+def test_rank_deficient_first_layer_enumerates_every_side():
+    import sys
+
+    mod = sys.modules["polyreg.engines.homog"]
+    net = polyreg.Network.from_layers([([[1.0, 2.0], [2.0, 4.0], [-1.0, -2.0]], [0.0, 1.0, 3.0]),
+                                       ([[1.0, 1.0, 1.0]], [0.0])])
+    assert not mod.pointed(net)
+    rs = homog(net, edges=False)
+    assert rs.stats["far_rounds"] == 0 and rs.stats["sides_skipped"] == 0
+    assert rs.patterns == traverse(net, Whole(2), chebyshev=False).patterns
 
 
 def test_one_layer_counts_and_stats():
@@ -129,7 +197,9 @@ def test_one_layer_counts_and_stats():
     net = one_layer(rng.normal(size=(5, 3)), rng.normal(size=5))
     rs = homog(net, edges=False)
     assert len(rs) == 1 + 5 + 10 + 10  # Zaslavsky, 5 planes in general position in R^3
-    assert rs.stats["facets"] == 7 and rs.stats["facet_regions"] >= len(rs)
+    assert rs.stats["facets"] == 7 - rs.stats["sides_skipped"]
+    assert rs.stats["facet_regions"] >= len(rs)
+    assert homog(net, edges=False, prove_sides=False).stats["facets"] == 7
     assert homog(net, faces="cross", edges=False).stats["facets"] == 8
     assert rs.stats["edges_computed"] is False and rs.edges == ()
     assert polyreg.enumerate_regions(net, Whole(3)).stats["engine"] == "homog"

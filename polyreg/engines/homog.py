@@ -39,9 +39,39 @@ lies within ``L`` of the origin is solved undistorted on the top face. The sides
 arrangement beyond ``L``, and every unbounded region of R^d meets them; at ``tau = 0`` (the
 directions at infinity) a deeper neuron whose inputs are all off there is identically zero
 (``t = 0`` removes the biases), so the sides are degenerate along ``tau = 0``: ``skeleton``
-resolves those ties symbolically and certifies the cells around them, and since no face's
-adjacency is needed (R^d's is computed afterwards) it skips the facet tests around them, which
-were most of its time there.
+resolves those ties symbolically but checks every region around them with exact facet tests,
+which dominate from 6 inputs: the sides then go to ``branch``.
+
+Sides proven empty (``prove_sides``, the default)
+-------------------------------------------------
+Most regions of R^d are unbounded and meet several sides, so enumerating the sides costs
+several times the top face. They can be skipped when the top face provably holds every region:
+
+(d) if the first layer has rank ``d`` (:func:`pointed`), every region ``R`` lies in one cell
+    of the first layer's hyperplanes, whose lineality space ``{v : W^1 v = 0}`` is ``{0}``;
+    so the closure of ``R`` is a pointed polyhedron and has a vertex ``v``: a point where
+    ``d`` of its rows are tight with rank ``d``;
+
+(e) if ``|v|_inf < L``, ``R`` meets the open top box (it is open and ``v`` is in its
+    closure) and the top face finds it. Otherwise the ray of ``(v, 1)`` crosses the side
+    ``x_i = sigma L`` with ``|v_i| = |v|_inf`` at ``t = L / |v|_inf`` in ``(0, 1]``, i.e.
+    ``tau`` in ``(0, L]``; the side's hyperplane is transversal to the ray, so there the same
+    ``d`` rows are tight with rank ``d``: a vertex of the side's subdivision off ``tau = 0``,
+    which :func:`polyreg.engines._skeleton.far.neuron_vertices` reports (it scans the side's
+    skeleton with the ``tau = 0`` side shifted inwards, where deeper neurons are identically
+    zero, and errs on the side of reporting more);
+
+(f) so if no side reports anything, every region meets the top box: the sides are skipped.
+    Reported vertices move the cube beyond them (``L = 2^ceil(log2(4 max |v|_inf))``; the
+    vertices are finitely many) and the scan is repeated (:func:`far_sides`). A side still
+    reporting is enumerated; a region ``R`` the top face misses has a vertex ``v`` beyond
+    ``L``, reported on the side its ray crosses (or on each side of a ridge it crosses), and
+    the open cone of ``R`` meets that side near the crossing in a relatively open set. A side
+    is a set of directions, the same for every cube: the ray of ``v`` crosses the side of the
+    same index of any smaller cube beyond ``t = 0`` as well, so the reported sides are
+    enumerated on the first cube (``cube_half_width``) while the top face is the proven
+    cube's. The scan runs up to 8 inputs (skeleton's first stage); a first layer of lower
+    rank, or a scan too large for memory, enumerates every side.
 
 The cross-polytope (``faces="cross"``)
 --------------------------------------
@@ -84,6 +114,26 @@ from .branch_engine import branch
 
 #: largest input dimension (2^d facets)
 MAX_DIM = 10
+#: the proof that the cube's sides hold nothing new (:func:`far_sides`) starts from the half-width
+#: ``cube_half_width * 2**FAR_START`` and moves the cube beyond the vertices it finds at most
+#: ``FAR_ROUNDS - 1`` times, to at most ``cube_half_width * 2**FAR_MAX`` (the top face's
+#: radius tolerance grows with its extent, ``tolerances.RADIUS_FLOOR`` times it: at 2^10 times
+#: the first layer's reach it is still the default 1e-9 for a reach of 1; beyond the cap the
+#: sides that may hold a far vertex are enumerated)
+FAR_START = 10
+#: the proof scans the sides with the skeleton's first stage: up to this many inputs
+FAR_MAX_DIM = 8
+FAR_ROUNDS = 3
+FAR_MAX = 24
+#: the first layer is of rank ``d`` (every region pointed) when the smallest singular value of
+#: its unit rows is above this (float noise is ~1e-16); below it the rank is computed in
+#: rationals
+RANK_FLOOR = 1e-8
+#: with ``facet_method="auto"``, the cube's side faces go to ``skeleton`` up to this many inputs
+#: and to ``branch`` above: the sides are degenerate along ``t = 0`` and skeleton's exact facet
+#: tests around those ties (which check that no region next to a tie is missing) dominate
+#: (6 inputs: 107 s with skeleton on the sides, 20 s with branch; 5 inputs: 0.7 s against 7 s)
+SIDE_SKELETON_MAX_DIM = 5
 #: regions whose maps are computed together when the merged regions are assembled
 ASSEMBLY_CHUNK = 2048
 
@@ -244,6 +294,70 @@ def _side_point(i: int, sigma: float, half: float) -> Callable[[np.ndarray], np.
     return to_point
 
 
+def pointed(net: Network) -> bool:
+    """Whether the first layer has rank ``d``: then every region, inside one cell of the first
+    layer's hyperplanes, is a pointed polyhedron. Decided by the smallest singular value of
+    the unit rows (invariant under positive rescaling of a neuron) when it is above
+    :data:`RANK_FLOOR`, else in rationals (:func:`polyreg.exact.independent_rows`).
+
+    Examples
+    --------
+    >>> import numpy as np, polyreg
+    >>> pointed(polyreg.random_network([3, 4, 1], seed=0))
+    True
+    >>> pointed(polyreg.Network.from_layers([([[1.0, 1.0], [2.0, 2.0]], [0.0, 1.0]),
+    ...                                      ([[1.0, 1.0]], [0.0])]))
+    False
+    """
+    W = net.weights[0]
+    norms = np.linalg.norm(W, axis=1)
+    U = W[norms > 0] / norms[norms > 0, None]
+    if U.shape[0] < net.n_inputs:
+        return False
+    sv = np.linalg.svd(U, compute_uv=False)
+    if sv[-1] > RANK_FLOOR * sv[0]:
+        return True
+    from ..exact import independent_rows, q_mat
+
+    return len(independent_rows(q_mat(W))) == net.n_inputs
+
+
+def far_sides(net: Network, tol: Tolerances = DEFAULT) -> tuple[float, list[bool], int]:
+    """A cube half-width ``L`` and which of its ``2d`` sides can hold a region the top face
+    ``[-L, L]^d`` misses (see the module docstring, "Sides proven empty"): ``(L, need,
+    rounds)``. Each side is scanned for vertices of ``d`` hyperplanes off ``t = 0``
+    (:func:`~polyreg.engines._skeleton.far.neuron_vertices`); when some are found the cube
+    moves beyond them (``L = 2^ceil(log2(4 max |v|_inf))``, the set of vertices being
+    finite) and is scanned again, up to :data:`FAR_ROUNDS` scans.
+
+    Examples
+    --------
+    >>> import polyreg
+    >>> net = polyreg.random_network([3, 6, 1], seed=0)
+    >>> L, need, rounds = far_sides(net)
+    >>> need, L > cube_half_width(net)
+    ([False, False, False, False, False, False], True)
+    """
+    from ._skeleton.far import neuron_vertices
+
+    base = cube_half_width(net)
+    half = base * 2.0**FAR_START
+    d = net.n_inputs
+    for rounds in range(1, FAR_ROUNDS + 1):
+        sides = cube_faces(net, half)[1:]
+        found = [neuron_vertices(fnet, fdom, d - 1, tol=tol) for fnet, fdom, _, _ in sides]
+        need = [v.shape[0] > 0 for v in found]
+        if not any(need) or rounds == FAR_ROUNDS:
+            break
+        with np.errstate(divide="ignore", invalid="ignore"):
+            reach = max(float(np.abs(to_point(v)).max()) for v, (_, _, _, to_point)
+                        in zip(found, sides, strict=True) if v.shape[0])
+        if not np.isfinite(reach) or 4.0 * reach > base * 2.0**FAR_MAX:
+            break  # a vertex too far out (or at t = 0 in float64): those sides are enumerated
+        half = max(half, float(2.0 ** np.ceil(np.log2(4.0 * reach))))
+    return half, need, rounds
+
+
 def facets(d: int) -> list[np.ndarray]:
     """The sign vectors ``s`` of the ``2^d`` facets."""
     return [np.array(v, dtype=np.float64) for v in itertools.product((-1.0, 1.0), repeat=d)]
@@ -267,6 +381,7 @@ def homog(
     fallback: bool = True,
     edges: bool = True,
     faces: str = "cube",
+    prove_sides: bool = True,
 ) -> RegionSet:
     """Every activation region of ``net`` in all of R^d, from ``2^d`` bounded problems.
 
@@ -279,7 +394,8 @@ def homog(
     progress : bool, optional
     facet_method : str
         Engine for the facets (a bounded polyhedral domain): ``"auto"`` (``skeleton`` up to 8
-        inputs, without its adjacency), ``"skeleton"``, ``"branch"``, ``"traverse"``, ...
+        inputs; the cube's side faces by ``branch`` above :data:`SIDE_SKELETON_MAX_DIM`
+        inputs), ``"skeleton"``, ``"branch"``, ``"traverse"``, ...
     max_regions : int, optional
         Stop with an error once more regions than this are found.
     edges : bool
@@ -290,6 +406,12 @@ def homog(
         ``"cube"`` (default): the ``1 + 2d`` boxes of the cube ``|x|_inf <= L, 0 < t <= 1``
         (:func:`cube_faces`; the top face is the network itself in ``[-L, L]^d``); ``"cross"``:
         the ``2^d`` simplex facets of the cross-polytope.
+    prove_sides : bool
+        With the cube (default True): enumerate only the sides that may hold a region the top
+        face misses (:func:`far_sides`; every side when the first layer has rank below ``d``
+        (:func:`pointed`) or above 8 inputs). ``stats['sides_skipped']`` counts the others,
+        ``stats['far_rounds']`` the scans. With False every side, at
+        :func:`cube_half_width`.
     fallback : bool
         When a facet is too thin to decide in float64 (regions far from the origin shrink on the
         facets) or the solver fails on it, it is retried with ``branch``
@@ -345,11 +467,27 @@ def homog(
     if faces not in ("cube", "cross"):
         raise ValueError(f"faces must be 'cube' or 'cross', got {faces!r}")
     half = cube_half_width(net) if faces == "cube" else 0.0
-    todo = cube_faces(net, half) if faces == "cube" else [
+    need = [True] * (2 * d)
+    rounds = 0
+    top = half
+    if faces == "cube" and prove_sides and d <= FAR_MAX_DIM and pointed(net):
+        try:
+            top, need, rounds = far_sides(net, tol)
+        except ToleranceError:  # too many vertices to scan: every side, as without the proof
+            top, need = half, [True] * (2 * d)
+    # the top face of the proven cube, the sides still needed on the first cube (a side is a
+    # set of directions: see the module docstring)
+    todo = [cube_faces(net, top)[0]] + [face for face, keep_it in
+                                        zip(cube_faces(net, half)[1:], need, strict=True)
+                                        if keep_it] if faces == "cube" else [
         (facet_network(net, s), simplex(s), keep, _cross_point(s)) for s in facets(d)]
     for fnet, fdom, fkeep, to_point in todo:
         try:
-            rs = engine(fnet, fdom, tol=tol, progress=False, **extra)
+            if fkeep is not None and faces == "cube" and facet_method == "auto" and (
+                    d > SIDE_SKELETON_MAX_DIM):
+                rs = branch(fnet, fdom, tol=tol, progress=False, edges=False)
+            else:
+                rs = engine(fnet, fdom, tol=tol, progress=False, **extra)
         except (ToleranceError, SolverFailed) as exc:
             # far from the origin the projection shrinks regions (a region of inradius rho at
             # distance D has inradius about rho / D^2 on the facet); skeleton's exact
@@ -427,6 +565,9 @@ def homog(
         "facets": len(todo),
         "faces": faces,
         "cube_half_width": half,
+        "top_half_width": top,
+        "sides_skipped": (2 * d - sum(need)) if faces == "cube" else 0,
+        "far_rounds": rounds,
         "facet_regions": facet_regions,
         "facets_retried": retried,
         "edges_computed": edges,

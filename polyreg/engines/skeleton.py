@@ -140,10 +140,9 @@ def skeleton(
         widest layer; arrays grow by doubling).
     edges : bool
         Compute the facet adjacency (default). With False (what a count needs) the result has
-        no edges, ``stats['edges_computed']`` is False, and the exact facet tests around
-        degenerate spots (one LP per candidate facet of each region touching a tie or a
-        sliver: most of the time on degenerate networks) are skipped; regions, points and
-        radii are the same.
+        no edges and ``stats['edges_computed']`` is False; the cells are read without their
+        facets, but the exact facet tests around degenerate spots still run (they check that
+        no region next to a tie is missing). Regions, points and radii are the same.
 
     Returns
     -------
@@ -296,11 +295,10 @@ def _skeleton(
     out_W, out_b = out_maps(net, patterns)
     with gc_paused():  # many small objects: the cyclic collector would rescan them
         regions = list(map(Region, patterns, points, radius.tolist(), out_W, out_b))
-    edges: list = []
-    affected = np.zeros(R, dtype=bool)
-    if want_edges:  # skeleton facets, and exact facet tests around degenerate spots
-        edges, affected = _adjacency(ctx, cx, cells, regions, patterns, best, cell_region,
-                                     live, degenerate, counter)
+    # adjacency: skeleton facets, and exact facet tests around degenerate spots (with
+    # want_edges False only the tests: they check that every region across is in the skeleton)
+    edges, affected = _adjacency(ctx, cx, cells, regions, patterns, best, cell_region, live,
+                                 degenerate, counter, want_edges)
     if chebyshev:
         regions = [_chebyshev(ctx, r, counter) for r in regions]
     seconds = time.perf_counter() - t0
@@ -336,33 +334,42 @@ def _skeleton(
 def _adjacency(
     ctx: Context, cx: Complex, cells: Cells, regions: list, patterns: np.ndarray,
     best: np.ndarray, cell_region: np.ndarray, live: np.ndarray, degenerate: bool,
-    counter: SolveCounter,
+    counter: SolveCounter, want_edges: bool,
 ) -> tuple[list, np.ndarray]:
     """The facet adjacency of the regions: two cells filling a vertex's zeros differently in
     one neuron, and the exact facet tests for regions touching a tie or a sliver; returns the
-    edges and which regions those tests covered."""
+    edges and which regions those tests covered. The tests run also without ``want_edges``
+    (then no edge is returned): a region across one of their facets missing from the
+    skeleton (float64 snapping a tie hid it) is :class:`Inconsistent`, and the engine falls
+    back to ``traverse``."""
     net, R = ctx.net, len(regions)
-    ra, rb = cell_region[cells.f_off], cell_region[cells.f_on]
-    ok = (ra >= 0) & (rb >= 0)
     affected = np.zeros(R, dtype=bool)
     if degenerate:
         sus = cx.sus[: cx.nV].copy()
         assert cells.inc_cell is not None and cells.inc_vert is not None  # re-read above
         sus[cells.inc_vert[cell_region[cells.inc_cell] < 0]] = True
-        cell_aff = np.bincount(cells.inc_cell, weights=sus[cells.inc_vert], minlength=cell_region.size) > 0
+        cell_aff = np.bincount(cells.inc_cell, weights=sus[cells.inc_vert],
+                               minlength=cell_region.size) > 0
         affected = cell_aff[best]
-        ok &= ~affected[np.maximum(ra, 0)] & ~affected[np.maximum(rb, 0)]
-    ra, rb = ra[ok], rb[ok]
-    neuron = live[cells.f_col[ok]]
-    fpoint = cells.f_point[ok]
-    flipped = flipped_neurons(patterns, ra, rb, neuron) if degenerate else None
-    lo, hi = np.minimum(ra, rb).tolist(), np.maximum(ra, rb).tolist()
-    single = [(k,) for k in range(net.n_hidden)]
-    carried = list(map(single.__getitem__, neuron.tolist()))
-    with gc_paused():
-        edges = list(map(Edge, lo, hi, carried, flipped or carried, fpoint))
+    edges: list = []
+    if want_edges:
+        ra, rb = cell_region[cells.f_off], cell_region[cells.f_on]
+        ok = (ra >= 0) & (rb >= 0)
+        if degenerate:
+            ok &= ~affected[np.maximum(ra, 0)] & ~affected[np.maximum(rb, 0)]
+        ra, rb = ra[ok], rb[ok]
+        neuron = live[cells.f_col[ok]]
+        fpoint = cells.f_point[ok]
+        flipped = flipped_neurons(patterns, ra, rb, neuron) if degenerate else None
+        lo, hi = np.minimum(ra, rb).tolist(), np.maximum(ra, rb).tolist()
+        single = [(k,) for k in range(net.n_hidden)]
+        carried = list(map(single.__getitem__, neuron.tolist()))
+        with gc_paused():
+            edges = list(map(Edge, lo, hi, carried, flipped or carried, fpoint))
     if affected.any():
-        edges.extend(exact_edges(ctx, regions, np.flatnonzero(affected), counter))
+        exact = exact_edges(ctx, regions, np.flatnonzero(affected), counter)
+        if want_edges:
+            edges.extend(exact)
     return edges, affected
 
 

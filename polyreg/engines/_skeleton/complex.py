@@ -48,6 +48,8 @@ class Complex:
         self.Zm: np.ndarray | None = None
         self.nV = 0
         self.ties = 0
+        #: a domain column whose side is moved inwards (see :meth:`cut`), or -1
+        self.inward = -1
 
     def _reserve(self, nv: int) -> None:
         cap = self.X.shape[0]
@@ -101,7 +103,11 @@ class Complex:
         """Add the zero set of column ``col`` with values ``z`` (nV,) at the vertices.
 
         ``|z| <= tau`` is a tie (the vertex lies on the hyperplane), resolved by a symbolic
-        shift of the hyperplane to one side (``clip``: a domain facet, always outwards).
+        shift of the hyperplane to one side (``clip``: a domain facet, always outwards). With
+        ``inward`` set, that domain side is first shifted inwards by an infinitesimal
+        dominating every other: a tie at a vertex on it takes the sign the column has at the
+        other end of the one edge leaving the side (the column is affine along the edge, so
+        that is its sign just inside), and the hyperplane's shift where that end is a tie too.
         With ``clip`` the vertices strictly outside are removed afterwards. Returns the number
         of edges split.
         """
@@ -125,6 +131,8 @@ class Complex:
                 sigma = 1 if cost_plus <= cost_minus else -1
             if sigma == 1:
                 s[tie] = 1
+            if self.inward >= 0 and not clip:
+                self._ties_inward(tie, pos, neg, s, nb)
             self.sus[:nV] |= tie
         self.S[:nV, col] = s
         # split edges, listed from their + end: (u, slot su) -> x
@@ -189,6 +197,17 @@ class Complex:
             keep_v[:nV] = s < 0
             self._compact(keep_v)
         return ns
+
+    def _ties_inward(self, tie: np.ndarray, pos: np.ndarray, neg: np.ndarray, s: np.ndarray,
+                     nb: np.ndarray) -> None:
+        """Ties on the ``inward`` side: the sign at the other end of the edge leaving it."""
+        tv = np.flatnonzero(tie)
+        slot = self.Zc[tv] == self.inward
+        on = slot.any(axis=1)
+        tv = tv[on]
+        up = nb[tv, 2 * slot[on].argmax(axis=1)]  # leaving the side inwards (its sign -1)
+        s[tv[pos[up]]] = 1
+        s[tv[neg[up]]] = -1
 
     def fill(self, col: int, sign: int) -> None:
         """Column ``col`` takes ``sign`` at every vertex (a neuron stable on the domain)."""
@@ -277,11 +296,13 @@ class SkeletonProgress:
 
 
 def build(
-    ctx: Context, seed: int, max_vertices: int, show: SkeletonProgress
+    ctx: Context, seed: int, max_vertices: int, show: SkeletonProgress, inward: int = -1
 ) -> tuple[Complex, np.ndarray]:
     """Subdivide the domain by every neuron, layer after layer; returns the complex and the
     neurons bound propagation called stable that the vertices contradict (they are cut as
-    live ones; a confirmed stable neuron's column just takes its sign)."""
+    live ones; a confirmed stable neuron's column just takes its sign). ``inward`` (a
+    coordinate, or -1): the domain's lower side in that coordinate is shifted inwards first
+    (:meth:`Complex.cut`)."""
     net, tol = ctx.net, ctx.tol
     d = net.n_inputs
     lo, hi, CA, Cb = _box_and_clips(ctx)
@@ -289,6 +310,8 @@ def build(
     ndom = 2 * d + Cb.size
     cx = Complex(d, ndom + N, ndom, seed)
     cx.box(lo, hi)
+    if inward >= 0:
+        cx.inward = d + inward  # the column of x_inward >= lo_inward
     rel = tol.stable
     for r in range(Cb.size):
         X = cx.X[: cx.nV]
