@@ -180,6 +180,25 @@ def test_neuron_vertices_ignore_a_neuron_zero_along_the_side():
     assert neuron_vertices(net, Box([-1.0, 0.0], [1.0, 1.0]), 1).tolist() == [[0.0, 0.5]]
 
 
+@pytest.mark.parametrize("error", ["tolerance", "inconsistent"])
+def test_a_failed_scan_enumerates_every_side(monkeypatch, error):
+    import sys
+
+    from polyreg.engines._skeleton.complex import Inconsistent
+
+    mod = sys.modules["polyreg.engines.homog"]
+    exc = polyreg.ToleranceError("too many") if error == "tolerance" else Inconsistent("float")
+
+    def fail(net, tol):
+        raise exc
+
+    monkeypatch.setattr(mod, "far_sides", fail)
+    net = polyreg.random_network([3, 5, 4, 1], seed=1)
+    rs = homog(net, edges=False)
+    assert rs.stats["sides_skipped"] == 0 and rs.stats["facets"] == 7
+    assert rs.patterns == traverse(net, Whole(3), chebyshev=False).patterns
+
+
 def test_rank_deficient_first_layer_enumerates_every_side():
     import sys
 

@@ -71,7 +71,8 @@ several times the top face. They can be skipped when the top face provably holds
     same index of any smaller cube beyond ``t = 0`` as well, so the reported sides are
     enumerated on the first cube (``cube_half_width``) while the top face is the proven
     cube's. The scan runs up to 8 inputs (skeleton's first stage); a first layer of lower
-    rank, or a scan too large for memory, enumerates every side.
+    rank, a scan too large for memory or a skeleton float64 made impossible
+    (:class:`~polyreg.engines._skeleton.complex.Inconsistent`) enumerates every side.
 
 The cross-polytope (``faces="cross"``)
 --------------------------------------
@@ -110,6 +111,7 @@ from ..network import Network
 from ..regions import Region, RegionSet, pattern_key
 from ..tolerances import DEFAULT, Tolerances
 from ._common import Context, Progress, region_rows
+from ._skeleton.complex import Inconsistent
 from .branch_engine import branch
 
 #: largest input dimension (2^d facets)
@@ -473,8 +475,8 @@ def homog(
     if faces == "cube" and prove_sides and d <= FAR_MAX_DIM and pointed(net):
         try:
             top, need, rounds = far_sides(net, tol)
-        except ToleranceError:  # too many vertices to scan: every side, as without the proof
-            top, need = half, [True] * (2 * d)
+        except (ToleranceError, Inconsistent):  # too many vertices to scan, or float64 made
+            top, need = half, [True] * (2 * d)  # an impossible skeleton: every side
     # the top face of the proven cube, the sides still needed on the first cube (a side is a
     # set of directions: see the module docstring)
     todo = [cube_faces(net, top)[0]] + [face for face, keep_it in
