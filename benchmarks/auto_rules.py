@@ -48,6 +48,7 @@ ROWS = {
     "whole5": ([5, 8, 8, 1], 3, "whole", 0.0, ["homog", "traverse"]),
     "whole6": ([6, 8, 8, 1], 4, "whole", 0.0, ["homog", "traverse"]),
     "whole7": ([7, 8, 8, 1], 5, "whole", 0.0, ["homog", "traverse"]),
+    "whole8": ([8, 8, 8, 1], 6, "whole", 0.0, ["homog", "traverse"]),
 }
 
 

@@ -395,7 +395,8 @@ def test_max_vertices():
     ([3, 8, 1], Whole(3), "homog"),
     ([6, 8, 1], Whole(6), "homog"),
     ([7, 8, 1], Whole(7), "homog"),
-    ([8, 8, 1], Whole(8), "traverse"),
+    ([8, 8, 1], Whole(8), "homog"),
+    ([9, 8, 1], Whole(9), "traverse"),
 ])
 def test_auto_choice(widths, domain, expected):
     if expected not in ENGINES:

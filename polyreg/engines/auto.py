@@ -19,8 +19,10 @@ rule" in ``benchmarks/README.md``: ``benchmarks/auto_rules.py``, ``benchmarks/sk
   in 10 to 64 inputs, ``benchmarks/highd.py``; at 8 inputs ``skeleton`` is still faster on
   narrow networks, 3.5 s against 19 s for 23,338 regions of a [8, 16, 16, 1] network);
 * the whole space in at most :data:`HOMOG_MAX_DIM` dimensions -> ``homog`` (the 1 + 2d box
-  faces of a cube in the homogenised space: 0.16 s against traverse's 9 s for 2,375 regions
-  of a [4, 8, 8, 1] network; 73 s against 214 s for 16,573 regions of a [7, 8, 8, 1] one);
+  faces of a cube in the homogenised space, the sides skipped where a vertex scan proves
+  them empty: 0.10 s against traverse's 11 s for 2,375 regions of a [4, 8, 8, 1] network,
+  2.8 s against 92 s for 16,573 regions of a [7, 8, 8, 1] one, 4.9 s against 77 s for
+  13,726 regions of an [8, 8, 8, 1] one);
 * an L2 ball in at least :data:`L2_BRANCH_MIN_DIM` dimensions (the first layer's rank, the
   dimension both engines work in) -> ``branch`` (far sides decided by float64-certified
   primal/dual certificates, almost no SOCP: 0.001-0.01 SOCPs per region against traverse's
@@ -53,8 +55,9 @@ SKELETON_MAX_DIM = 8
 #: against 1.5 s, 6 inputs: 0.55 s against 3.3 s)
 L1_SKELETON_MAX_DIM = 3
 #: largest input dimension where the whole space goes to ``homog`` (1 + 2d cube faces; measured
-#: up to 7 inputs, see ``benchmarks/README.md``)
-HOMOG_MAX_DIM = 7
+#: up to 8 inputs, see ``benchmarks/README.md``; its side scan uses skeleton's first stage,
+#: 8 inputs at most)
+HOMOG_MAX_DIM = 8
 #: smallest dimension (rank of the first layer, at most the input dimension) where an L2 ball
 #: goes to ``branch`` (see the module docstring for the measurements)
 L2_BRANCH_MIN_DIM = 4
