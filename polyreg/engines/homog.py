@@ -412,8 +412,9 @@ def homog(
         With the cube (default True): enumerate only the sides that may hold a region the top
         face misses (:func:`far_sides`; every side when the first layer has rank below ``d``
         (:func:`pointed`) or above 8 inputs). ``stats['sides_skipped']`` counts the others,
-        ``stats['far_rounds']`` the scans. With False every side, at
-        :func:`cube_half_width`.
+        ``stats['far_rounds']`` the scans, ``stats['top_half_width']`` is the proven cube's
+        (the sides enumerated are those of the first cube, ``stats['cube_half_width']``). With
+        False every side, at :func:`cube_half_width`.
     fallback : bool
         When a facet is too thin to decide in float64 (regions far from the origin shrink on the
         facets) or the solver fails on it, it is retried with ``branch``

@@ -17,7 +17,7 @@ from .complex import SkeletonProgress, build
 
 
 def neuron_vertices(net: Network, box: Box, inward: int, *, tol: Tolerances = DEFAULT,
-                    max_vertices: int = 10**7) -> np.ndarray:
+                    max_vertices: int | None = None) -> np.ndarray:
     """Every point of ``box`` where ``d`` of the network's hyperplanes may meet off its lower
     side in coordinate ``inward`` (rows, input coordinates), and points of that side where a
     tie leaves it undecided.
@@ -52,6 +52,12 @@ def neuron_vertices(net: Network, box: Box, inward: int, *, tol: Tolerances = DE
     clo, chi = cbox.bounding_box()
     check_extent(float(np.max(np.maximum(np.abs(clo), np.abs(chi)))), "skeleton")
     ctx = Context.create(cnet, cbox, tol)
+    if max_vertices is None:
+        from ..skeleton import MEMORY_BUDGET
+
+        per_vertex = 2 * cnet.n_inputs + cnet.n_hidden + 28 * cnet.n_inputs + 8 * max(
+            cnet.widths) + 25
+        max_vertices = MEMORY_BUDGET // (2 * per_vertex)
     cx, _ = build(ctx, 0, max_vertices, SkeletonProgress(False), inward=inward)
     n, d = cx.nV, cnet.n_inputs
     Zc = cx.Zc[:n]
