@@ -51,6 +51,11 @@ RETRY_OPTIONS: tuple[dict[str, object], ...] = (
 RETRIES = {"attempts": 0, "rescued": 0}
 
 
+#: the least matrix entry HiGHS keeps (its option ``small_matrix_value``, whose least allowed
+#: value this is; HiGHS' default, 1e-9, dropped real components of unit rows)
+SMALL_MATRIX_VALUE = 1e-12
+
+
 def new_highs() -> Any:
     """A new HiGHS instance with its output off. HiGHS prints a banner to fd 1 the first time an
     instance is created: fd 1 is pointed at /dev/null meanwhile, to keep stdout clean."""
@@ -66,6 +71,10 @@ def new_highs() -> Any:
         os.close(saved)
         os.close(devnull)
     h.setOptionValue("output_flag", False)
+    # HiGHS drops matrix entries below this (default 1e-9) when a model or rows are passed: a
+    # unit row's component of 1e-10 is a real tilt (two nearly parallel hyperplanes then meet
+    # 1e10 away, and an unbounded region beyond that point was lost); 1e-12 is HiGHS' least
+    h.setOptionValue("small_matrix_value", SMALL_MATRIX_VALUE)
     return h
 
 

@@ -94,3 +94,29 @@ def test_recorded_unknown_status_lp_is_answered():
     r = np.concatenate([d["row_hi"], [0.0]])
     t = ex.interior(ex.q_mat(M), ex.q_vec(r)).t
     assert t is None or t < 0
+
+
+def test_small_matrix_entries_are_kept():
+    # HiGHS' default drops entries below 1e-9: the row -1e-10 x + y <= 1 became y <= 1
+    h = highs.new_highs()
+    got = h.getOptionValue("small_matrix_value")  # (status, value) in some highspy versions
+    assert (got[-1] if isinstance(got, tuple) else got) == highs.SMALL_MATRIX_VALUE
+    # min x s.t. 1e-10 x + y >= 1, y <= 0: x = 1e10 when the entry is kept (infeasible without)
+    status, z, value = highs.solve_lp(
+        np.array([1.0, 0.0]), np.array([[1e-10, 1.0], [0.0, 1.0]]),
+        np.array([1.0, -np.inf]), np.array([np.inf, 0.0]),
+        np.array([-1e11, -np.inf]), np.array([np.inf, np.inf]), Tolerances(), "small entry")
+    assert status == Status.OPTIMAL and z is not None
+    assert z[0] == pytest.approx(1e10, rel=1e-6)
+
+
+def test_whole_space_region_beyond_nearly_parallel_lines():
+    # y = 0 and y = 2^-34 x + 1 cross at x = -2^34: the region between them beyond that point
+    # needs the 2^-34 entry (traverse found 3 of the 4 regions with HiGHS' default 1e-9)
+    import polyreg
+    from polyreg import Whole
+    from polyreg.engines import traverse
+
+    net = polyreg.Network.from_layers([(np.array([[0.0, 1.0], [-2.0**-34, 1.0]]),
+                                        np.array([0.0, -1.0])), (np.ones((1, 2)), [0.0])])
+    assert len(traverse(net, Whole(2))) == 4
