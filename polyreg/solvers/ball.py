@@ -24,7 +24,7 @@ from ..tolerances import Tolerances
 from . import conic
 from .fallback import exact_ball
 from .frame import WHOLE_CAP, domain_margin, frame, framed_domain
-from .highs import solve_lp
+from .highs import SMALL_MATRIX_VALUE, solve_lp
 from .status import BallResult, SolveCounter, Status
 
 if TYPE_CHECKING:
@@ -137,6 +137,15 @@ def _margin_lp(
     return status, z, (-value if not recentre else value)
 
 
+def _drops_entries(Ak: np.ndarray, eq: tuple[np.ndarray, float] | None) -> bool:
+    """Whether the LP's rows have a nonzero entry HiGHS drops (below ``SMALL_MATRIX_VALUE``)."""
+    small = (Ak != 0) & (np.abs(Ak) < SMALL_MATRIX_VALUE)
+    if eq is not None:
+        small_eq = (eq[0] != 0) & (np.abs(eq[0]) < SMALL_MATRIX_VALUE)
+        return bool(small.any() or small_eq.any())
+    return bool(small.any())
+
+
 def inscribed_ball(
     A: np.ndarray,
     b: np.ndarray,
@@ -227,8 +236,11 @@ def inscribed_ball(
         counter.lp += 1
         status, z, opt = _margin_lp(Ak, bk / s, eq_u, dom_u, tol, what)
     args = (A, b, keep, on_row, domain, tol, counter, what, exact)
+    # HiGHS drops matrix entries below SMALL_MATRIX_VALUE: an "empty" answer of such an LP is
+    # about another set (a row's tiny tilt gone), so with exact="auto" rationals decide it
+    doubt = not l2 and tol.exact == "auto" and _drops_entries(Ak, eq)
     if status == Status.INFEASIBLE:
-        if tol.exact == "always":
+        if tol.exact == "always" or doubt:
             return exact_ball(*args, None, ())
         return BallResult(False, None, -np.inf)
     if status != Status.OPTIMAL or z is None:
@@ -272,7 +284,7 @@ def inscribed_ball(
     # emptiness (a cap of height 1e-10 comes out at 1e-13); with exact="auto" such answers
     # go on to the bounding-box LP and the rational decision below
     conic_doubt = l2 and tol.exact == "auto" and opt > -tol.radius
-    if opt <= tol.zero and not conic_doubt:
+    if opt <= tol.zero and not conic_doubt and not doubt:
         return BallResult(False, x, certified)
     if l2:
         # an interior-point answer near zero: settle it with the simplex method on the ball's

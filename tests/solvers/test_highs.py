@@ -110,13 +110,17 @@ def test_small_matrix_entries_are_kept():
     assert z[0] == pytest.approx(1e10, rel=1e-6)
 
 
-def test_whole_space_region_beyond_nearly_parallel_lines():
-    # y = 0 and y = 2^-34 x + 1 cross at x = -2^34: the region between them beyond that point
-    # needs the 2^-34 entry (traverse found 3 of the 4 regions with HiGHS' default 1e-9)
+@pytest.mark.parametrize("k, rational", [(34, False), (45, True)])
+def test_whole_space_region_beyond_nearly_parallel_lines(k, rational):
+    # y = 0 and y = 2^-k x + 1 cross at x = -2^k: the region between them beyond that point
+    # needs the 2^-k entry (traverse found 3 of the 4 regions with HiGHS' default 1e-9); below
+    # what HiGHS keeps (1e-12) an "empty" facet LP goes to rationals
     import polyreg
     from polyreg import Whole
     from polyreg.engines import traverse
 
-    net = polyreg.Network.from_layers([(np.array([[0.0, 1.0], [-2.0**-34, 1.0]]),
+    net = polyreg.Network.from_layers([(np.array([[0.0, 1.0], [-2.0**-k, 1.0]]),
                                         np.array([0.0, -1.0])), (np.ones((1, 2)), [0.0])])
-    assert len(traverse(net, Whole(2))) == 4
+    rs = traverse(net, Whole(2))
+    assert len(rs) == 4
+    assert (rs.stats["exact_decisions"] > 0) == rational
