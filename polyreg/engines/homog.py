@@ -113,6 +113,7 @@ from ..tolerances import DEFAULT, Tolerances
 from ._common import Context, Progress, region_rows
 from ._skeleton.complex import Inconsistent
 from .branch_engine import branch
+from .skeleton import MAX_DIM as SKELETON_MAX_DIM
 
 #: largest input dimension (2^d facets)
 MAX_DIM = 10
@@ -123,8 +124,6 @@ MAX_DIM = 10
 #: the first layer's reach it is still the default 1e-9 for a reach of 1; beyond the cap the
 #: sides that may hold a far vertex are enumerated)
 FAR_START = 10
-#: the proof scans the sides with the skeleton's first stage: up to this many inputs
-FAR_MAX_DIM = 8
 FAR_ROUNDS = 3
 FAR_MAX = 24
 #: the first layer is of rank ``d`` (every region pointed) when the smallest singular value of
@@ -268,6 +267,12 @@ def side_network(net: Network, i: int, sigma: float, half: float) -> Network:
     return Network.from_layers(layers, negative_slope=net.negative_slope)
 
 
+def _top_face(net: Network, half: float) -> tuple:
+    """The top face ``t = 1`` of the cube: ``net`` itself on ``[-L, L]^d`` (as
+    :func:`cube_faces` lists it)."""
+    return (net, Box.cube(net.n_inputs, -half, half), None, lambda y: y)
+
+
 def cube_faces(net: Network, half: float) -> list:
     """The ``1 + 2d`` faces of the cube ``|x|_inf <= L, 0 < t <= 1`` as bounded problems:
     ``(network, box, kept neurons or None, face points -> points of R^d)``. The top face
@@ -277,7 +282,7 @@ def cube_faces(net: Network, half: float) -> list:
     offsets = net.layer_offsets
     keep = np.concatenate([np.arange(offsets[i], offsets[i + 1]) + i
                            for i in range(len(offsets) - 1)])
-    out: list = [(net, Box.cube(d, -half, half), None, lambda y: y)]
+    out: list = [_top_face(net, half)]
     lo = np.append(np.full(d - 1, -half), 0.0)
     hi = np.full(d, half)
     for i in range(d):
@@ -473,16 +478,17 @@ def homog(
     need = [True] * (2 * d)
     rounds = 0
     top = half
-    if faces == "cube" and prove_sides and d <= FAR_MAX_DIM and pointed(net):
+    # the proof scans the sides with skeleton's first stage: up to its MAX_DIM inputs
+    if faces == "cube" and prove_sides and d <= SKELETON_MAX_DIM and pointed(net):
         try:
             top, need, rounds = far_sides(net, tol)
         except (ToleranceError, Inconsistent):  # too many vertices to scan, or float64 made
             top, need = half, [True] * (2 * d)  # an impossible skeleton: every side
     # the top face of the proven cube, the sides still needed on the first cube (a side is a
     # set of directions: see the module docstring)
-    todo = [cube_faces(net, top)[0]] + [face for face, keep_it in
-                                        zip(cube_faces(net, half)[1:], need, strict=True)
-                                        if keep_it] if faces == "cube" else [
+    todo = [_top_face(net, top)] + [face for face, keep_it in
+                                     zip(cube_faces(net, half)[1:], need, strict=True)
+                                     if keep_it] if faces == "cube" else [
         (facet_network(net, s), simplex(s), keep, _cross_point(s)) for s in facets(d)]
     for fnet, fdom, fkeep, to_point in todo:
         try:
@@ -569,7 +575,7 @@ def homog(
         "faces": faces,
         "cube_half_width": half,
         "top_half_width": top,
-        "sides_skipped": (2 * d - sum(need)) if faces == "cube" else 0,
+        "sides_skipped": 2 * d - sum(need),
         "far_rounds": rounds,
         "facet_regions": facet_regions,
         "facets_retried": retried,

@@ -224,18 +224,11 @@ def skeleton(
             f"the domain is thinner than tol.zero={tol.zero:g} (inscribed radius at most "
             f"{float(np.min(hi - lo)) / 2:.3g}): it has no full-dimensional region"
         )
-    # coordinates centred on the domain (exact first-layer offsets, see polyreg.canonical)
     orig_net, orig_domain = net, domain
-    net, domain, centre = centred(net, domain, middle(domain))
-    clo, chi = domain.bounding_box()
-    check_extent(float(np.max(np.maximum(np.abs(clo), np.abs(chi)))), "skeleton")
-    ctx = Context.create(net, domain, tol)
+    net, domain, centre, ctx = centred_context(net, domain, tol)
     show = SkeletonProgress(progress)
     if max_vertices is None:
-        dom_rows = domain.rows()
-        rows = (0 if dom_rows is None else dom_rows[1].size) + 2 * net.n_inputs + net.n_hidden
-        per_vertex = rows + 28 * net.n_inputs + 8 * max(net.widths) + 25
-        max_vertices = MEMORY_BUDGET // (2 * per_vertex)
+        max_vertices = vertex_budget(net, domain)
     try:
         rs = _skeleton(ctx, seed, max_vertices, chebyshev, show, t0, edges)
     except Inconsistent as exc:
@@ -256,6 +249,27 @@ def skeleton(
         rs = SkeletonRegionSet(rs.regions, rs.edges, "skeleton", given, widths, rs.stats,
                                vertices=rs.vertices, edges_xy=rs.edges_xy)
     return rs
+
+
+def centred_context(net: Network, domain: Domain, tol: Tolerances
+                    ) -> tuple[Network, Domain, np.ndarray, Context]:
+    """``(net, domain)`` in coordinates centred on the domain (exact first-layer offsets, see
+    :mod:`polyreg.canonical`), its centre, and the search context there; refuses an extent
+    float64 cannot handle (:func:`~polyreg.engines._centred.check_extent`)."""
+    net, domain, centre = centred(net, domain, middle(domain))
+    clo, chi = domain.bounding_box()
+    check_extent(float(np.max(np.maximum(np.abs(clo), np.abs(chi)))), "skeleton")
+    return net, domain, centre, Context.create(net, domain, tol)
+
+
+def vertex_budget(net: Network, domain: Domain) -> int:
+    """Skeleton vertices that fit in :data:`MEMORY_BUDGET` bytes (a vertex takes about
+    ``M + 28 d + 8 w + 25`` bytes, ``M`` the domain facets plus the neurons, ``w`` the widest
+    layer; arrays grow by doubling)."""
+    dom_rows = domain.rows()
+    rows = (0 if dom_rows is None else dom_rows[1].size) + 2 * net.n_inputs + net.n_hidden
+    per_vertex = rows + 28 * net.n_inputs + 8 * max(net.widths) + 25
+    return MEMORY_BUDGET // (2 * per_vertex)
 
 
 def _skeleton(

@@ -139,11 +139,8 @@ def _margin_lp(
 
 def _drops_entries(Ak: np.ndarray, eq: tuple[np.ndarray, float] | None) -> bool:
     """Whether the LP's rows have a nonzero entry HiGHS drops (below ``SMALL_MATRIX_VALUE``)."""
-    small = (Ak != 0) & (np.abs(Ak) < SMALL_MATRIX_VALUE)
-    if eq is not None:
-        small_eq = (eq[0] != 0) & (np.abs(eq[0]) < SMALL_MATRIX_VALUE)
-        return bool(small.any() or small_eq.any())
-    return bool(small.any())
+    rows = Ak if eq is None else np.vstack([Ak, eq[0]])
+    return bool(np.any((rows != 0) & (np.abs(rows) < SMALL_MATRIX_VALUE)))
 
 
 def inscribed_ball(
@@ -238,9 +235,12 @@ def inscribed_ball(
     args = (A, b, keep, on_row, domain, tol, counter, what, exact)
     # HiGHS drops matrix entries below SMALL_MATRIX_VALUE: an "empty" answer of such an LP is
     # about another set (a row's tiny tilt gone), so with exact="auto" rationals decide it
-    doubt = not l2 and tol.exact == "auto" and _drops_entries(Ak, eq)
+    # (checked only for an "empty" answer)
+    def doubt() -> bool:
+        return not l2 and tol.exact == "auto" and _drops_entries(Ak, eq)
+
     if status == Status.INFEASIBLE:
-        if tol.exact == "always" or doubt:
+        if tol.exact == "always" or doubt():
             return exact_ball(*args, None, ())
         return BallResult(False, None, -np.inf)
     if status != Status.OPTIMAL or z is None:
@@ -284,7 +284,7 @@ def inscribed_ball(
     # emptiness (a cap of height 1e-10 comes out at 1e-13); with exact="auto" such answers
     # go on to the bounding-box LP and the rational decision below
     conic_doubt = l2 and tol.exact == "auto" and opt > -tol.radius
-    if opt <= tol.zero and not conic_doubt and not doubt:
+    if opt <= tol.zero and not conic_doubt and not doubt():
         return BallResult(False, x, certified)
     if l2:
         # an interior-point answer near zero: settle it with the simplex method on the ball's

@@ -6,13 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...canonical import centre as centred
-from ...canonical import middle
 from ...domains import Box
 from ...network import Network
 from ...tolerances import DEFAULT, Tolerances
-from .._centred import check_extent
-from .._common import Context
 from .complex import SkeletonProgress, build
 
 
@@ -48,16 +44,11 @@ def neuron_vertices(net: Network, box: Box, inward: int, *, tol: Tolerances = DE
     >>> neuron_vertices(net, polyreg.Box([-1.0, 0.5], [1.0, 1.0]), 1).shape
     (0, 2)
     """
-    cnet, cbox, c = centred(net, box, middle(box))
-    clo, chi = cbox.bounding_box()
-    check_extent(float(np.max(np.maximum(np.abs(clo), np.abs(chi)))), "skeleton")
-    ctx = Context.create(cnet, cbox, tol)
-    if max_vertices is None:
-        from ..skeleton import MEMORY_BUDGET
+    from ..skeleton import centred_context, vertex_budget
 
-        per_vertex = 2 * cnet.n_inputs + cnet.n_hidden + 28 * cnet.n_inputs + 8 * max(
-            cnet.widths) + 25
-        max_vertices = MEMORY_BUDGET // (2 * per_vertex)
+    cnet, cbox, c, ctx = centred_context(net, box, tol)
+    if max_vertices is None:
+        max_vertices = vertex_budget(cnet, cbox)
     cx, _ = build(ctx, 0, max_vertices, SkeletonProgress(False), inward=inward)
     n, d = cx.nV, cnet.n_inputs
     Zc = cx.Zc[:n]
