@@ -7,10 +7,12 @@ there, with no process started), then cuts the pieces closest to the root until 
 :data:`PIECES_PER_WORKER` per worker (the regions met on the way are kept) and hands them to
 a process pool (``fork`` where available: the workers start in milliseconds; each keeps one
 search and its HiGHS model across its tasks), largest first, two waiting per worker. A task
-is a time slice (:data:`SLICE_SECONDS`): the worker returns its regions and the pieces it has
-not finished (its stack), which go back to the front of the queue, so a large subtree is cut
-again and shared whenever it outlasts a slice (no worker idles long while another holds most
-of the work). Pieces are disjoint and every region lies below exactly one of them, so the
+returns its regions and the pieces it has not finished (its stack), which go back to the front
+of the queue, after a time slice (:data:`SLICE_SECONDS`) or as soon as a worker idles: once
+the queue is empty and fewer tasks are out than workers, the driver raises a flag shared with
+the workers (a byte of shared memory, read after every step) and every running task returns
+what it holds, so a large subtree is cut again and shared the moment another worker has nothing
+to do. Pieces are disjoint and every region lies below exactly one of them, so the
 union is the enumeration, with no de-duplication.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Any
 
 import numpy as np
 
@@ -29,10 +32,11 @@ from ..regions import Region
 
 #: pieces handed out per worker (more balances the load better; each costs a task round trip)
 PIECES_PER_WORKER = 8
-#: seconds of search in this process before any worker starts (small searches end here)
-SERIAL_SECONDS = 0.03
-#: seconds a worker searches below its pieces before it returns what is left (the largest
-#: subtrees are so cut again and shared while others idle)
+#: seconds of search in this process before any worker starts (small searches end here, with
+#: no pool to start: ~10 ms)
+SERIAL_SECONDS = 0.01
+#: seconds a worker searches below its pieces before it returns what is left (progress and
+#: ``max_regions`` are checked between tasks; an idle worker gets a share sooner, by the flag)
 SLICE_SECONDS = 0.1
 
 #: this worker process's context ("ctx", from the pool's initialiser) and its search, reused across
@@ -63,23 +67,25 @@ def _unpack(packed: tuple[np.ndarray, ...]) -> list[Region]:
 LABEL_STRIDE = 1 << 22
 
 
-def _start_worker(main_pid: int, ctx: Context) -> None:
+def _start_worker(main_pid: int, ctx: Context, share: Any) -> None:
     """Worker initialiser: the enumeration's context, given once per worker (inherited, not
-    pickled, under ``fork``; a domain's rows in hundreds of inputs are megabytes), and
+    pickled, under ``fork``; a domain's rows in hundreds of inputs are megabytes), the shared
+    flag ``share`` (nonzero: return what you hold) and
     :func:`~polyreg.scale.processes.exit_with`."""
     from .processes import exit_with
 
     _WORKER.clear()
     _WORKER["ctx"] = ctx
+    _WORKER["share"] = share
     exit_with(main_pid)
 
 
 def _run_pieces(token: int, top: int, pieces: list[Piece], budget: float
                 ) -> tuple[tuple[np.ndarray, ...], list[Piece], SolveCounter, BranchCounts]:
-    """Worker task: the regions below ``pieces`` found within ``budget`` seconds, packed
-    (:func:`_pack`), and the pieces left (the search's stack, bottom first: the largest), for
-    the driver to hand out again. ``token`` names the enumeration, ``top`` is the largest row
-    label the driver gave out.
+    """Worker task: the regions below ``pieces`` found within ``budget`` seconds or until the
+    driver's shared flag is raised (a worker idles), packed (:func:`_pack`), and the pieces
+    left (the search's stack, bottom first: the largest), for the driver to hand out again.
+    ``token`` names the enumeration, ``top`` is the largest row label the driver gave out.
 
     The worker's search and its LP model live on across its tasks. Row labels are unique
     across the processes (the driver's are at most ``top``; each worker draws its own above
@@ -99,17 +105,20 @@ def _run_pieces(token: int, top: int, pieces: list[Piece], budget: float
     search._fresh_ids(pieces, top)
     regions = []
     stack = list(reversed(pieces))
+    share = _WORKER["share"]
     t_end = time.perf_counter() + budget
     while stack:  # one step at least: every task makes progress
         region = search.step(stack.pop(), stack)
         if region is not None:
             regions.append(region)
-        if time.perf_counter() >= t_end:
+        if share.value or time.perf_counter() >= t_end:
             break
     return _pack(regions), stack, search.counter, search.counts
 
 
-def _pool(workers: int, ctx: Context) -> ProcessPoolExecutor:
+def _pool(workers: int, ctx: Context) -> tuple[ProcessPoolExecutor, Any]:
+    """The pool and the flag its workers share with the driver (a byte, no lock: one writer)."""
+    import ctypes
     import multiprocessing as mp
 
     from .processes import process_context
@@ -118,8 +127,10 @@ def _pool(workers: int, ctx: Context) -> ProcessPoolExecutor:
         mpctx = mp.get_context("fork")
     else:  # pragma: no cover - platforms without fork
         mpctx = process_context(["polyreg.engines.branch_engine"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mpctx,
-                               initializer=_start_worker, initargs=(os.getpid(), ctx))
+    share = mpctx.RawValue(ctypes.c_byte, 0)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mpctx,
+                               initializer=_start_worker, initargs=(os.getpid(), ctx, share))
+    return pool, share
 
 
 def branch_parallel(
@@ -174,7 +185,7 @@ def branch_parallel(
     counter, counts = search.counter, search.counts
     if not queue:
         return regions, counter, counts
-    pool = _pool(workers, ctx)
+    pool, share = _pool(workers, ctx)
     finished = False
     try:
         token = int.from_bytes(os.urandom(8), "little")
@@ -184,9 +195,13 @@ def branch_parallel(
             # the front of the queue is closest to the root (the largest pieces): handed out
             # first, two waiting per worker; a task returns the pieces it did not finish
             # within its time slice, which go back to the front
+            if queue:
+                share.value = 0
             while queue and len(futures) < 2 * workers:
                 futures.add(pool.submit(_run_pieces, token, top, [queue.popleft()],
                                         SLICE_SECONDS))
+            if len(futures) < workers:  # a worker idles: every task returns what it holds
+                share.value = 1
             done, futures = wait(futures, return_when=FIRST_COMPLETED)
             for f in done:
                 found, left, c, k = f.result()

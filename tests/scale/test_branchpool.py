@@ -143,3 +143,25 @@ def test_labels_keep_to_their_residue_class():
     search._fresh_ids([], top=10)
     labels = [search._label() for _ in range(4)]
     assert all(x > 10 and x % 3 == 2 for x in labels) and len(set(labels)) == 4
+
+
+def test_raised_flag_returns_the_stack_after_one_step(monkeypatch):
+    # the driver's shared flag (a worker idles): a task makes one step and hands back what it
+    # holds, so the largest subtree is cut again at once; the pieces handed back and the
+    # regions found partition the work (the run of all of them gives the serial regions)
+    from types import SimpleNamespace
+
+    import polyreg.scale.branchpool as bp
+    from polyreg.engines.branch_engine import BranchSearch
+
+    net = polyreg.random_network([4, 8, 6, 1], seed=3)
+    box = Box.cube(4, -0.5, 0.5)
+    ctx = Context.create(net, box, polyreg.Tolerances())
+    monkeypatch.setattr(bp, "_WORKER", {"ctx": ctx, "share": SimpleNamespace(value=1)})
+    root = BranchSearch(ctx).root()
+    found, left, _, _ = bp._run_pieces(1, 0, [root], 60.0)
+    regions = bp._unpack(found)
+    assert len(regions) + len(left) <= 2 and left  # one step: a split (or a region)
+    rest = BranchSearch(ctx)
+    regions += list(rest.run(left))
+    assert {r.hex for r in regions} == branch(net, box, edges=False).patterns
