@@ -12,7 +12,10 @@ bits are fixed), so the neurons of a layer are decided one at a time, depth firs
    a neuron whose hyperplane misses the domain's bounding set (box interval of the affine map
    on the piece, or the exact range over an L_p ball). Then per neuron and piece: a hyperplane
    that coincides (within ``tol.merge``) with a row of the piece cannot cut it (repeated,
-   scaled or opposite neurons, a neuron on a side of the domain).
+   scaled or opposite neurons, a neuron on a side of the domain). The neurons left are taken
+   in order of their hyperplanes' distance to the piece's centre, far first (the likeliest
+   not to cut: one LP then decides them for every piece below), re-ordered for a child that
+   gets a ball of its own at a split.
 2. **Certain splits** (no LP): the hyperplane crosses the piece's ball with both caps holding a
    ball of radius ``>= tol.radius``: the caps' inscribed balls are the children's balls. The
    same when a known point of the piece (a *witness*: an earlier LP's optimum) lies beyond the
@@ -242,10 +245,14 @@ class BranchSearch:
             p.r = min(p.r, float(np.abs(v[miss]).min()))
             self.counts.free += int(np.count_nonzero(miss))
         keep = cand & meets
-        # far from the centre first: the likeliest not to cut, decided once for all the
-        # pieces below this one
-        order = np.argsort(np.where(keep, -np.abs(v), np.inf), kind="stable")
-        p.todo = idx[order[:int(np.count_nonzero(keep))]].tolist()
+        p.todo = _far_first(idx[keep], v[keep])
+
+    def _reorder(self, p: Piece) -> None:
+        """Order ``p``'s undecided neurons by the distance of its (new) centre to their
+        hyperplanes, far first (:func:`_far_first`)."""
+        todo = np.array(p.todo)
+        i = todo - self.net.layer_offsets[p.layer]
+        p.todo = _far_first(todo, p.N[i] @ p.x + p.E[i])
 
     def _unit_maps(self, p: Piece) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Set ``p.N``, ``p.E`` (the layer's maps ``p.G``, ``p.c`` scaled to unit normals; rows
@@ -400,7 +407,7 @@ class BranchSearch:
         ``far_first`` (where the LP model's last optimum lies in the far child, as after every
         LP split: the next LP there starts from a feasible basis)."""
         row = s * n  # the far side as a row: s n x <= -s e
-        r = p.r
+        r, centre = p.r, p.x
         A_far = np.concatenate((p.A, row[None, :]))
         b_far = np.concatenate((p.b, (-s * e,)))
         A_near = np.concatenate((p.A, -row[None, :]))
@@ -430,6 +437,9 @@ class BranchSearch:
         bit, p.A, p.b, (p.x, p.r), p.witnesses, label = stay
         p.pattern[k] = bit
         p.row_ids, p.row_neurons = ids + [label], list(neurons)
+        for child in (p, other):  # a child with a ball of its own: its own order
+            if child.x is not centre and len(child.todo) > 1:
+                self._reorder(child)
         stack.append(other)
 
     def _hull_ball(self, p: Piece, w: np.ndarray, m: float, av: float, n: np.ndarray, e: float,
@@ -565,6 +575,20 @@ class BranchSearch:
 
             x, r = region_ball(self.ctx, region_rows(self.ctx, p.pattern), self.counter)
         return Region(p.pattern.copy(), x, r, out_W, out_b)
+
+
+def _far_first(neurons: np.ndarray, v: np.ndarray) -> list:
+    """``neurons`` ordered by ``|v|`` (their hyperplanes' distances to a piece's centre),
+    largest first: the likeliest not to cut the piece, each decided by one LP for every piece
+    below it, before the splits that would make it one LP per child.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> _far_first(np.array([4, 5, 6]), np.array([0.1, -0.3, 0.2]))
+    [5, 6, 4]
+    """
+    return neurons[np.argsort(-np.abs(v), kind="stable")].tolist()
 
 
 def branch(
