@@ -204,3 +204,22 @@ def test_piece_crosses_processes_without_its_maps():
         other._restore(q)
         for name in ("G", "c", "N", "E", "axis"):
             assert np.array_equal(getattr(q, name), getattr(p, name)), name
+
+
+@pytest.mark.parametrize("exact", ["auto", "never"])
+def test_no_room_verdict_on_a_row_highs_drops_an_entry_of(exact):
+    # y = 0 and y = 2^-40 x + 2^-6 cross at x = -2^34 inside the box [-2^36, 2^36]^2: the
+    # wedge between them beyond the crossing (2^-5 wide at the box's side) needs the 2^-40
+    # entry, which HiGHS drops (below 1e-12): the warm LP said "no room" and branch found 3 of
+    # the 4 regions. Now the Chebyshev solve decides, in rationals (or ToleranceError)
+    net = polyreg.Network.from_layers([(np.array([[0.0, 1.0], [-2.0**-40, 1.0]]),
+                                        np.array([0.0, -2.0**-6])), (np.ones((1, 2)), [0.0])])
+    box = Box.cube(2, -2.0**36, 2.0**36)
+    tol = polyreg.Tolerances(exact=exact)
+    if exact == "never":
+        with pytest.raises(polyreg.ToleranceError, match="HiGHS drops"):
+            branch(net, box, tol=tol, edges=False)
+        return
+    rs = branch(net, box, tol=tol, edges=False)
+    assert rs.patterns == {"00", "40", "80", "c0"}
+    assert rs.stats["exact_decisions"] >= 1

@@ -250,6 +250,8 @@ class BranchSearch:
     def _reorder(self, p: Piece) -> None:
         """Order ``p``'s undecided neurons by the distance of its (new) centre to their
         hyperplanes, far first (:func:`_far_first`)."""
+        if p.N is None or p.E is None:  # pragma: no cover - set by _enter
+            return
         todo = np.array(p.todo)
         i = todo - self.net.layer_offsets[p.layer]
         p.todo = _far_first(todo, p.N[i] @ p.x + p.E[i])
@@ -375,11 +377,13 @@ class BranchSearch:
             if bit is None and self.polyhedral:
                 # one LP first: a far side with no room settles the bit (the near one, which a
                 # row of the piece on the same hyperplane would give too)
-                optimum = self._far_lp(p, n, e, s)
-                if optimum is None:
+                got = self._far_lp(p, n, e, s)
+                if got is None:
                     p.pattern[k] = near
                     p.r = min(p.r, av)
                     return
+                m, w = got
+                optimum = None if w is None else (m, w)  # None: in doubt, Chebyshev decides
             if bit is None and (optimum is None or may_coincide(self, p, optimum, av)):
                 # a row of the piece on the same hyperplane: the neuron cannot cut the piece
                 # (a ball crossing the hyperplane or a witness beyond it rule this out)
@@ -455,11 +459,14 @@ class BranchSearch:
         return None
 
     def _far_lp(self, p: Piece, n: np.ndarray, e: float,
-                s: float) -> tuple[float, np.ndarray] | None:
+                s: float) -> tuple[float, np.ndarray | None] | None:
         """One LP: ``(m, w)``, the largest distance ``m`` beyond neuron ``n, e``'s hyperplane
         (far side ``-s``) over the polyhedral piece ``p`` and a point ``w`` reaching it (kept
         among ``p``'s witnesses); None when ``m <= tol.zero`` (no room beyond, unless
-        ``tol.exact`` is ``"always"``)."""
+        ``tol.exact`` is ``"always"``). ``(m, None)`` when ``m <= tol.zero`` but the model
+        holds a row with an entry HiGHS drops (:attr:`RowStackLP.drops_entries`: the LP was
+        about a slightly tilted set): the caller decides by the Chebyshev solve, whose own
+        "empty" goes to rational arithmetic (:func:`~polyreg.solvers.inscribed_ball`)."""
         lp = self._sync(p)
         value, w = lp.maximize(-s * n)
         if w is None:  # pragma: no cover - the piece holds a ball
@@ -470,6 +477,8 @@ class BranchSearch:
         p.witnesses = wit if p.witnesses is None else np.concatenate((p.witnesses, wit))[
             -MAX_WITNESSES:]
         if m <= self.tol.zero and self.tol.exact != "always":
+            if lp.drops_entries:
+                return m, None
             self.counts.lp_kept += 1
             return None
         return m, w

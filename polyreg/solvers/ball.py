@@ -234,10 +234,17 @@ def inscribed_ball(
         status, z, opt = _margin_lp(Ak, bk / s, eq_u, dom_u, tol, what)
     args = (A, b, keep, on_row, domain, tol, counter, what, exact)
     # HiGHS drops matrix entries below SMALL_MATRIX_VALUE: an "empty" answer of such an LP is
-    # about another set (a row's tiny tilt gone), so with exact="auto" rationals decide it
-    # (checked only for an "empty" answer)
+    # about another set (a row's tiny tilt gone), so rationals decide it, or with exact="never"
+    # ToleranceError (checked only for an "empty" answer)
     def doubt() -> bool:
-        return not l2 and tol.exact == "auto" and _drops_entries(Ak, eq)
+        if l2 or not _drops_entries(Ak, eq):
+            return False
+        if tol.exact == "never":
+            raise ToleranceError(
+                f"{what}: the LP has a row entry below {SMALL_MATRIX_VALUE:g} (relative to the "
+                "row's norm), which HiGHS drops, and says the set is empty: float64 cannot "
+                "decide it (Tolerances(exact='auto') decides it in rational arithmetic)")
+        return True
 
     if status == Status.INFEASIBLE:
         if tol.exact == "always" or doubt():

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import SolverFailed
 from ..tolerances import Tolerances
-from .highs import FAST_LP, configure, feasibility, new_highs, run
+from .highs import FAST_LP, SMALL_MATRIX_VALUE, configure, feasibility, new_highs, run
 from .status import SolveCounter
 
 
@@ -63,6 +63,10 @@ class RowStackLP:
         self.h = self._solved = h
         self._idx = np.arange(self.d, dtype=np.int32)
         self.height = 0
+        # per row of the stack: whether it has a nonzero entry HiGHS drops (below
+        # SMALL_MATRIX_VALUE), and how many such rows the stack holds
+        self._tiny: list[bool] = []
+        self._n_tiny = 0
         self._what = "LP over a cell"
         self._layouts: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
@@ -76,6 +80,21 @@ class RowStackLP:
         self.h.addRows(m, lower, np.asarray(b, dtype=np.float64), m * self.d, starts, index,
                        A.ravel())
         self.height += m
+        mag = np.abs(A)
+        if mag.min() < SMALL_MATRIX_VALUE:  # (rarely: zeros, or entries HiGHS drops)
+            tiny = ((mag > 0) & (mag < SMALL_MATRIX_VALUE)).any(axis=1).tolist()
+            self._n_tiny += sum(tiny)
+        else:
+            tiny = [False] * m
+        self._tiny.extend(tiny)
+
+    @property
+    def drops_entries(self) -> bool:
+        """Whether a row of the stack has a nonzero entry below HiGHS' ``small_matrix_value``
+        (:data:`~polyreg.solvers.highs.SMALL_MATRIX_VALUE`), which HiGHS drops: the LP is then
+        about a slightly different set, so its "no room" answers are not to be trusted as
+        they are (``branch`` re-decides them)."""
+        return self._n_tiny > 0
 
     def _instance(self) -> Any:
         """A new HiGHS instance with this model's settings: a new objective keeps the basis
@@ -98,6 +117,8 @@ class RowStackLP:
             gone = np.arange(height, self.height, dtype=np.int32)
             self.h.deleteRows(gone.size, gone)
             self.height = height
+            self._n_tiny -= sum(self._tiny[height:])
+            del self._tiny[height:]
 
     def maximize(self, u: np.ndarray) -> tuple[float, np.ndarray | None]:
         """``(max u . x, argmax)`` over the current set; ``(-inf, None)`` when it is empty.

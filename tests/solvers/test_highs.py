@@ -124,3 +124,16 @@ def test_whole_space_region_beyond_nearly_parallel_lines(k, rational):
     rs = traverse(net, Whole(2))
     assert len(rs) == 4
     assert (rs.stats["exact_decisions"] > 0) == rational
+
+
+def test_empty_verdict_on_a_dropped_entry_is_refused_without_rationals():
+    # the k = 45 case above with exact="never": float64 cannot decide, so ToleranceError
+    # (it was a silent 3)
+    import polyreg
+    from polyreg import Whole
+    from polyreg.engines import traverse
+
+    net = polyreg.Network.from_layers([(np.array([[0.0, 1.0], [-2.0**-45, 1.0]]),
+                                        np.array([0.0, -1.0])), (np.ones((1, 2)), [0.0])])
+    with pytest.raises(polyreg.ToleranceError, match="HiGHS drops"):
+        traverse(net, Whole(2), tol=Tolerances(exact="never"))

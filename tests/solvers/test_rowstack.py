@@ -94,3 +94,20 @@ def test_a_stuck_instance_is_replaced_by_a_fresh_one():
     lp.truncate(2)
     assert lp.maximize(u)[0] >= want - 1e-9
     assert lp.row_duals().shape == (2,)
+
+
+def test_rows_with_entries_highs_drops_are_tracked():
+    # an entry below SMALL_MATRIX_VALUE is dropped by HiGHS: the stack says so while such a
+    # row is on it (zeros do not count)
+    from polyreg.solvers.highs import SMALL_MATRIX_VALUE
+
+    lp = RowStackLP(np.full(2, -1.0), np.full(2, 1.0), Tolerances(), SolveCounter())
+    lp.push(np.array([[0.0, 1.0], [1.0, 1.0]]), np.array([0.5, 1.0]))
+    assert not lp.drops_entries
+    lp.push(np.array([[SMALL_MATRIX_VALUE / 4, 1.0]]), np.array([0.5]))
+    lp.push(np.array([[1.0, -1.0]]), np.array([0.5]))
+    assert lp.drops_entries
+    lp.truncate(3)
+    assert lp.drops_entries
+    lp.truncate(2)
+    assert not lp.drops_entries and lp.height == 2
