@@ -167,6 +167,41 @@ def test_far_vertex(k, moved):
     assert rs.stats["far_rounds"] <= mod.FAR_ROUNDS
 
 
+@pytest.mark.parametrize("k", [41, 55, 80])
+def test_vertex_beyond_float64_goes_to_branch(k):
+    # the lines cross at x = -2^k: on every side the wedge beyond the crossing is a sliver
+    # below tol.zero (k = 41 on the first cube) or below an ulp of the face (k >= 55), and
+    # the scan saw nothing (homog counted 3). The scan now reports a tie at tau = 0 of
+    # first-layer hyperplanes that cannot meet there exactly, and branch decides in R^d
+    import sys
+
+    mod = sys.modules["polyreg.engines.homog"]
+    rs = homog(_two_lines(k), edges=False)
+    assert rs.patterns == {"00", "40", "80", "c0"}
+    assert "homog_fallback" in rs.stats and rs.stats["engine"] == "branch"
+    with pytest.raises(mod.FarVertex):
+        homog(_two_lines(k), edges=False, fallback=False)
+
+
+def test_neuron_vertices_tell_parallel_from_nearly_parallel():
+    # on the side x = -L (coordinates y, tau; tau = 0 the directions), y = 0 and y = 1 meet
+    # only at tau = 0, exactly: nothing to report; y = 0 and y = 2^-55 x + 1 meet at tau ~
+    # 2^-31, a tie on tau = 0 in float64 that rationals show cannot be one point
+    import sys
+
+    from polyreg.engines._skeleton.far import neuron_vertices
+
+    mod = sys.modules["polyreg.engines.homog"]
+    parallel = polyreg.Network.from_layers([([[0.0, 1.0], [0.0, 1.0]], [0.0, -1.0]),
+                                            ([[1.0, 1.0]], [0.0])])
+    for net, found in ((parallel, 0), (_two_lines(55), 1)):
+        fnet, fdom, _, _ = mod.cube_faces(net, 4096.0)[1]
+        got = neuron_vertices(fnet, fdom, 1)
+        assert got.shape[0] == found
+        assert np.all(got[:, 1] == 0.0)
+    assert homog(parallel, edges=False).patterns == traverse(parallel, Whole(2)).patterns
+
+
 def test_neuron_vertices_ignore_a_neuron_zero_along_the_side():
     from polyreg.engines._skeleton.far import neuron_vertices
 

@@ -66,13 +66,29 @@ several times the top face. They can be skipped when the top face provably holds
     vertices are finitely many) and the scan is repeated (:func:`far_sides`). A side still
     reporting is enumerated; a region ``R`` the top face misses has a vertex ``v`` beyond
     ``L``, reported on the side its ray crosses (or on each side of a ridge it crosses), and
-    the open cone of ``R`` meets that side near the crossing in a relatively open set. A side
-    is a set of directions, the same for every cube: the ray of ``v`` crosses the side of the
-    same index of any smaller cube beyond ``t = 0`` as well, so the reported sides are
-    enumerated on the first cube (``cube_half_width``) while the top face is the proven
-    cube's. The scan runs up to 8 inputs (skeleton's first stage); a first layer of lower
-    rank, a scan too large for memory or a skeleton float64 made impossible
-    (:class:`~polyreg.engines._skeleton.complex.Inconsistent`) enumerates every side.
+    the open cone of ``R`` meets that side near the crossing in a relatively open set. The
+    reported sides are enumerated on the proven cube. The scan runs up to 8 inputs
+    (skeleton's first stage); a first layer of lower rank, a scan too large for memory or a
+    skeleton float64 made impossible
+    (:class:`~polyreg.engines._skeleton.complex.Inconsistent`) enumerates every side;
+
+(g) the projection thins what lies far out: two lines crossing at ``x = -2^41`` bound a wedge
+    of width ``2^-41 |x|`` beyond the crossing, whose trace on the side ``x = -L`` is a sliver
+    of width about ``2^-41 L`` at ``tau = 0``: the same fraction of the face's extent on every
+    cube, but ``L`` times larger in absolute terms, while a face's "empty" verdict is an
+    optimum at most the *absolute* ``tol.zero``. On a cube of half-width 4 the sliver
+    (``2^-39``) was below ``zero`` (``1e-12``) and silently empty; so the faces are enumerated
+    on a cube of half-width at least :func:`least_half_width` (``zero <= RADIUS_FLOOR L``),
+    where a set below ``zero`` is also below what float64 resolves on the face, and a set
+    between ``zero`` and the radius tolerance is decided in rationals like any other. A larger
+    cube is exact by (a)-(c); with the proof the cube only grows, and (f) holds on any cube
+    at least the proven one's (a side not reporting a vertex beyond ``L`` has none beyond a
+    larger ``L`` either). What float64 cannot place at all, a vertex so far out that its
+    trace is at ``tau = 0`` in float64 (lines crossing at ``x = -2^55``: the sliver is below
+    an ulp of the face's coordinates on every cube), the scan reports as a tie on ``tau = 0``
+    of first-layer hyperplanes that cannot all meet there exactly
+    (:func:`~polyreg.engines._skeleton.far.neuron_vertices`), and the whole space then goes
+    to ``branch``, which decides in R^d itself (in rationals where float64 cannot).
 
 The cross-polytope (``faces="cross"``)
 --------------------------------------
@@ -109,7 +125,7 @@ from ..errors import InvalidDomain, SolverFailed, ToleranceError
 from ..solvers import WHOLE_CAP, SolveCounter, inscribed_ball
 from ..network import Network
 from ..regions import Region, RegionSet, pattern_key
-from ..tolerances import DEFAULT, Tolerances
+from ..tolerances import DEFAULT, RADIUS_FLOOR, Tolerances
 from ._common import Context, Progress, region_rows
 from ._skeleton.complex import Inconsistent
 from .branch_engine import branch
@@ -233,6 +249,20 @@ def cube_half_width(net: Network) -> float:
     return float(2.0 ** np.ceil(np.log2(reach)))
 
 
+def least_half_width(tol: Tolerances) -> float:
+    """The least cube half-width ``L`` the faces are enumerated on: the power of two at which
+    ``tol.zero`` is at most ``RADIUS_FLOOR * L`` (16 with the defaults), so that a face's
+    "empty" verdicts (optimum at most the absolute ``zero``) are about sets thinner than float64
+    resolves on a face of that extent (see the module docstring, (g)).
+
+    Examples
+    --------
+    >>> least_half_width(Tolerances())
+    16.0
+    """
+    return float(2.0 ** np.ceil(np.log2(max(tol.zero / RADIUS_FLOOR, 1.0))))
+
+
 def side_network(net: Network, i: int, sigma: float, half: float) -> Network:
     """The homogenised network on the side ``x_i = sigma L`` (``L = half``) of the cube
     ``|x|_inf <= L, 0 <= t <= 1``, as a network of ``w = (x without x_i, tau)``, ``tau = L t``
@@ -329,6 +359,13 @@ def pointed(net: Network) -> bool:
     return len(independent_rows(q_mat(W))) == net.n_inputs
 
 
+class FarVertex(ToleranceError):
+    """A vertex of the arrangement too far out for float64 on the cube's sides (its scan
+    reports it at ``tau = 0``): the sides' traces of the regions there may be thinner than
+    ``tol.zero``, so :func:`homog` gives the whole space to ``branch`` (see the module
+    docstring, (g))."""
+
+
 def far_sides(net: Network, tol: Tolerances = DEFAULT) -> tuple[float, list[bool], int]:
     """A cube half-width ``L`` and which of its ``2d`` sides can hold a region the top face
     ``[-L, L]^d`` misses (see the module docstring, "Sides proven empty"): ``(L, need,
@@ -336,6 +373,11 @@ def far_sides(net: Network, tol: Tolerances = DEFAULT) -> tuple[float, list[bool
     (:func:`~polyreg.engines._skeleton.far.neuron_vertices`); when some are found the cube
     moves beyond them (``L = 2^ceil(log2(4 max |v|_inf))``, the set of vertices being
     finite) and is scanned again, up to :data:`FAR_ROUNDS` scans.
+
+    Raises
+    ------
+    FarVertex
+        A side reports a vertex at ``tau = 0`` (beyond what float64 places).
 
     Examples
     --------
@@ -359,8 +401,11 @@ def far_sides(net: Network, tol: Tolerances = DEFAULT) -> tuple[float, list[bool
         with np.errstate(divide="ignore", invalid="ignore"):
             reach = max(float(np.abs(to_point(v)).max()) for v, (_, _, _, to_point)
                         in zip(found, sides, strict=True) if v.shape[0])
-        if not np.isfinite(reach) or 4.0 * reach > base * 2.0**FAR_MAX:
-            break  # a vertex too far out (or at t = 0 in float64): those sides are enumerated
+        if not np.isfinite(reach):
+            raise FarVertex("a side's scan finds hyperplanes meeting at tau = 0 in float64 that "
+                            "cannot all meet there exactly: a vertex too far out to place")
+        if 4.0 * reach > base * 2.0**FAR_MAX:
+            break  # a vertex too far out for the top face: those sides are enumerated
         half = max(half, float(2.0 ** np.ceil(np.log2(4.0 * reach))))
     return half, need, rounds
 
@@ -417,15 +462,17 @@ def homog(
         With the cube (default True): enumerate only the sides that may hold a region the top
         face misses (:func:`far_sides`; every side when the first layer has rank below ``d``
         (:func:`pointed`) or above 8 inputs). ``stats['sides_skipped']`` counts the others,
-        ``stats['far_rounds']`` the scans, ``stats['top_half_width']`` is the proven cube's
-        (the sides enumerated are those of the first cube, ``stats['cube_half_width']``). With
-        False every side, at :func:`cube_half_width`.
+        ``stats['far_rounds']`` the scans, ``stats['top_half_width']`` is the proven cube's,
+        on which the top face and the sides are enumerated (at least
+        :func:`least_half_width`). With False every side, at :func:`cube_half_width` (at least
+        :func:`least_half_width`); the scan still runs, for vertices too far out to place.
     fallback : bool
         When a facet is too thin to decide in float64 (regions far from the origin shrink on the
         facets) or the solver fails on it, it is retried with ``branch``
         (``stats['facets_retried']``); when that fails too, ``traverse`` runs on the whole space
-        instead (its result, with ``stats['homog_fallback']`` the reason); with False, raise the
-        error.
+        instead (its result, with ``stats['homog_fallback']`` the reason). When the sides' scan
+        finds a vertex too far out to place (:class:`FarVertex`), ``branch`` runs on the whole
+        space (``stats['homog_fallback']`` says so). With False, raise the error.
 
     Returns
     -------
@@ -437,6 +484,9 @@ def homog(
     ------
     InvalidDomain
         A domain other than the whole space, or more than :data:`MAX_DIM` inputs.
+    ToleranceError
+        With ``fallback=False``: a facet too thin to decide, or a vertex too far out
+        (:class:`FarVertex`).
 
     Examples
     --------
@@ -478,16 +528,27 @@ def homog(
     need = [True] * (2 * d)
     rounds = 0
     top = half
-    # the proof scans the sides with skeleton's first stage: up to its MAX_DIM inputs
-    if faces == "cube" and prove_sides and d <= SKELETON_MAX_DIM and pointed(net):
+    # the proof scans the sides with skeleton's first stage: up to its MAX_DIM inputs; without
+    # the proof the scan still runs, for the vertices too far out to place (g)
+    if faces == "cube" and d <= SKELETON_MAX_DIM and pointed(net):
         try:
-            top, need, rounds = far_sides(net, tol)
+            proven, proven_need, rounds = far_sides(net, tol)
+            if prove_sides:
+                top, need = proven, proven_need
+        except FarVertex as exc:
+            if not fallback:
+                raise
+            rs = branch(net, whole, tol=tol, progress=progress, edges=edges)
+            stats = dict(rs.stats, homog_fallback=str(exc), seconds=time.perf_counter() - t0)
+            return RegionSet(rs.regions, rs.edges, rs.method, rs.domain, rs.widths, stats)
         except (ToleranceError, Inconsistent):  # too many vertices to scan, or float64 made
             top, need = half, [True] * (2 * d)  # an impossible skeleton: every side
-    # the top face of the proven cube, the sides still needed on the first cube (a side is a
-    # set of directions: see the module docstring)
+    # the top face and the sides still needed, on the proven cube at least least_half_width
+    # (see the module docstring, (g))
+    if faces == "cube":
+        top = max(top, least_half_width(tol))
     todo = [_top_face(net, top)] + [face for face, keep_it in
-                                     zip(cube_faces(net, half)[1:], need, strict=True)
+                                     zip(cube_faces(net, top)[1:], need, strict=True)
                                      if keep_it] if faces == "cube" else [
         (facet_network(net, s), simplex(s), keep, _cross_point(s)) for s in facets(d)]
     for fnet, fdom, fkeep, to_point in todo:

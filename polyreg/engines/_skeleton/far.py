@@ -58,7 +58,39 @@ def neuron_vertices(net: Network, box: Box, inward: int, *, tol: Tolerances = DE
     if suspect.size:
         flagged[suspect] = _undecided(cnet, cx.X[suspect], cx.S[suspect, cx.ndom:],
                                       Zc[suspect] - cx.ndom, tol.stable)
+        rest = suspect[~flagged[suspect]]
+        flagged[rest] = _not_concurrent(net, cx.X[rest] + c, Zc[rest] - cx.ndom, inward,
+                                        tol.stable)
     return cx.X[:n][flagged] + c
+
+
+def _not_concurrent(net: Network, X: np.ndarray, zeros: np.ndarray, inward: int,
+                    stable: float) -> np.ndarray:
+    """For vertices ``X`` on the side (``x_inward`` at its lower bound, 0 for
+    :mod:`~polyreg.engines.homog`'s ``tau``), whether the first-layer hyperplanes through them
+    (zero columns ``zeros``, or values within ``stable`` of their magnitude) cannot all pass
+    exactly through one point of the side: restricted to the side (column ``inward`` dropped),
+    ``[W | b]`` of those neurons has rank ``d``, decided in rationals. Then the tie hides
+    hyperplanes that meet off the side, at a distance float64 does not resolve (two lines
+    crossing at ``x = -2^55`` meet on a side of the cube of half-width 2^12 at ``tau ~
+    2^-31``); concurrent ones (parallel neurons meeting only at infinity) have rank below
+    ``d``. Only vertices with ``d`` or more such hyperplanes are asked."""
+    from ... import exact as ex
+
+    d = net.n_inputs
+    W, b = net.weights[0], net.biases[0]
+    bad = np.zeros(X.shape[0], dtype=bool)
+    if not X.shape[0]:
+        return bad
+    z = X @ W.T + b
+    tie = np.abs(z) <= stable * (np.abs(X) @ np.abs(W).T + np.abs(b))
+    cols = np.arange(W.shape[0])
+    tie |= (zeros[:, :, None] == cols[None, None, :]).any(axis=1)
+    side = np.delete(W, inward, axis=1)
+    for j in np.flatnonzero(tie.sum(axis=1) >= d):
+        M = np.column_stack([side[tie[j]], b[tie[j]]])
+        bad[j] = len(ex.independent_rows(ex.q_mat(M))) >= d
+    return bad
 
 
 def _undecided(net: Network, X: np.ndarray, signs: np.ndarray, zeros: np.ndarray,
