@@ -111,23 +111,31 @@ def _run_pieces(token: int, top: int, pieces: list[Piece], budget: float
         region = search.step(stack.pop(), stack)
         if region is not None:
             regions.append(region)
-        if share.value or time.perf_counter() >= t_end:
+        if share[0] or time.perf_counter() >= t_end:
             break
     return _pack(regions), stack, search.counter, search.counts
 
 
 def _pool(workers: int, ctx: Context) -> tuple[ProcessPoolExecutor, Any]:
-    """The pool and the flag its workers share with the driver (a byte, no lock: one writer)."""
-    import ctypes
+    """The pool and the flag its workers share with the driver (one byte, no lock: one
+    writer): an anonymous shared mapping under ``fork`` (microseconds; multiprocessing's shared
+    ctypes cost ~7 ms on their first use in a process, a tenth of a small count), else a
+    shared ctypes array."""
     import multiprocessing as mp
 
     from .processes import process_context
 
+    share: Any
     if "fork" in mp.get_all_start_methods():
+        import mmap
+
         mpctx = mp.get_context("fork")
+        share = mmap.mmap(-1, 1)  # MAP_SHARED | MAP_ANONYMOUS: inherited by the workers
     else:  # pragma: no cover - platforms without fork
+        import ctypes
+
         mpctx = process_context(["polyreg.engines.branch_engine"])
-    share = mpctx.RawValue(ctypes.c_byte, 0)
+        share = mpctx.RawArray(ctypes.c_byte, 1)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=mpctx,
                                initializer=_start_worker, initargs=(os.getpid(), ctx, share))
     return pool, share
@@ -196,12 +204,12 @@ def branch_parallel(
             # first, two waiting per worker; a task returns the pieces it did not finish
             # within its time slice, which go back to the front
             if queue:
-                share.value = 0
+                share[0] = 0
             while queue and len(futures) < 2 * workers:
                 futures.add(pool.submit(_run_pieces, token, top, [queue.popleft()],
                                         SLICE_SECONDS))
             if len(futures) < workers:  # a worker idles: every task returns what it holds
-                share.value = 1
+                share[0] = 1
             done, futures = wait(futures, return_when=FIRST_COMPLETED)
             for f in done:
                 found, left, c, k = f.result()

@@ -149,15 +149,13 @@ def test_raised_flag_returns_the_stack_after_one_step(monkeypatch):
     # the driver's shared flag (a worker idles): a task makes one step and hands back what it
     # holds, so the largest subtree is cut again at once; the pieces handed back and the
     # regions found partition the work (the run of all of them gives the serial regions)
-    from types import SimpleNamespace
-
     import polyreg.scale.branchpool as bp
     from polyreg.engines.branch_engine import BranchSearch
 
     net = polyreg.random_network([4, 8, 6, 1], seed=3)
     box = Box.cube(4, -0.5, 0.5)
     ctx = Context.create(net, box, polyreg.Tolerances())
-    monkeypatch.setattr(bp, "_WORKER", {"ctx": ctx, "share": SimpleNamespace(value=1)})
+    monkeypatch.setattr(bp, "_WORKER", {"ctx": ctx, "share": bytearray(b"\x01")})
     root = BranchSearch(ctx).root()
     found, left, _, _ = bp._run_pieces(1, 0, [root], 60.0)
     regions = bp._unpack(found)
