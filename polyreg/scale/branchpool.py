@@ -8,11 +8,12 @@ there, with no process started), then cuts the pieces closest to the root until 
 a process pool (``fork`` where available: the workers start in milliseconds; each keeps one
 search and its HiGHS model across its tasks), largest first, two waiting per worker. A task
 returns its regions and the pieces it has not finished (its stack), which go back to the front
-of the queue, after a time slice (:data:`SLICE_SECONDS`) or as soon as a worker idles: once
-the queue is empty and fewer tasks are out than workers, the driver raises a flag shared with
-the workers (a byte of shared memory, read after every step) and every running task returns
-what it holds, so a large subtree is cut again and shared the moment another worker has nothing
-to do. Pieces are disjoint and every region lies below exactly one of them, so the
+of the queue as two tasks (the bottom piece, the largest, then the rest in the order it had),
+after a time slice (:data:`SLICE_SECONDS`) or as soon as a worker idles: once the queue is
+empty and fewer tasks are out than workers, the driver raises a flag shared with the workers
+(a byte of shared memory, read after every step) and every running task returns what it
+holds, so a large subtree is cut again and shared the moment another worker has nothing to
+do. Pieces are disjoint and every region lies below exactly one of them, so the
 union is the enumeration, with no de-duplication.
 """
 
@@ -82,9 +83,10 @@ def _start_worker(main_pid: int, ctx: Context, share: Any) -> None:
 
 def _run_pieces(token: int, top: int, pieces: list[Piece], budget: float
                 ) -> tuple[tuple[np.ndarray, ...], list[Piece], SolveCounter, BranchCounts]:
-    """Worker task: the regions below ``pieces`` found within ``budget`` seconds or until the
-    driver's shared flag is raised (a worker idles), packed (:func:`_pack`), and the pieces
-    left (the search's stack, bottom first: the largest), for the driver to hand out again.
+    """Worker task: the regions below ``pieces`` (a stack, bottom first: the last is searched
+    first) found within ``budget`` seconds or until the driver's shared flag is raised (a
+    worker idles), packed (:func:`_pack`), and the pieces left (the search's stack, bottom
+    first: the largest), for the driver to hand out again.
     ``token`` names the enumeration, ``top`` is the largest row label the driver gave out.
 
     The worker's search and its LP model live on across its tasks. Row labels are unique
@@ -104,7 +106,7 @@ def _run_pieces(token: int, top: int, pieces: list[Piece], budget: float
         search.lp.counter = search.counter
     search._fresh_ids(pieces, top)
     regions = []
-    stack = list(reversed(pieces))
+    stack = list(pieces)
     share = _WORKER["share"]
     t_end = time.perf_counter() + budget
     while stack:  # one step at least: every task makes progress
@@ -194,19 +196,22 @@ def branch_parallel(
     if not queue:
         return regions, counter, counts
     pool, share = _pool(workers, ctx)
+    tasks = deque([p] for p in queue)  # stacks of pieces (bottom first), one per task
     finished = False
     try:
         token = int.from_bytes(os.urandom(8), "little")
         top = search._row_counter
         futures: set = set()
-        while queue or futures:
+        while tasks or futures:
             # the front of the queue is closest to the root (the largest pieces): handed out
             # first, two waiting per worker; a task returns the pieces it did not finish
-            # within its time slice, which go back to the front
-            if queue:
+            # (its stack), which go back to the front: the bottom piece (the largest) as a
+            # task of its own, the rest as one task (one round trip, searched in the order
+            # the stack had)
+            if tasks:
                 share[0] = 0
-            while queue and len(futures) < 2 * workers:
-                futures.add(pool.submit(_run_pieces, token, top, [queue.popleft()],
+            while tasks and len(futures) < 2 * workers:
+                futures.add(pool.submit(_run_pieces, token, top, tasks.popleft(),
                                         SLICE_SECONDS))
             if len(futures) < workers:  # a worker idles: every task returns what it holds
                 share[0] = 1
@@ -214,7 +219,10 @@ def branch_parallel(
             for f in done:
                 found, left, c, k = f.result()
                 regions.extend(_unpack(found))
-                queue.extendleft(reversed(left))
+                if len(left) > 1:
+                    tasks.appendleft(left[1:])
+                if left:
+                    tasks.appendleft(left[:1])
                 counter.lp += c.lp
                 counter.socp += c.socp
                 counter.exact += c.exact
@@ -222,7 +230,7 @@ def branch_parallel(
                 counts.add(k)
             if max_regions is not None and len(regions) > max_regions:
                 raise ToleranceError(f"more than max_regions={max_regions} regions")
-            show(len(regions), len(futures) + len(queue), counter.total)
+            show(len(regions), len(futures) + sum(map(len, tasks)), counter.total)
         finished = True
     finally:
         # on success the idle workers exit at once; on an error nothing waits for them
