@@ -538,8 +538,8 @@ class BranchSearch:
     def step(self, p: Piece, stack: list[Piece]) -> Region | None:
         """Work on ``p`` until it is a region (returned) or has been split (its far child
         pushed on ``stack``, ``p`` pushed back on top); None when it was split."""
-        self._fresh_ids([p])
-        if p.G is None:
+        if p.G is None:  # a piece from another process (pickled without its maps)
+            self._fresh_ids([p])
             self._restore(p)
         return self._advance(p, stack, stop_at_split=True)
 
