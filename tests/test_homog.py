@@ -181,6 +181,17 @@ def test_vertex_beyond_float64_goes_to_branch(k):
     assert "homog_fallback" in rs.stats and rs.stats["engine"] == "branch"
     with pytest.raises(mod.FarVertex):
         homog(_two_lines(k), edges=False, fallback=False)
+    # the same pair under a third line and a second layer: the answer of split (traverse
+    # refuses this one: a facet crossing it cannot decide in float64, ToleranceError)
+    from polyreg.engines import split
+
+    deep = polyreg.Network.from_layers([
+        (np.array([[0.0, 1.0], [-2.0**-k, 1.0], [1.0, 0.5]]), np.array([0.0, -1.0, 0.3])),
+        (np.array([[1.0, -1.0, 0.5], [0.5, 1.0, -1.0]]), np.array([0.1, -0.2])),
+        (np.ones((1, 2)), [0.0])])
+    rs = homog(deep, edges=False)
+    assert "homog_fallback" in rs.stats
+    assert rs.patterns == split(deep, Whole(2)).patterns and len(rs) == 14
 
 
 def test_neuron_vertices_tell_parallel_from_nearly_parallel():
