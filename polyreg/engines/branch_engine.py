@@ -240,9 +240,10 @@ class BranchSearch:
     # ----------------------------------------------------------------- certificates
     def _certify(self, A: np.ndarray, b: np.ndarray, x: np.ndarray) -> float:
         """Radius of a ball around ``x`` inside ``{A x <= b}`` ∩ domain, in float64."""
-        r = float((b - A @ x).min()) if b.size else np.inf
+        least = np.minimum.reduce  # ndarray.min's own reduction, without its Python wrappers
+        r = float(least(b - A @ x)) if b.size else np.inf
         if self._box_cols:  # unit rows +-e_i: the margin is the least coordinate slack
-            return min(r, float(np.min(x - self._lo)), float(np.min(self._hi - x)))
+            return min(r, float(least(x - self._lo)), float(least(self._hi - x)))
         return domain_radius(self.ctx, x, r)
 
     def _sync(self, p: Piece) -> RowStackLP:

@@ -148,7 +148,7 @@ class RowStackLP:
         self._solved = h
         if status == MS.kOptimal:
             x = np.asarray(h.getSolution().col_value, dtype=np.float64)
-            return float(np.dot(u, x)), x
+            return float(u.dot(x)), x
         if status == MS.kInfeasible:
             return -np.inf, None
         raise SolverFailed(
