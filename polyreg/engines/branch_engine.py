@@ -268,7 +268,15 @@ class BranchSearch:
         while common and ids[common - 1] != mine[common - 1]:
             common -= 1
         lp = self.lp
-        lp.truncate(self._floor + common)
+        pos = self._floor + common
+        # the first row that differs is often the sibling's, the same hyperplane reversed (the
+        # search goes from one child of a split to the other): its bounds are swapped in place
+        if (common < len(ids) and lp.height > pos
+                and lp.flips_to(pos, p.A[pos], float(p.b[pos]))):
+            lp.truncate(pos + 1)
+            common += 1
+        else:
+            lp.truncate(pos)
         if common < len(ids):
             lo = self._floor + common
             lp.push(p.A[lo:], p.b[lo:])

@@ -67,6 +67,9 @@ class RowStackLP:
         # SMALL_MATRIX_VALUE), and how many such rows the stack holds
         self._tiny: list[bool] = []
         self._n_tiny = 0
+        # per row of the stack: (a, beta, flipped) as pushed, ``a x <= beta`` (``a x >= beta``
+        # once flipped: flips_to)
+        self._rows: list[tuple[np.ndarray, float, bool]] = []
         self._what = "LP over a cell"
         self._layouts: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
@@ -80,6 +83,8 @@ class RowStackLP:
         self.h.addRows(m, lower, np.asarray(b, dtype=np.float64), m * self.d, starts, index,
                        A.ravel())
         self.height += m
+        bb = np.asarray(b, dtype=np.float64)
+        self._rows.extend((A[i], float(bb[i]), False) for i in range(m))
         mag = np.abs(A)
         if mag.min() < SMALL_MATRIX_VALUE:  # (rarely: zeros, or entries HiGHS drops)
             tiny = ((mag > 0) & (mag < SMALL_MATRIX_VALUE)).any(axis=1).tolist()
@@ -119,6 +124,43 @@ class RowStackLP:
             self.height = height
             self._n_tiny -= sum(self._tiny[height:])
             del self._tiny[height:]
+            del self._rows[height:]
+
+    def flips_to(self, i: int, a: np.ndarray, beta: float) -> bool:
+        """Whether row ``i`` of the stack holds ``a x <= beta`` reversed, exactly (the same
+        hyperplane, the other side: ``-a x <= -beta`` as pushed, or flipped back); then row
+        ``i`` is made ``a x <= beta`` by swapping its bounds (one call, the basis kept: cheaper
+        than popping it and pushing the reversed row). The set is the same in floats: the row
+        ``(-a, -beta)`` and the bounds ``a x >= beta`` are each other's exact negations.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from polyreg import Tolerances
+        >>> from polyreg.solvers import RowStackLP, SolveCounter
+        >>> lp = RowStackLP(np.zeros(2), np.ones(2), Tolerances(), SolveCounter())
+        >>> lp.push(np.array([[1.0, 1.0]]), np.array([0.5]))
+        >>> lp.flips_to(0, np.array([-1.0, -1.0]), -0.5), round(lp.maximize(np.ones(2))[0], 9)
+        (True, 2.0)
+        >>> lp.flips_to(0, np.array([1.0, 1.0]), 0.5), round(lp.maximize(np.ones(2))[0], 9)
+        (True, 0.5)
+        >>> lp.flips_to(0, np.array([1.0, 0.0]), 0.5)
+        False
+        """
+        row, b0, flipped = self._rows[i]
+        if flipped:
+            same = beta == b0 and np.array_equal(a, row)
+        else:
+            same = beta == -b0 and np.array_equal(a, -row)
+        if not same:
+            return False
+        inf = self._hs.kHighsInf
+        if flipped:
+            self.h.changeRowBounds(i, -inf, b0)
+        else:
+            self.h.changeRowBounds(i, b0, inf)
+        self._rows[i] = (row, b0, not flipped)
+        return True
 
     def maximize(self, u: np.ndarray) -> tuple[float, np.ndarray | None]:
         """``(max u . x, argmax)`` over the current set; ``(-inf, None)`` when it is empty.
@@ -158,7 +200,8 @@ class RowStackLP:
     def row_duals(self) -> np.ndarray:
         """The row duals of the last :meth:`maximize`, bottom row first: multipliers
         ``lam >= 0`` (up to the solver's tolerance) with ``u = A^T lam`` plus the bounds' part
-        at the optimum.
+        at the optimum, ``A`` the rows as last asked for (a row flipped by :meth:`flips_to`
+        gets the multiplier of its reversed form).
 
         Examples
         --------
@@ -170,5 +213,14 @@ class RowStackLP:
         >>> _ = lp.maximize(np.array([1.0, 0.2]))
         >>> lp.row_duals().round(9).tolist()
         [0.6, 0.4]
+        >>> lp.flips_to(1, np.array([-1.0, 1.0]), -0.5)  # now -x + y <= -0.5
+        True
+        >>> _ = lp.maximize(np.array([0.2, 1.0]))
+        >>> lp.row_duals().round(9).tolist()
+        [0.6, 0.4]
         """
-        return np.asarray(self._solved.getSolution().row_dual, dtype=np.float64)
+        duals = np.asarray(self._solved.getSolution().row_dual, dtype=np.float64)
+        flipped = [i for i, (_, _, f) in enumerate(self._rows) if f]
+        if flipped:
+            duals[flipped] = -duals[flipped]
+        return duals
