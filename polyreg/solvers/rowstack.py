@@ -62,14 +62,11 @@ class RowStackLP:
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.h = self._solved = h
         self._idx = np.arange(self.d, dtype=np.int32)
-        self.height = 0
-        # per row of the stack: whether it has a nonzero entry HiGHS drops (below
-        # SMALL_MATRIX_VALUE), and how many such rows the stack holds
-        self._tiny: list[bool] = []
+        # per row of the stack, bottom first: (a, beta, flipped, tiny) with ``a x <= beta`` as
+        # pushed (``a x >= beta`` once flipped: flips_to) and whether ``a`` has a nonzero entry
+        # HiGHS drops (below SMALL_MATRIX_VALUE); and how many such rows the stack holds
+        self._rows: list[tuple[np.ndarray, float, bool, bool]] = []
         self._n_tiny = 0
-        # per row of the stack: (a, beta, flipped) as pushed, ``a x <= beta`` (``a x >= beta``
-        # once flipped: flips_to)
-        self._rows: list[tuple[np.ndarray, float, bool]] = []
         self._what = "LP over a cell"
         self._layouts: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
@@ -79,19 +76,21 @@ class RowStackLP:
         m = A.shape[0]
         if m == 0:
             return
+        b = np.asarray(b, dtype=np.float64)
         starts, index, lower = self._layout(m)
-        self.h.addRows(m, lower, np.asarray(b, dtype=np.float64), m * self.d, starts, index,
-                       A.ravel())
-        self.height += m
-        bb = np.asarray(b, dtype=np.float64)
-        self._rows.extend((A[i], float(bb[i]), False) for i in range(m))
+        self.h.addRows(m, lower, b, m * self.d, starts, index, A.ravel())
         mag = np.abs(A)
         if mag.min() < SMALL_MATRIX_VALUE:  # (rarely: zeros, or entries HiGHS drops)
             tiny = ((mag > 0) & (mag < SMALL_MATRIX_VALUE)).any(axis=1).tolist()
             self._n_tiny += sum(tiny)
         else:
             tiny = [False] * m
-        self._tiny.extend(tiny)
+        self._rows.extend((A[i], float(b[i]), False, tiny[i]) for i in range(m))
+
+    @property
+    def height(self) -> int:
+        """Rows on the stack."""
+        return len(self._rows)
 
     @property
     def drops_entries(self) -> bool:
@@ -121,9 +120,7 @@ class RowStackLP:
         if height < self.height:
             gone = np.arange(height, self.height, dtype=np.int32)
             self.h.deleteRows(gone.size, gone)
-            self.height = height
-            self._n_tiny -= sum(self._tiny[height:])
-            del self._tiny[height:]
+            self._n_tiny -= sum(tiny for *_, tiny in self._rows[height:])
             del self._rows[height:]
 
     def flips_to(self, i: int, a: np.ndarray, beta: float) -> bool:
@@ -147,7 +144,7 @@ class RowStackLP:
         >>> lp.flips_to(0, np.array([1.0, 0.0]), 0.5)
         False
         """
-        row, b0, flipped = self._rows[i]
+        row, b0, flipped, tiny = self._rows[i]
         if flipped:
             same = beta == b0 and np.array_equal(a, row)
         else:
@@ -159,7 +156,7 @@ class RowStackLP:
             self.h.changeRowBounds(i, -inf, b0)
         else:
             self.h.changeRowBounds(i, b0, inf)
-        self._rows[i] = (row, b0, not flipped)
+        self._rows[i] = (row, b0, not flipped, tiny)
         return True
 
     def maximize(self, u: np.ndarray) -> tuple[float, np.ndarray | None]:
@@ -220,7 +217,7 @@ class RowStackLP:
         [0.6, 0.4]
         """
         duals = np.asarray(self._solved.getSolution().row_dual, dtype=np.float64)
-        flipped = [i for i, (_, _, f) in enumerate(self._rows) if f]
+        flipped = [i for i, (_, _, f, _) in enumerate(self._rows) if f]
         if flipped:
             duals[flipped] = -duals[flipped]
         return duals
