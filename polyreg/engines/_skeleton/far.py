@@ -82,10 +82,7 @@ def _not_concurrent(net: Network, X: np.ndarray, zeros: np.ndarray, inward: int,
     bad = np.zeros(X.shape[0], dtype=bool)
     if not X.shape[0]:
         return bad
-    z = X @ W.T + b
-    tie = np.abs(z) <= stable * (np.abs(X) @ np.abs(W).T + np.abs(b))
-    cols = np.arange(W.shape[0])
-    tie |= (zeros[:, :, None] == cols[None, None, :]).any(axis=1)
+    tie = _through(X, X @ W.T + b, W, b, np.arange(W.shape[0]), zeros, stable)
     side = np.delete(W, inward, axis=1)
     for j in np.flatnonzero(tie.sum(axis=1) >= d):
         M = np.column_stack([side[tie[j]], b[tie[j]]])
@@ -107,9 +104,17 @@ def _undecided(net: Network, X: np.ndarray, signs: np.ndarray, zeros: np.ndarray
     for layer, (W, b) in enumerate(zip(net.weights[:-1], net.biases[:-1], strict=True)):
         cols = np.arange(offsets[layer], offsets[layer + 1])
         z = a @ W.T + b
-        decided = np.abs(z) > stable * (np.abs(a) @ np.abs(W).T + np.abs(b))
-        on_zero = (zeros[:, :, None] == cols[None, None, :]).any(axis=1)
-        bad |= (decided & ~on_zero & (np.where(z > 0, 1, -1) != signs[:, cols])).any(axis=1)
-        z = np.where(decided & ~on_zero, z, 0.0)  # zero columns and ties are zeros
+        through = _through(a, z, W, b, cols, zeros, stable)
+        bad |= (~through & (np.where(z > 0, 1, -1) != signs[:, cols])).any(axis=1)
+        z = np.where(through, 0.0, z)  # zero columns and ties are zeros
         a = np.maximum(z, alpha * z) if alpha else np.maximum(z, 0.0)
     return bad
+
+
+def _through(a: np.ndarray, z: np.ndarray, W: np.ndarray, b: np.ndarray, cols: np.ndarray,
+             zeros: np.ndarray, stable: float) -> np.ndarray:
+    """Which of a layer's neurons (pattern indices ``cols``, values ``z = a W^T + b`` at the
+    points ``a``) pass through each point: a zero column of the vertex (``zeros``) or a value
+    within ``stable`` of its own magnitude ``|W| |a| + |b|``."""
+    decided = np.abs(z) > stable * (np.abs(a) @ np.abs(W).T + np.abs(b))
+    return ~decided | (zeros[:, :, None] == cols[None, None, :]).any(axis=1)
