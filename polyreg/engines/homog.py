@@ -297,6 +297,14 @@ def side_network(net: Network, i: int, sigma: float, half: float) -> Network:
     return Network.from_layers(layers, negative_slope=net.negative_slope)
 
 
+def _original_neurons(net: Network) -> np.ndarray:
+    """Pattern indices, in a face network (one extra neuron at the end of each hidden layer:
+    :func:`side_network`, :func:`facet_network`), of ``net``'s own neurons."""
+    offsets = net.layer_offsets
+    return np.concatenate([np.arange(offsets[i], offsets[i + 1]) + i
+                           for i in range(len(offsets) - 1)])
+
+
 def _top_face(net: Network, half: float) -> tuple:
     """The top face ``t = 1`` of the cube: ``net`` itself on ``[-L, L]^d`` (as
     :func:`cube_faces` lists it)."""
@@ -309,9 +317,7 @@ def cube_faces(net: Network, half: float) -> list:
     ``t = 1`` is ``net`` itself on ``[-L, L]^d``; the side ``x_i = sigma L`` is
     :func:`side_network` on ``[-L, L]^{d-1} x [0, L]``."""
     d = net.n_inputs
-    offsets = net.layer_offsets
-    keep = np.concatenate([np.arange(offsets[i], offsets[i + 1]) + i
-                           for i in range(len(offsets) - 1)])
+    keep = _original_neurons(net)
     out: list = [_top_face(net, half)]
     lo = np.append(np.full(d - 1, -half), 0.0)
     hi = np.full(d, half)
@@ -516,9 +522,7 @@ def homog(
     ctx = Context.create(net, whole, tol)
     counter = SolveCounter()
     show = Progress(progress)
-    offsets = net.layer_offsets
-    keep = np.concatenate([np.arange(offsets[i], offsets[i + 1]) + i
-                           for i in range(len(offsets) - 1)])
+    keep = _original_neurons(net)
     found: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
     facet_regions = 0
     retried = 0
